@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// The module graph is a stack (see README "Architecture"): each target lists only what it may import.
+let package = Package(
+  name: "keyhold",
+  products: [
+    .executable(name: "keyhold", targets: ["keyhold"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CSodium", path: "Sources/CSodium", pkgConfig: "libsodium",
+      providers: [.apt(["libsodium-dev"])]),
+    .systemLibrary(
+      name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
+      providers: [.apt(["libssl-dev"])]),
+    .target(name: "CPeerCred", path: "Sources/CPeerCred"),
+
+    // Pure: SSH wire types, agent messages, framing. Imports nothing.
+    .target(name: "SSHWire"),
+    // Keys, signing, fingerprints, key files, secure memory. The only module that calls libsodium/OpenSSL.
+    .target(name: "SSHKeys", dependencies: ["SSHWire", "CSodium", "COpenSSL"]),
+    // Vault file format and the atomic, locked store.
+    .target(name: "Vault", dependencies: ["SSHKeys", "SSHWire"]),
+    // Pure reconciliation of local keys and cloud listings.
+    .target(name: "Audit"),
+    // EC2 Query API client, SigV4, credentials and endpoints.
+    .target(name: "Cloud"),
+    // ssh-agent protocol server. Does not import Vault: the CLI hands it a key source.
+    .target(name: "AgentServer", dependencies: ["SSHWire", "SSHKeys", "CPeerCred"]),
+
+    .executableTarget(
+      name: "keyhold",
+      dependencies: [
+        "SSHWire", "SSHKeys", "Vault", "Audit", "Cloud", "AgentServer",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .executableTarget(
+      name: "keyhold-bench",
+      dependencies: ["SSHWire", "SSHKeys", "Vault", "Audit", "Cloud", "AgentServer"]),
+    // libFuzzer entry point; a no-op in a plain build (see Makefile `fuzz`).
+    .executableTarget(name: "FuzzDecoders", dependencies: ["SSHWire", "SSHKeys", "Vault"]),
+
+    .testTarget(name: "SSHWireTests", dependencies: ["SSHWire"]),
+    .testTarget(name: "SSHKeysTests", dependencies: ["SSHKeys", "SSHWire"]),
+    .testTarget(name: "VaultTests", dependencies: ["Vault", "SSHKeys", "SSHWire"]),
+    .testTarget(name: "AuditTests", dependencies: ["Audit"]),
+    .testTarget(name: "CloudTests", dependencies: ["Cloud"]),
+    .testTarget(name: "AgentServerTests", dependencies: ["AgentServer", "SSHKeys", "SSHWire"]),
+    .testTarget(name: "CLITests", dependencies: ["SSHKeys", "SSHWire"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,2 @@
+/// The ssh-agent protocol server.
+public enum AgentServerModule {}

@@ -1,0 +1,2 @@
+/// Reconciles local keys with cloud key pair listings.
+public enum AuditModule {}

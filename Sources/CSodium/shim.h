@@ -1,0 +1,4 @@
+#ifndef KEYHOLD_CSODIUM_SHIM_H
+#define KEYHOLD_CSODIUM_SHIM_H
+#include <sodium.h>
+#endif

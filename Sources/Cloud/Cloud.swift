@@ -1,0 +1,2 @@
+/// The EC2 Query API client.
+public enum CloudModule {}

@@ -1,0 +1,2 @@
+/// The vault: private keys encrypted at rest in one file.
+public enum VaultModule {}
