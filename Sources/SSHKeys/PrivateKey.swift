@@ -33,6 +33,11 @@ public final class PrivateKey: Sendable {
     throw .notImplemented("PrivateKey.decodeWire")
   }
 
+  /// Converts an OpenSSL `EVP_PKEY *` (from a PEM / DER container) into a key; the caller keeps ownership of `pkey`.
+  static func fromEVP(_ pkey: OpaquePointer, comment: String) throws(KeyError) -> PrivateKey {
+    throw .notImplemented("PrivateKey.fromEVP")
+  }
+
   /// Returns a copy with a different comment.
   public func withComment(_ comment: String) -> PrivateKey {
     PrivateKey(publicKey: publicKey, comment: comment)

@@ -1,0 +1,6 @@
+/// The agent benchmark.
+enum AgentBench {
+  static func run() throws {
+    print("agent: no benchmark yet")
+  }
+}

@@ -1,0 +1,6 @@
+/// The cloud benchmark.
+enum CloudBench {
+  static func run() throws {
+    print("cloud: no benchmark yet")
+  }
+}

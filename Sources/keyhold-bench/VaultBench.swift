@@ -1,0 +1,6 @@
+/// The vault benchmark.
+enum VaultBench {
+  static func run() throws {
+    print("vault: no benchmark yet")
+  }
+}
