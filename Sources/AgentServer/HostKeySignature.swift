@@ -1,0 +1,9 @@
+import SSHKeys
+
+/// Verification of the host key signature carried by `session-bind@openssh.com`.
+enum HostKeySignature {
+  /// True when `signature` (an SSH signature blob) is `hostKey`'s valid signature over `data`.
+  @Sendable static func verify(hostKey: [UInt8], signature: [UInt8], data: [UInt8]) -> Bool {
+    false
+  }
+}
