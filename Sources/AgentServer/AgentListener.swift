@@ -80,6 +80,12 @@ public final class AgentListener: Sendable {
     return AgentListener(fd: fd, path: path)
   }
 
+  /// Stops accepting: wakes the accept loop (which then returns) and removes the socket file.
+  public func stop() {
+    shutdown(fd, Int32(SHUT_RDWR))
+    removeSocket()
+  }
+
   /// Removes the socket file (when this listener created it).
   public func removeSocket() {
     if let path { unlink(path) }
