@@ -90,7 +90,9 @@ struct AgentRunner {
       printError("keyhold: error: \(options.command[0]): \(String(cString: strerror(errno)))")
       exit(1)
     }
-    // Child: the agent. Detach from the terminal and the caller's working directory.
+    // Child: the agent. Detach from the terminal, the caller's working directory and any descriptor it inherited
+    // (a caller waiting for its output pipe to close must not wait for the agent).
+    Self.closeInheritedDescriptors(keeping: listener.fd)
     setsid()
     _ = chdir("/")
     let null = open("/dev/null", O_RDWR)
@@ -101,6 +103,19 @@ struct AgentRunner {
       if null > 2 { close(null) }
     }
     serve(listener, cleanup: cleanup, parent: options.command.isEmpty ? nil : startPID, activated: activated)
+  }
+
+  /// Closes every descriptor above standard error except `keep`.
+  static func closeInheritedDescriptors(keeping keep: Int32) {
+    var open: [Int32] = []
+    if let dir = opendir("/proc/self/fd") {
+      while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if let fd = Int32(name), fd > 2, fd != keep, fd != dirfd(dir) { open.append(fd) }
+      }
+      closedir(dir)
+    }
+    for fd in open { close(fd) }
   }
 
   /// `NAME=VALUE; export NAME;` or the C-shell `setenv NAME VALUE;`, as ssh-agent prints them.
