@@ -1,0 +1,229 @@
+import SSHWire
+
+/// OpenSSH's private key format, `openssh-key-v1` (OpenSSH PROTOCOL.key):
+///
+///     byte[15] "openssh-key-v1\0"
+///     string   ciphername, kdfname, kdfoptions
+///     uint32   number of keys (1)
+///     string   public key blob
+///     string   private section, encrypted, followed by the AEAD tag if any:
+///              uint32 checkint, uint32 checkint, private key (wire form), string comment, padding 1, 2, 3, ...
+///
+/// With kdfname `bcrypt`, kdfoptions is `string salt, uint32 rounds` and bcrypt_pbkdf yields the cipher key and IV.
+enum OpenSSHKeyFile {
+  /// The format's magic bytes, NUL included.
+  static let magic: [UInt8] = Array("openssh-key-v1".utf8) + [0]
+  /// The PEM label.
+  static let label = "OPENSSH PRIVATE KEY"
+
+  /// Decodes the binary form (the base64-decoded body of the PEM armour).
+  static func decode(binary: [UInt8], provider: PassphraseProvider, limits: KeyFile.Limits) throws -> ParsedKeyFile {
+    do {
+      return try decodeFields(binary: binary, provider: provider, limits: limits)
+    } catch let e as WireError {
+      throw KeyError.malformed("OpenSSH private key: \(e)")
+    }
+  }
+
+  private static func decodeFields(binary: [UInt8], provider: PassphraseProvider, limits: KeyFile.Limits) throws
+    -> ParsedKeyFile
+  {
+    var r = SSHReader(binary)
+    guard try r.readBytes(magic.count) == magic else { throw KeyError.malformed("OpenSSH private key: bad magic") }
+    let cipherName = String(decoding: try r.readString(), as: UTF8.self)
+    let kdfName = String(decoding: try r.readString(), as: UTF8.self)
+    let kdfOptions = try r.readString()
+    let keyCount = try r.readUInt32()
+    guard keyCount == 1 else {
+      throw KeyError.malformed("OpenSSH private key holds \(keyCount) keys; exactly one is supported")
+    }
+    let publicBlob = try r.readString()
+    try checkKeyType(publicBlob)
+    let sealed = try r.readString()
+
+    guard let cipher = OpenSSHCipher.named(cipherName) else { throw KeyError.unsupportedCipher(cipherName) }
+    let tag = try r.readBytes(cipher.tagLength)
+    try r.expectEnd()
+
+    var plain: [UInt8]
+    let encrypted = cipher.mode != .none
+    if encrypted {
+      guard kdfName == "bcrypt" else {
+        if kdfName == "none" { throw KeyError.malformed("cipher \(cipherName) without a KDF") }
+        throw KeyError.unsupportedCipher("kdf \(kdfName)")
+      }
+      var o = SSHReader(kdfOptions)
+      let salt = try o.readString()
+      let rounds = try o.readUInt32()
+      try o.expectEnd()
+      guard rounds >= 1, Int(rounds) <= limits.maxBcryptRounds else {
+        throw KeyError.malformed("bcrypt rounds \(rounds) outside 1...\(limits.maxBcryptRounds)")
+      }
+      guard !salt.isEmpty, salt.count <= 1024 else { throw KeyError.malformed("bcrypt salt of \(salt.count) bytes") }
+      guard sealed.count % cipher.blockSize == 0, !sealed.isEmpty else {
+        throw KeyError.malformed("encrypted section is not a whole number of \(cipherName) blocks")
+      }
+      let passphrase = try provider.get()
+      guard passphrase.count > 0 else { throw KeyError.wrongPassphrase }
+      let keyIV: SecureBytes
+      do {
+        keyIV = try BCryptPBKDF.derive(
+          passphrase: passphrase, salt: salt, rounds: Int(rounds), keyLength: cipher.keyLength + cipher.ivLength)
+      } catch {
+        throw KeyError.malformed("bcrypt parameters: \(error)")
+      }
+      plain = try cipher.decrypt(sealed, tag: tag, keyIV: keyIV)
+    } else {
+      guard kdfName == "none", kdfOptions.isEmpty else {
+        throw KeyError.malformed("unencrypted key with kdf \(kdfName)")
+      }
+      plain = sealed
+    }
+    defer { SecureBytes.wipe(&plain) }
+    guard plain.count % cipher.blockSize == 0 else {
+      throw KeyError.malformed("private section is not a multiple of \(cipher.blockSize) bytes")
+    }
+
+    var (key, comment) = try decodePrivateSection(plain, encrypted: encrypted)
+    guard key.publicKey.blob == publicBlob else {
+      throw KeyError.malformed("OpenSSH private key: public and private halves do not match")
+    }
+    key = key.withComment(comment)
+    return ParsedKeyFile(key: .privateKey(key), comment: comment, container: .openSSH, wasEncrypted: encrypted)
+  }
+
+  /// Reads check ints, the key, the comment and the padding. A check-int mismatch after decryption means the
+  /// passphrase was wrong (PROTOCOL.key: "the checkint ... must match").
+  private static func decodePrivateSection(_ plain: [UInt8], encrypted: Bool) throws -> (PrivateKey, String) {
+    var r = SSHReader(plain)
+    let check1 = try r.readUInt32()
+    let check2 = try r.readUInt32()
+    guard check1 == check2 else {
+      if encrypted { throw KeyError.wrongPassphrase }
+      throw KeyError.malformed("OpenSSH private key: check ints differ")
+    }
+    let typeProbe = r
+    var probe = typeProbe
+    try checkKeyType(try probe.readString(), isTypeName: true)
+    let key = try PrivateKey.decodeWire(&r)
+    let comment = String(decoding: try r.readString(), as: UTF8.self)
+    var expected: UInt8 = 1
+    while !r.isAtEnd {
+      guard try r.readByte() == expected else { throw KeyError.malformed("OpenSSH private key: bad padding") }
+      expected &+= 1
+    }
+    return (key, comment)
+  }
+
+  /// Refuses key types keyhold does not hold, by the type name at the start of a blob (or the name itself).
+  static func checkKeyType(_ blobOrName: [UInt8], isTypeName: Bool = false) throws {
+    let name: String
+    if isTypeName {
+      name = String(decoding: blobOrName, as: UTF8.self)
+    } else {
+      var r = SSHReader(blobOrName)
+      name = String(decoding: try r.readString(), as: UTF8.self)
+    }
+    guard KeyAlgorithm(rawValue: name) != nil else { throw KeyError.unsupportedKeyType(name) }
+  }
+
+  /// Encodes `key` as an `openssh-key-v1` file, armoured as `ssh-keygen` writes it (70-column base64), into guarded
+  /// memory. With a passphrase the key is sealed with bcrypt_pbkdf (`rounds`, random 16-byte salt) and `cipher`.
+  static func encode(
+    _ key: PrivateKey, comment: String, passphrase: SecureBytes?, rounds: Int, cipherName: String
+  ) throws(KeyError) -> SecureBytes {
+    let cipher: OpenSSHCipher
+    if let passphrase {
+      guard passphrase.count > 0 else { throw .unsupportedCipher("empty passphrase") }
+      guard let c = OpenSSHCipher.named(cipherName), c.mode != .none else { throw .unsupportedCipher(cipherName) }
+      guard rounds >= 1 else { throw .unsupportedCipher("bcrypt rounds \(rounds)") }
+      cipher = c
+    } else {
+      cipher = .unencrypted
+    }
+
+    var section = SSHWriter(capacity: 1024)
+    let check = Sodium.randomBytes(4)
+    section.writeBytes(check)
+    section.writeBytes(check)
+    let wire = key.encodeWire()
+    wire.withUnsafeBytes { section.writeBytes($0) }
+    section.writeString(comment)
+    var pad: UInt8 = 1
+    while section.bytes.count % cipher.blockSize != 0 {
+      section.writeByte(pad)
+      pad += 1
+    }
+    var plain = section.bytes
+    section = SSHWriter()
+    defer { SecureBytes.wipe(&plain) }
+
+    var kdfOptions = SSHWriter()
+    var sealed = plain
+    var tag: [UInt8] = []
+    if let passphrase {
+      let salt = Sodium.randomBytes(16)
+      kdfOptions.writeString(salt)
+      kdfOptions.writeUInt32(UInt32(rounds))
+      let keyIV: SecureBytes
+      do {
+        keyIV = try BCryptPBKDF.derive(
+          passphrase: passphrase, salt: salt, rounds: rounds, keyLength: cipher.keyLength + cipher.ivLength)
+      } catch {
+        throw .unsupportedCipher("\(error)")
+      }
+      let out = try cipher.encrypt(plain, keyIV: keyIV)
+      sealed = Array(out[..<plain.count])
+      tag = Array(out[plain.count...])
+    }
+
+    var w = SSHWriter(capacity: 2048)
+    w.writeBytes(magic)
+    w.writeString(cipher.name)
+    w.writeString(passphrase == nil ? "none" : "bcrypt")
+    w.writeString(kdfOptions.bytes)
+    w.writeUInt32(1)
+    w.writeString(key.publicKey.blob)
+    w.writeString(sealed)
+    w.writeBytes(tag)
+    var binary = w.bytes
+    if passphrase == nil { SecureBytes.wipe(&sealed) }
+    w = SSHWriter()
+    defer { SecureBytes.wipe(&binary) }
+    return armour(binary)
+  }
+
+  /// `-----BEGIN OPENSSH PRIVATE KEY-----`, base64 in 70-column lines, `-----END ...-----`, as sshkey.c writes it.
+  static func armour(_ binary: [UInt8]) -> SecureBytes {
+    var b64 = Array(Base64.encode(binary).utf8)
+    defer { SecureBytes.wipe(&b64) }
+    var out = [UInt8]()
+    out.reserveCapacity(b64.count + b64.count / 70 + 80)
+    out.append(contentsOf: "-----BEGIN \(label)-----\n".utf8)
+    var i = 0
+    while i < b64.count {
+      let end = min(i + 70, b64.count)
+      out.append(contentsOf: b64[i..<end])
+      out.append(0x0a)
+      i = end
+    }
+    out.append(contentsOf: "-----END \(label)-----\n".utf8)
+    return SecureBytes(consuming: &out)
+  }
+}
+
+extension KeyFile {
+  /// Writes `key` as an OpenSSH private key file (`openssh-key-v1`, what `ssh-keygen` writes), into guarded memory.
+  ///
+  /// Without a passphrase the key is stored unencrypted (cipher `none`). With one, it is sealed with bcrypt_pbkdf
+  /// (`rounds`, 16 by default as in ssh-keygen) and `cipher` (default `aes256-ctr`; also `aes128-ctr`, `aes192-ctr`,
+  /// `aes*-cbc`, `aes128-gcm@openssh.com`, `aes256-gcm@openssh.com`, `chacha20-poly1305@openssh.com`).
+  /// `comment` defaults to the key's own comment.
+  public static func openSSHPrivateKeyFile(
+    _ key: PrivateKey, comment: String? = nil, passphrase: SecureBytes? = nil, rounds: Int = 16,
+    cipher: String = "aes256-ctr"
+  ) throws(KeyError) -> SecureBytes {
+    try OpenSSHKeyFile.encode(
+      key, comment: comment ?? key.comment, passphrase: passphrase, rounds: rounds, cipherName: cipher)
+  }
+}
