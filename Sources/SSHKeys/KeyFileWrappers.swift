@@ -70,25 +70,27 @@ enum KeyFileWrappers {
   /// the alphabetical order of the response fields: KeyFingerprint, KeyMaterial, KeyName, KeyPairId).
   private static func awsText(_ data: [UInt8], tab: Int) throws(KeyError) -> Unwrapped {
     let fingerprint = String(decoding: data[..<tab], as: UTF8.self)
-    var material = [UInt8]()
-    var name: String? = nil
-    var id: String? = nil
-    var ended = false
-    let body = Array(data[(tab + 1)...])
-    for line in PEMFile.lines(body) {
-      if line.starts(with: Array("-----END ".utf8)), let t = line.firstIndex(of: 0x09) {
-        material.append(contentsOf: line[..<t])
-        material.append(0x0a)
-        let cols = line[(t + 1)...].split(separator: 0x09, omittingEmptySubsequences: false)
-        name = cols.first.map { String(decoding: $0, as: UTF8.self) }
-        id = cols.count > 1 ? String(decoding: cols[1], as: UTF8.self) : nil
-        ended = true
-        break
-      }
-      material.append(contentsOf: line)
-      material.append(0x0a)
+    let lines = PEMFile.lines(Array(data[(tab + 1)...]))
+    guard let endLine = lines.firstIndex(where: { $0.starts(with: Array("-----END ".utf8)) }) else {
+      throw .malformed("aws text output: no END line")
     }
-    guard ended else { throw .malformed("aws text output: no END line followed by the key name") }
+    // The material keeps its own trailing newline, so the name and id columns usually start the next line.
+    let last = lines[endLine]
+    let columns: ArraySlice<UInt8>
+    var material = [UInt8]()
+    for line in lines[..<endLine] { material += line + [0x0a] }
+    if let t = last.firstIndex(of: 0x09) {
+      material += last[..<t] + [0x0a]
+      columns = last[(t + 1)...]
+    } else if endLine + 1 < lines.count, lines[endLine + 1].first == 0x09 {
+      material += last + [0x0a]
+      columns = lines[endLine + 1].dropFirst()
+    } else {
+      throw .malformed("aws text output: no key name after the END line")
+    }
+    let cols = columns.split(separator: 0x09, omittingEmptySubsequences: false)
+    let name = cols.first.map { String(decoding: $0, as: UTF8.self) }
+    let id = cols.count > 1 ? String(decoding: cols[1], as: UTF8.self) : nil
     return Unwrapped(wrapper: .awsText, material: material, keyName: name, fingerprint: fingerprint, keyPairID: id)
   }
 }

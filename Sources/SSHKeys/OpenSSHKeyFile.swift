@@ -25,9 +25,18 @@ enum OpenSSHKeyFile {
     }
   }
 
-  private static func decodeFields(binary: [UInt8], provider: PassphraseProvider, limits: KeyFile.Limits) throws
-    -> ParsedKeyFile
-  {
+  /// The outer layer of an OpenSSH key file, opened: the public blob and the decrypted private section.
+  struct Envelope {
+    /// The public key blob from the unencrypted header.
+    var publicBlob: [UInt8]
+    /// The private section in plaintext (check ints, key, comment, padding). The caller wipes it.
+    var plain: [UInt8]
+    /// The cipher that protected the section.
+    var cipher: OpenSSHCipher
+  }
+
+  /// Reads the header and decrypts the private section, asking for the passphrase only when it is encrypted.
+  static func open(binary: [UInt8], provider: PassphraseProvider, limits: KeyFile.Limits) throws -> Envelope {
     var r = SSHReader(binary)
     guard try r.readBytes(magic.count) == magic else { throw KeyError.malformed("OpenSSH private key: bad magic") }
     let cipherName = String(decoding: try r.readString(), as: UTF8.self)
@@ -45,47 +54,51 @@ enum OpenSSHKeyFile {
     let tag = try r.readBytes(cipher.tagLength)
     try r.expectEnd()
 
-    var plain: [UInt8]
-    let encrypted = cipher.mode != .none
-    if encrypted {
-      guard kdfName == "bcrypt" else {
-        if kdfName == "none" { throw KeyError.malformed("cipher \(cipherName) without a KDF") }
-        throw KeyError.unsupportedCipher("kdf \(kdfName)")
-      }
-      var o = SSHReader(kdfOptions)
-      let salt = try o.readString()
-      let rounds = try o.readUInt32()
-      try o.expectEnd()
-      guard rounds >= 1, Int(rounds) <= limits.maxBcryptRounds else {
-        throw KeyError.malformed("bcrypt rounds \(rounds) outside 1...\(limits.maxBcryptRounds)")
-      }
-      guard !salt.isEmpty, salt.count <= 1024 else { throw KeyError.malformed("bcrypt salt of \(salt.count) bytes") }
-      guard sealed.count % cipher.blockSize == 0, !sealed.isEmpty else {
-        throw KeyError.malformed("encrypted section is not a whole number of \(cipherName) blocks")
-      }
-      let passphrase = try provider.get()
-      guard passphrase.count > 0 else { throw KeyError.wrongPassphrase }
-      let keyIV: SecureBytes
-      do {
-        keyIV = try BCryptPBKDF.derive(
-          passphrase: passphrase, salt: salt, rounds: Int(rounds), keyLength: cipher.keyLength + cipher.ivLength)
-      } catch {
-        throw KeyError.malformed("bcrypt parameters: \(error)")
-      }
-      plain = try cipher.decrypt(sealed, tag: tag, keyIV: keyIV)
-    } else {
+    guard cipher.mode != .none else {
       guard kdfName == "none", kdfOptions.isEmpty else {
         throw KeyError.malformed("unencrypted key with kdf \(kdfName)")
       }
-      plain = sealed
+      guard sealed.count % cipher.blockSize == 0 else {
+        throw KeyError.malformed("private section is not a multiple of \(cipher.blockSize) bytes")
+      }
+      return Envelope(publicBlob: publicBlob, plain: sealed, cipher: cipher)
     }
-    defer { SecureBytes.wipe(&plain) }
-    guard plain.count % cipher.blockSize == 0 else {
-      throw KeyError.malformed("private section is not a multiple of \(cipher.blockSize) bytes")
+    guard kdfName == "bcrypt" else {
+      if kdfName == "none" { throw KeyError.malformed("cipher \(cipherName) without a KDF") }
+      throw KeyError.unsupportedCipher("kdf \(kdfName)")
     }
+    var o = SSHReader(kdfOptions)
+    let salt = try o.readString()
+    let rounds = try o.readUInt32()
+    try o.expectEnd()
+    guard rounds >= 1, Int(rounds) <= limits.maxBcryptRounds else {
+      throw KeyError.malformed("bcrypt rounds \(rounds) outside 1...\(limits.maxBcryptRounds)")
+    }
+    guard !salt.isEmpty, salt.count <= 1024 else { throw KeyError.malformed("bcrypt salt of \(salt.count) bytes") }
+    guard sealed.count % cipher.blockSize == 0, !sealed.isEmpty else {
+      throw KeyError.malformed("encrypted section is not a whole number of \(cipherName) blocks")
+    }
+    let passphrase = try provider.get()
+    guard passphrase.count > 0 else { throw KeyError.wrongPassphrase }
+    let keyIV: SecureBytes
+    do {
+      keyIV = try BCryptPBKDF.derive(
+        passphrase: passphrase, salt: salt, rounds: Int(rounds), keyLength: cipher.keyLength + cipher.ivLength)
+    } catch {
+      throw KeyError.malformed("bcrypt parameters: \(error)")
+    }
+    let plain = try cipher.decrypt(sealed, tag: tag, keyIV: keyIV)
+    return Envelope(publicBlob: publicBlob, plain: plain, cipher: cipher)
+  }
 
-    var (key, comment) = try decodePrivateSection(plain, encrypted: encrypted)
-    guard key.publicKey.blob == publicBlob else {
+  private static func decodeFields(binary: [UInt8], provider: PassphraseProvider, limits: KeyFile.Limits) throws
+    -> ParsedKeyFile
+  {
+    var envelope = try open(binary: binary, provider: provider, limits: limits)
+    defer { SecureBytes.wipe(&envelope.plain) }
+    let encrypted = envelope.cipher.mode != .none
+    var (key, comment) = try decodePrivateSection(envelope.plain, encrypted: encrypted)
+    guard key.publicKey.blob == envelope.publicBlob else {
       throw KeyError.malformed("OpenSSH private key: public and private halves do not match")
     }
     key = key.withComment(comment)
@@ -102,8 +115,7 @@ enum OpenSSHKeyFile {
       if encrypted { throw KeyError.wrongPassphrase }
       throw KeyError.malformed("OpenSSH private key: check ints differ")
     }
-    let typeProbe = r
-    var probe = typeProbe
+    var probe = r
     try checkKeyType(try probe.readString(), isTypeName: true)
     let key = try PrivateKey.decodeWire(&r)
     let comment = String(decoding: try r.readString(), as: UTF8.self)

@@ -37,6 +37,8 @@ enum PublicKeyFile {
       while let f = t.first, isSpace(f) { t = t.dropFirst() }
       if t.isEmpty || t.first == UInt8(ascii: "#") { continue }
       let token = t.prefix { !isSpace($0) }
+      let rest = t.dropFirst(token.count)
+      guard rest.first.map(isSpace) == true, rest.contains(where: { !isSpace($0) }) else { return nil }
       return looksLikeTypeName(token) ? t : nil
     }
     return nil
