@@ -29,7 +29,7 @@ public enum KeyFile {
   /// - Throws: a ``KeyError`` (`.unrecognizedFormat`, `.malformed`, `.wrongPassphrase`, `.unsupportedKeyType`,
   ///   `.unsupportedCipher`, `.passphraseRequired`, ...), or whatever error `passphrase` throws, unchanged.
   public static func parse(
-    _ data: [UInt8], passphrase: (() throws -> SecureBytes)?, limits: Limits = .default
+    _ data: [UInt8], passphrase: (() throws -> SecureBytes)? = nil, limits: Limits = .default
   ) throws -> ParsedKeyFile {
     let provider = PassphraseProvider(passphrase)
     do {
@@ -82,8 +82,10 @@ public enum KeyFile {
     if text.contains("---- BEGIN SSH2 PUBLIC KEY ----") {
       return try PublicKeyFile.parseRFC4716(data)
     }
-    if data.first == 0x30 {
-      return try PEMFile.parseDER(data, provider: provider)
+    switch PEMFile.derShape(data) {
+    case .whole: return try PEMFile.parseDER(data, provider: provider)
+    case .truncated: throw KeyError.malformed("truncated DER: the outer SEQUENCE is longer than the input")
+    case .notDER: break
     }
     if let line = PublicKeyFile.firstKeyLine(data) {
       return try PublicKeyFile.parseLine(line)

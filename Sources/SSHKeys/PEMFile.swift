@@ -189,6 +189,30 @@ enum PEMFile {
       wasEncrypted: container == .legacyEncryptedPEM || container == .encryptedPKCS8)
   }
 
+  /// How raw input relates to a DER SEQUENCE, the outer structure of every private key encoding.
+  enum DERShape { case whole, truncated, notDER }
+
+  /// Whether `data` is exactly one DER SEQUENCE (X.690 §8.1: tag 0x30, definite length), one cut short, or neither.
+  /// Only a SEQUENCE whose first element is an INTEGER (PKCS#1, SEC1, PKCS#8 version) or a SEQUENCE (encrypted
+  /// PKCS#8's algorithm) counts as cut short, so text starting with "0" is not mistaken for damaged DER.
+  static func derShape(_ data: [UInt8]) -> DERShape {
+    guard data.count >= 2, data[0] == 0x30 else { return .notDER }
+    var header = 2
+    var length = Int(data[1])
+    if data[1] & 0x80 != 0 {
+      let n = Int(data[1] & 0x7f)
+      guard n >= 1, n <= 4, data.count >= 2 + n else { return .notDER }
+      length = 0
+      for i in 0..<n { length = length << 8 | Int(data[2 + i]) }
+      header = 2 + n
+    }
+    if header + length == data.count { return .whole }
+    if header + length > data.count, data.count > header, data[header] == 0x02 || data[header] == 0x30 {
+      return .truncated
+    }
+    return .notDER
+  }
+
   /// Parses DER without armour: PKCS#1, SEC1, PKCS#8, or encrypted PKCS#8.
   static func parseDER(_ data: [UInt8], provider: PassphraseProvider) throws -> ParsedKeyFile {
     let key = try OpenSSLDecode.privateKey(label: "DER", provider: provider) { cb, ctx in
