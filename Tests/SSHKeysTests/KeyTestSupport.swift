@@ -93,8 +93,12 @@ enum KeyTestSupport {
     let check2 = try section.readUInt32()
     #expect(check1 == check2)
     let start = section.offset
+    // Skip the private key structurally (type name, then a per-type count of strings/mpints), so keys keyhold
+    // refuses (RSA-1024, ...) can still be read for tests.
     var probe = section
-    _ = try PrivateKey.decodeWire(&probe)
+    let type = try probe.readUTF8()
+    let counts = ["ssh-ed25519": 2, "ssh-rsa": 6, "ssh-dss": 5]
+    for _ in 0..<(counts[type] ?? 3) { _ = try probe.readString() }
     let wire = Array(section.bytes[start..<probe.offset])
     section = probe
     let comment = try section.readUTF8()
