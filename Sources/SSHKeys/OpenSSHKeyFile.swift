@@ -98,7 +98,7 @@ enum OpenSSHKeyFile {
     defer { SecureBytes.wipe(&envelope.plain) }
     let encrypted = envelope.cipher.mode != .none
     var (key, comment) = try decodePrivateSection(envelope.plain, encrypted: encrypted)
-    guard key.publicKey.blob == envelope.publicBlob else {
+    guard key.plainPublicKey.blob == envelope.publicBlob else {
       throw KeyError.malformed("OpenSSH private key: public and private halves do not match")
     }
     key = key.withComment(comment)
@@ -158,8 +158,8 @@ enum OpenSSHKeyFile {
     let check = Sodium.randomBytes(4)
     section.writeBytes(check)
     section.writeBytes(check)
-    let wire = key.encodeWire()
-    wire.withUnsafeBytes { section.writeBytes($0) }
+    // The file holds the plain key; a certificate lives beside it in `-cert.pub` (as ssh-keygen does).
+    key.plainWire.withUnsafeBytes { section.writeBytes($0) }
     section.writeString(comment)
     var pad: UInt8 = 1
     while section.bytes.count % cipher.blockSize != 0 {
@@ -195,7 +195,7 @@ enum OpenSSHKeyFile {
     w.writeString(passphrase == nil ? "none" : "bcrypt")
     w.writeString(kdfOptions.bytes)
     w.writeUInt32(1)
-    w.writeString(key.publicKey.blob)
+    w.writeString(key.plainPublicKey.blob)
     w.writeString(sealed)
     w.writeBytes(tag)
     var binary = w.bytes

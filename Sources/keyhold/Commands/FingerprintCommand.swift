@@ -102,17 +102,23 @@ struct FingerprintReport: Encodable {
     type = pub.algorithm.rawValue
     bits = pub.bits
     comment = parsed.comment
-    certificate = false
+    certificate = pub.isCertificate
     container = parsed.container.rawValue
     encrypted = parsed.wasEncrypted
     `private` = parsed.privateKey != nil
+    let cloudKinds = parsed.privateKey?.cloudFingerprints() ?? pub.cloudFingerprints()
     fingerprints = [("sha256", pub.sha256Fingerprint), ("md5", pub.md5Fingerprint)]
+    for kind in CloudFingerprintKind.allCases {
+      if let value = cloudKinds[kind] { fingerprints.append((kind.rawValue, value)) }
+    }
     if parsed.wrapper != .none {
       let reported = parsed.cloudFingerprint?.lowercased()
       cloud = Cloud(
         wrapper: parsed.wrapper.rawValue, keyName: parsed.cloudKeyName, keyPairId: parsed.keyPairID,
         fingerprint: parsed.cloudFingerprint,
         matches: fingerprints.filter { reported != nil && $0.value.lowercased() == reported }.map(\.kind))
+    } else {
+      cloud = nil
     }
   }
 
