@@ -139,20 +139,17 @@ enum OpenSSHKeyFile {
     guard KeyAlgorithm(rawValue: name) != nil else { throw KeyError.unsupportedKeyType(name) }
   }
 
-  /// Encodes `key` as an `openssh-key-v1` file, armoured as `ssh-keygen` writes it (70-column base64), into guarded
-  /// memory. With a passphrase the key is sealed with bcrypt_pbkdf (`rounds`, random 16-byte salt) and `cipher`.
-  static func encode(
-    _ key: PrivateKey, comment: String, passphrase: SecureBytes?, rounds: Int, cipherName: String
+  /// Encodes `key` as an encrypted `openssh-key-v1` file, armoured as `ssh-keygen` writes it (70-column base64),
+  /// into guarded memory: bcrypt_pbkdf (`rounds`, random 16-byte salt) derives the key and IV of `cipherName`.
+  /// (Unencrypted files come from ``PrivateKey/openSSHPrivateKeyFile()``.)
+  static func encodeEncrypted(
+    _ key: PrivateKey, comment: String, passphrase: SecureBytes, rounds: Int, cipherName: String
   ) throws(KeyError) -> SecureBytes {
-    let cipher: OpenSSHCipher
-    if let passphrase {
-      guard passphrase.count > 0 else { throw .unsupportedCipher("empty passphrase") }
-      guard let c = OpenSSHCipher.named(cipherName), c.mode != .none else { throw .unsupportedCipher(cipherName) }
-      guard rounds >= 1 else { throw .unsupportedCipher("bcrypt rounds \(rounds)") }
-      cipher = c
-    } else {
-      cipher = .unencrypted
+    guard passphrase.count > 0 else { throw .unsupportedCipher("empty passphrase") }
+    guard let cipher = OpenSSHCipher.named(cipherName), cipher.mode != .none else {
+      throw .unsupportedCipher(cipherName)
     }
+    guard rounds >= 1 else { throw .unsupportedCipher("bcrypt rounds \(rounds)") }
 
     var section = SSHWriter(capacity: 1024)
     let check = Sodium.randomBytes(4)
@@ -170,39 +167,29 @@ enum OpenSSHKeyFile {
     section = SSHWriter()
     defer { SecureBytes.wipe(&plain) }
 
+    let salt = Sodium.randomBytes(16)
     var kdfOptions = SSHWriter()
-    var sealed = plain
-    var tag: [UInt8] = []
-    if let passphrase {
-      let salt = Sodium.randomBytes(16)
-      kdfOptions.writeString(salt)
-      kdfOptions.writeUInt32(UInt32(rounds))
-      let keyIV: SecureBytes
-      do {
-        keyIV = try BCryptPBKDF.derive(
-          passphrase: passphrase, salt: salt, rounds: rounds, keyLength: cipher.keyLength + cipher.ivLength)
-      } catch {
-        throw .unsupportedCipher("\(error)")
-      }
-      let out = try cipher.encrypt(plain, keyIV: keyIV)
-      sealed = Array(out[..<plain.count])
-      tag = Array(out[plain.count...])
+    kdfOptions.writeString(salt)
+    kdfOptions.writeUInt32(UInt32(rounds))
+    let keyIV: SecureBytes
+    do {
+      keyIV = try BCryptPBKDF.derive(
+        passphrase: passphrase, salt: salt, rounds: rounds, keyLength: cipher.keyLength + cipher.ivLength)
+    } catch {
+      throw .unsupportedCipher("\(error)")
     }
+    let sealed = try cipher.encrypt(plain, keyIV: keyIV)
 
     var w = SSHWriter(capacity: 2048)
     w.writeBytes(magic)
     w.writeString(cipher.name)
-    w.writeString(passphrase == nil ? "none" : "bcrypt")
+    w.writeString("bcrypt")
     w.writeString(kdfOptions.bytes)
     w.writeUInt32(1)
     w.writeString(key.plainPublicKey.blob)
-    w.writeString(sealed)
-    w.writeBytes(tag)
-    var binary = w.bytes
-    if passphrase == nil { SecureBytes.wipe(&sealed) }
-    w = SSHWriter()
-    defer { SecureBytes.wipe(&binary) }
-    return armour(binary)
+    w.writeString(sealed[..<plain.count])
+    w.writeBytes(sealed[plain.count...])
+    return armour(w.bytes)
   }
 
   /// `-----BEGIN OPENSSH PRIVATE KEY-----`, base64 in 70-column lines, `-----END ...-----`, as sshkey.c writes it.
@@ -227,15 +214,20 @@ enum OpenSSHKeyFile {
 extension KeyFile {
   /// Writes `key` as an OpenSSH private key file (`openssh-key-v1`, what `ssh-keygen` writes), into guarded memory.
   ///
-  /// Without a passphrase the key is stored unencrypted (cipher `none`). With one, it is sealed with bcrypt_pbkdf
-  /// (`rounds`, 16 by default as in ssh-keygen) and `cipher` (default `aes256-ctr`; also `aes128-ctr`, `aes192-ctr`,
-  /// `aes*-cbc`, `aes128-gcm@openssh.com`, `aes256-gcm@openssh.com`, `chacha20-poly1305@openssh.com`).
-  /// `comment` defaults to the key's own comment.
+  /// Without a passphrase the key is stored unencrypted (cipher `none`, by ``PrivateKey/openSSHPrivateKeyFile()``).
+  /// With one, it is sealed with bcrypt_pbkdf (`rounds`, 16 by default as in ssh-keygen) and `cipher` (default
+  /// `aes256-ctr`; also `aes128-ctr`, `aes192-ctr`, `aes*-cbc`, `aes128-gcm@openssh.com`, `aes256-gcm@openssh.com`,
+  /// `chacha20-poly1305@openssh.com`). `comment` defaults to the key's own comment.
   public static func openSSHPrivateKeyFile(
     _ key: PrivateKey, comment: String? = nil, passphrase: SecureBytes? = nil, rounds: Int = 16,
     cipher: String = "aes256-ctr"
   ) throws(KeyError) -> SecureBytes {
-    try OpenSSHKeyFile.encode(
-      key, comment: comment ?? key.comment, passphrase: passphrase, rounds: rounds, cipherName: cipher)
+    let comment = comment ?? key.comment
+    guard let passphrase else {
+      var text = Array(key.withComment(comment).openSSHPrivateKeyFile().utf8)
+      return SecureBytes(consuming: &text)
+    }
+    return try OpenSSHKeyFile.encodeEncrypted(
+      key, comment: comment, passphrase: passphrase, rounds: rounds, cipherName: cipher)
   }
 }
