@@ -109,7 +109,8 @@ public enum BCryptPBKDF {
     withUnsafeMutableBytes(of: &words) { raw in
       let w = raw.baseAddress!.assumingMemoryBound(to: UInt32.self)
       for i in 0..<8 {
-        w[i] = UInt32(magic[4 * i]) << 24 | UInt32(magic[4 * i + 1]) << 16 | UInt32(magic[4 * i + 2]) << 8
+        w[i] =
+          UInt32(magic[4 * i]) << 24 | UInt32(magic[4 * i + 1]) << 16 | UInt32(magic[4 * i + 2]) << 8
           | UInt32(magic[4 * i + 3])
       }
       for _ in 0..<64 { cipher.encrypt(words: w, count: 8) }

@@ -66,10 +66,12 @@ final class Blowfish {
     l ^= p[0]
     var i = 1
     while i <= 16 {
-      r ^= (((s[Int(l &>> 24)] &+ s[0x100 | Int((l &>> 16) & 0xff)]) ^ s[0x200 | Int((l &>> 8) & 0xff)])
-        &+ s[0x300 | Int(l & 0xff)]) ^ p[i]
-      l ^= (((s[Int(r &>> 24)] &+ s[0x100 | Int((r &>> 16) & 0xff)]) ^ s[0x200 | Int((r &>> 8) & 0xff)])
-        &+ s[0x300 | Int(r & 0xff)]) ^ p[i &+ 1]
+      r ^=
+        (((s[Int(l &>> 24)] &+ s[0x100 | Int((l &>> 16) & 0xff)]) ^ s[0x200 | Int((l &>> 8) & 0xff)])
+          &+ s[0x300 | Int(l & 0xff)]) ^ p[i]
+      l ^=
+        (((s[Int(r &>> 24)] &+ s[0x100 | Int((r &>> 16) & 0xff)]) ^ s[0x200 | Int((r &>> 8) & 0xff)])
+          &+ s[0x300 | Int(r & 0xff)]) ^ p[i &+ 1]
       i &+= 2
     }
     left = r ^ p[17]

@@ -18,18 +18,25 @@ struct OpenSSHCipher: Sendable {
   /// Bytes of authentication tag after the encrypted section (AEAD ciphers).
   let tagLength: Int
 
-  static let unencrypted = OpenSSHCipher(name: "none", mode: .none, keyLength: 0, ivLength: 0, blockSize: 8, tagLength: 0)
+  static let unencrypted = OpenSSHCipher(
+    name: "none", mode: .none, keyLength: 0, ivLength: 0, blockSize: 8, tagLength: 0)
 
   /// The cipher called `name`, or nil when keyhold does not implement it.
   static func named(_ name: String) -> OpenSSHCipher? {
     switch name {
     case "none": return .unencrypted
-    case "aes128-ctr": return OpenSSHCipher(name: name, mode: .ctr, keyLength: 16, ivLength: 16, blockSize: 16, tagLength: 0)
-    case "aes192-ctr": return OpenSSHCipher(name: name, mode: .ctr, keyLength: 24, ivLength: 16, blockSize: 16, tagLength: 0)
-    case "aes256-ctr": return OpenSSHCipher(name: name, mode: .ctr, keyLength: 32, ivLength: 16, blockSize: 16, tagLength: 0)
-    case "aes128-cbc": return OpenSSHCipher(name: name, mode: .cbc, keyLength: 16, ivLength: 16, blockSize: 16, tagLength: 0)
-    case "aes192-cbc": return OpenSSHCipher(name: name, mode: .cbc, keyLength: 24, ivLength: 16, blockSize: 16, tagLength: 0)
-    case "aes256-cbc": return OpenSSHCipher(name: name, mode: .cbc, keyLength: 32, ivLength: 16, blockSize: 16, tagLength: 0)
+    case "aes128-ctr":
+      return OpenSSHCipher(name: name, mode: .ctr, keyLength: 16, ivLength: 16, blockSize: 16, tagLength: 0)
+    case "aes192-ctr":
+      return OpenSSHCipher(name: name, mode: .ctr, keyLength: 24, ivLength: 16, blockSize: 16, tagLength: 0)
+    case "aes256-ctr":
+      return OpenSSHCipher(name: name, mode: .ctr, keyLength: 32, ivLength: 16, blockSize: 16, tagLength: 0)
+    case "aes128-cbc":
+      return OpenSSHCipher(name: name, mode: .cbc, keyLength: 16, ivLength: 16, blockSize: 16, tagLength: 0)
+    case "aes192-cbc":
+      return OpenSSHCipher(name: name, mode: .cbc, keyLength: 24, ivLength: 16, blockSize: 16, tagLength: 0)
+    case "aes256-cbc":
+      return OpenSSHCipher(name: name, mode: .cbc, keyLength: 32, ivLength: 16, blockSize: 16, tagLength: 0)
     case "aes128-gcm@openssh.com":
       return OpenSSHCipher(name: name, mode: .gcm, keyLength: 16, ivLength: 12, blockSize: 16, tagLength: 16)
     case "aes256-gcm@openssh.com":

@@ -41,7 +41,8 @@ import Testing
       name: "wrong passphrase", arguments: ["--passphrase-fd", "0", path("keys/sshkeygen-ed25519-openssh-enc")],
       stdin: Data("not the passphrase\n".utf8), message: "incorrect passphrase"),
     Failure(
-      name: "wrong passphrase, PKCS#8", arguments: ["--passphrase-fd", "0", path("keys/openssl-rsa2048-pkcs8-enc.pem")],
+      name: "wrong passphrase, PKCS#8",
+      arguments: ["--passphrase-fd", "0", path("keys/openssl-rsa2048-pkcs8-enc.pem")],
       stdin: Data("not the passphrase\n".utf8), message: "incorrect passphrase"),
     Failure(
       name: "ssh-dss PEM", arguments: [path("keys/refuse-dsa-pkcs8.pem")], stdin: Data(),
@@ -84,8 +85,9 @@ import Testing
     let expect = try Self.expectation("keys/\(name)")
     let r = try CLIHarness.run(["fingerprint", Self.path("keys/\(name)")])
     #expect(r.status == 0, "stderr: \(r.stderr)")
-    let lines = Set(r.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
-      .map { $0.joined(separator: " ") })
+    let lines = Set(
+      r.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+        .map { $0.joined(separator: " ") })
     #expect(lines.contains("sha256: \(expect["sha256"]!)"), "\(r.stdout)")
     #expect(lines.contains("md5: \(expect["md5"]!)"), "\(r.stdout)")
     #expect(lines.contains("bits: \(expect["bits"]!)"), "\(r.stdout)")

@@ -47,8 +47,12 @@ func blowfishEncryptsTheECBKnownAnswers(key: String, plain: String, cipher: Stri
   #expect(throws: BCryptPBKDF.Failure.self) {
     try BCryptPBKDF.derive(passphrase: SecureBytes(copying: [UInt8]()), salt: [1], rounds: 1, keyLength: 1)
   }
-  #expect(throws: BCryptPBKDF.Failure.self) { try BCryptPBKDF.derive(passphrase: pw, salt: [], rounds: 1, keyLength: 1) }
-  #expect(throws: BCryptPBKDF.Failure.self) { try BCryptPBKDF.derive(passphrase: pw, salt: [1], rounds: 0, keyLength: 1) }
+  #expect(throws: BCryptPBKDF.Failure.self) {
+    try BCryptPBKDF.derive(passphrase: pw, salt: [], rounds: 1, keyLength: 1)
+  }
+  #expect(throws: BCryptPBKDF.Failure.self) {
+    try BCryptPBKDF.derive(passphrase: pw, salt: [1], rounds: 0, keyLength: 1)
+  }
   #expect(throws: BCryptPBKDF.Failure.self) {
     try BCryptPBKDF.derive(passphrase: pw, salt: [1], rounds: 1, keyLength: 1025)
   }

@@ -13,7 +13,9 @@ enum Fixtures {
   }()
 
   /// `<root>/testdata/<relative>`.
-  static func url(_ relative: String) -> URL { root.appendingPathComponent("testdata").appendingPathComponent(relative) }
+  static func url(_ relative: String) -> URL {
+    root.appendingPathComponent("testdata").appendingPathComponent(relative)
+  }
 
   /// The bytes of a test data file.
   static func bytes(_ relative: String) throws -> [UInt8] { Array(try Data(contentsOf: url(relative))) }

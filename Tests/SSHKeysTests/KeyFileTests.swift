@@ -63,13 +63,15 @@ func isUnrecognized(_ e: KeyError?) -> Bool {
   @Test(arguments: encryptedVectors)
   func encryptedKeyWithoutPassphraseSourceNeedsOne(name: String) throws {
     let data = try Fixtures.bytes("keys/\(name)")
-    #expect(keyError { _ = try KeyFile.parse(data, passphrase: nil as (() throws -> SecureBytes)?) } == .passphraseRequired)
+    #expect(
+      keyError { _ = try KeyFile.parse(data, passphrase: nil as (() throws -> SecureBytes)?) } == .passphraseRequired)
   }
 
   @Test func passphraseIsAskedForOnlyOnceAndOnlyWhenEncrypted() throws {
-    for name in ["sshkeygen-ed25519-openssh", "sshkeygen-rsa2048-pem", "openssl-ecdsa256-sec1.pem",
-      "openssl-rsa3072-pkcs8.der", "sshkeygen-ed25519.pub", "sshkeygen-rsa2048.rfc4716"]
-    {
+    for name in [
+      "sshkeygen-ed25519-openssh", "sshkeygen-rsa2048-pem", "openssl-ecdsa256-sec1.pem",
+      "openssl-rsa3072-pkcs8.der", "sshkeygen-ed25519.pub", "sshkeygen-rsa2048.rfc4716",
+    ] {
       let counter = PassphraseCounter(vectorPassphrase)
       _ = try? KeyFile.parse(try Fixtures.bytes("keys/\(name)"), passphrase: counter.closure())
       #expect(counter.calls == 0, "\(name) asked for a passphrase")
@@ -83,9 +85,10 @@ func isUnrecognized(_ e: KeyError?) -> Bool {
 
   @Test func errorFromThePassphraseSourceComesThroughUnchanged() throws {
     struct Cancelled: Error, Equatable {}
-    for name in ["sshkeygen-ed25519-openssh-enc", "openssl-rsa2048-pkcs8-enc.pem", "openssl-rsa2048-legacy-enc.pem",
-      "openssl-rsa2048-pkcs8-enc.der"]
-    {
+    for name in [
+      "sshkeygen-ed25519-openssh-enc", "openssl-rsa2048-pkcs8-enc.pem", "openssl-rsa2048-legacy-enc.pem",
+      "openssl-rsa2048-pkcs8-enc.der",
+    ] {
       let data = try Fixtures.bytes("keys/\(name)")
       #expect(throws: Cancelled()) { _ = try KeyFile.parse(data, passphrase: { throw Cancelled() }) }
     }
@@ -111,7 +114,8 @@ func isUnrecognized(_ e: KeyError?) -> Bool {
     #expect(try r.readString() == p.readString())
     // Padding 1, 2, 3, ... at the very end.
     let tailLength = Int(envelope.plain.last ?? 0)
-    #expect(envelope.plain.suffix(tailLength) == ArraySlice((1...max(tailLength, 1)).map { UInt8($0) }.prefix(tailLength)))
+    #expect(
+      envelope.plain.suffix(tailLength) == ArraySlice((1...max(tailLength, 1)).map { UInt8($0) }.prefix(tailLength)))
   }
 
   @Test func bcryptRoundsAboveTheLimitAreRefusedBeforeAnyWork() throws {
@@ -147,9 +151,11 @@ func isUnrecognized(_ e: KeyError?) -> Bool {
     w.writeUInt32(1)
     w.writeString(pub.bytes)
     w.writeString([UInt8](repeating: 0, count: 8))
-    let file = Array("-----BEGIN OPENSSH PRIVATE KEY-----\n\(Base64.encode(w.bytes))\n-----END OPENSSH PRIVATE KEY-----\n".utf8)
-    #expect(keyError { _ = try KeyFile.parse(file, passphrase: nil as SecureBytes?) }
-      == .unsupportedKeyType("sk-ecdsa-sha2-nistp256@openssh.com"))
+    let file = Array(
+      "-----BEGIN OPENSSH PRIVATE KEY-----\n\(Base64.encode(w.bytes))\n-----END OPENSSH PRIVATE KEY-----\n".utf8)
+    #expect(
+      keyError { _ = try KeyFile.parse(file, passphrase: nil as SecureBytes?) }
+        == .unsupportedKeyType("sk-ecdsa-sha2-nistp256@openssh.com"))
   }
 
   @Test(arguments: [
@@ -211,7 +217,8 @@ func isUnrecognized(_ e: KeyError?) -> Bool {
 
   @Test func brokenWrappersAreMalformed() {
     for text in ["KEYPAIR\tonly-a-name\n-----BEGIN RSA PRIVATE KEY-----\n", "KEYPAIR\tname\tfp\n"] {
-      #expect(isMalformed(keyError { _ = try KeyFile.parse(Array(text.utf8), passphrase: nil as SecureBytes?) }), "\(text)")
+      #expect(
+        isMalformed(keyError { _ = try KeyFile.parse(Array(text.utf8), passphrase: nil as SecureBytes?) }), "\(text)")
     }
   }
 }

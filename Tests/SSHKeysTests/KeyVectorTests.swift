@@ -85,9 +85,12 @@ import Testing
     #expect(again.privateKey?.cloudFingerprints() == key.cloudFingerprints())
   }
 
-  @Test(arguments: ["aes256-ctr", "aes128-ctr", "aes256-cbc", "aes256-gcm@openssh.com", "chacha20-poly1305@openssh.com"])
+  @Test(arguments: [
+    "aes256-ctr", "aes128-ctr", "aes256-cbc", "aes256-gcm@openssh.com", "chacha20-poly1305@openssh.com",
+  ])
   func encryptedWritingOpensWithThePassphraseOnly(cipher: String) throws {
-    let parsed = try Self.parse("sshkeygen-ecdsa256-openssh", expect: Expectation(file: "keys/sshkeygen-ecdsa256-openssh.expect"))
+    let parsed = try Self.parse(
+      "sshkeygen-ecdsa256-openssh", expect: Expectation(file: "keys/sshkeygen-ecdsa256-openssh.expect"))
     let key = try #require(parsed.privateKey)
     let file = try KeyFile.openSSHPrivateKeyFile(key, passphrase: secret("sesame"), rounds: 2, cipher: cipher)
     let again = try KeyFile.parse(file.unsafeCopy(), passphrase: secret("sesame"))
@@ -97,8 +100,10 @@ import Testing
   }
 
   /// ssh-keygen must read what keyhold writes: `ssh-keygen -y` prints the same public key.
-  @Test(arguments: ["sshkeygen-ed25519-openssh", "openssl-rsa2048-pkcs1.pem", "openssl-ecdsa521-sec1.pem",
-    "openssl-ed25519-pkcs8.pem"])
+  @Test(arguments: [
+    "sshkeygen-ed25519-openssh", "openssl-rsa2048-pkcs1.pem", "openssl-ecdsa521-sec1.pem",
+    "openssl-ed25519-pkcs8.pem",
+  ])
   func sshKeygenReadsWhatKeyholdWrites(name: String) throws {
     let expect = try Expectation(file: "keys/\(name).expect")
     let key = try #require(try Self.parse(name, expect: expect).privateKey)
@@ -108,7 +113,8 @@ import Testing
     for (file, passphrase) in [("plain", nil), ("sealed", "sesame phrase")] as [(String, String?)] {
       let path = dir.appendingPathComponent(file).path
       let text = try KeyFile.openSSHPrivateKeyFile(key, comment: "written", passphrase: passphrase.map(secret))
-      _ = FileManager.default.createFile(atPath: path, contents: Data(text.unsafeCopy()), attributes: [.posixPermissions: 0o600])
+      _ = FileManager.default.createFile(
+        atPath: path, contents: Data(text.unsafeCopy()), attributes: [.posixPermissions: 0o600])
       let p = Process()
       p.executableURL = URL(fileURLWithPath: "/usr/bin/ssh-keygen")
       p.arguments = ["-y", "-P", passphrase ?? "", "-f", path]
