@@ -77,6 +77,13 @@ import Testing
     #expect(r.stdout.isEmpty)
   }
 
+  @Test func passphraseAndKeyCannotBothComeFromStandardInput() throws {
+    let r = try CLIHarness.run(["fingerprint", "--passphrase-fd", "0", "-"], stdin: Data("x\n".utf8))
+    #expect(r.status != 0)
+    #expect(r.stderr.contains("standard input"))
+    #expect(r.stdout.isEmpty)
+  }
+
   @Test(arguments: [
     "sshkeygen-ed25519-openssh", "sshkeygen-ecdsa384-pem", "sshkeygen-rsa2048-pkcs8", "openssl-ed25519-pkcs8.pem",
     "openssl-rsa2048-pkcs1.der", "sshkeygen-rsa2048.pub", "sshkeygen-ed25519.rfc4716", "sshkeygen-ecdsa256-cert.pub",

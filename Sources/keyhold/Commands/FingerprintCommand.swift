@@ -24,6 +24,12 @@ struct FingerprintCommand: ParsableCommand {
     help: ArgumentHelp("Read the passphrase from file descriptor N (one line).", valueName: "n"))
   var passphraseFD: Int32?
 
+  func validate() throws {
+    if file == "-" && passphraseFD == 0 {
+      throw ValidationError("--passphrase-fd 0 and - both read standard input; give the passphrase on another descriptor")
+    }
+  }
+
   func run() throws {
     try runReportingErrors {
       let data = try readInput()
