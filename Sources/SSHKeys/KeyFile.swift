@@ -62,7 +62,8 @@ public enum KeyFile {
     }
     let text = TextScan(data)
 
-    if allowWrapper, let wrapped = try KeyFileWrappers.unwrap(data, text: text) {
+    if allowWrapper, var wrapped = try KeyFileWrappers.unwrap(data, text: text) {
+      defer { SecureBytes.wipe(&wrapped.material) }
       var inner = try parse(wrapped.material, provider: provider, limits: limits, allowWrapper: false)
       guard inner.privateKey != nil else {
         throw KeyError.malformed("\(wrapped.wrapper.rawValue) output holds no private key")

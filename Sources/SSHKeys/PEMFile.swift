@@ -120,14 +120,13 @@ enum PEMFile {
         bodyText.append(contentsOf: line)
       }
       guard ended else { throw .malformed("truncated PEM: \(label) block has no END line") }
-      guard var body = Base64.decode(bodyText, ignoringWhitespace: true, requirePadding: false) else {
+      guard let body = Base64.decode(bodyText, ignoringWhitespace: true, requirePadding: false) else {
         SecureBytes.wipe(&bodyText)
         throw .malformed("bad base64 in PEM \(label) block")
       }
       SecureBytes.wipe(&bodyText)
       guard !body.isEmpty else { throw .malformed("empty PEM \(label) block") }
       out.append(PEMBlock(label: label, headers: headers, body: body))
-      SecureBytes.wipe(&body)
     }
     return out
   }
@@ -139,20 +138,22 @@ enum PEMFile {
       for i in all.indices { SecureBytes.wipe(&all[i].body) }
     }
     let skipped: Set<String> = ["EC PARAMETERS", "DSA PARAMETERS"]
-    guard let block = all.first(where: { !skipped.contains($0.label) }) else {
+    // Index, not a copy: a copy would share the body's storage and defeat the wipe above.
+    guard let index = all.firstIndex(where: { !skipped.contains($0.label) }) else {
       if let first = all.first { throw KeyError.unrecognizedFormat("PEM block \(first.label) holds no key") }
       throw KeyError.malformed("truncated PEM: no complete BEGIN/END block")
     }
+    let label = all[index].label
     let container: KeyContainer
-    switch block.label {
+    switch label {
     case "OPENSSH PRIVATE KEY":
-      return try OpenSSHKeyFile.decode(binary: block.body, provider: provider, limits: limits)
+      return try OpenSSHKeyFile.decode(binary: all[index].body, provider: provider, limits: limits)
     case "RSA PRIVATE KEY", "EC PRIVATE KEY":
-      if let procType = block.header("Proc-Type") {
+      if let procType = all[index].header("Proc-Type") {
         guard procType.replacingASCIIWhitespace() == "4,ENCRYPTED" else {
           throw KeyError.malformed("unexpected Proc-Type \(procType)")
         }
-        guard let dek = block.header("DEK-Info"), let comma = dek.firstIndex(of: ",") else {
+        guard let dek = all[index].header("DEK-Info"), let comma = dek.firstIndex(of: ",") else {
           throw KeyError.malformed("encrypted PEM without a DEK-Info header")
         }
         let cipherName = String(dek[..<comma])
@@ -161,22 +162,22 @@ enum PEMFile {
         }
         container = .legacyEncryptedPEM
       } else {
-        container = block.label == "RSA PRIVATE KEY" ? .pkcs1 : .sec1
+        container = label == "RSA PRIVATE KEY" ? .pkcs1 : .sec1
       }
     case "PRIVATE KEY": container = .pkcs8
     case "ENCRYPTED PRIVATE KEY": container = .encryptedPKCS8
     case "DSA PRIVATE KEY": throw KeyError.unsupportedKeyType("ssh-dss")
     case "SSH2 ENCRYPTED PRIVATE KEY": throw KeyError.unrecognizedFormat("ssh.com private keys are not supported")
     case "PUBLIC KEY", "RSA PUBLIC KEY":
-      throw KeyError.unrecognizedFormat("PEM \(block.label) holds no private key; use the .pub file or the private key")
+      throw KeyError.unrecognizedFormat("PEM \(label) holds no private key; use the .pub file or the private key")
     default:
-      throw KeyError.unrecognizedFormat("PEM block \(block.label) holds no private key")
+      throw KeyError.unrecognizedFormat("PEM block \(label) holds no private key")
     }
 
-    var armoured = block.armoured()
+    var armoured = all[index].armoured()
     defer { SecureBytes.wipe(&armoured) }
     let key = try OpenSSLDecode.privateKey(
-      label: block.label, provider: provider
+      label: label, provider: provider
     ) { cb, ctx in
       armoured.withUnsafeBytes { raw -> OpaquePointer? in
         guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return nil }

@@ -26,7 +26,8 @@ struct FingerprintCommand: ParsableCommand {
 
   func validate() throws {
     if file == "-" && passphraseFD == 0 {
-      throw ValidationError("--passphrase-fd 0 and - both read standard input; give the passphrase on another descriptor")
+      throw ValidationError(
+        "--passphrase-fd 0 and - both read standard input; give the passphrase on another descriptor")
     }
   }
 
