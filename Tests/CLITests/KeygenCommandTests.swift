@@ -22,7 +22,8 @@ import Testing
     let p = Process()
     p.executableURL = URL(fileURLWithPath: args[0] == "keyhold" ? binary : "/usr/bin/env")
     p.arguments = args[0] == "keyhold" ? Array(args.dropFirst()) : args
-    let out = Pipe(), err = Pipe()
+    let out = Pipe()
+    let err = Pipe()
     p.standardOutput = out
     p.standardError = err
     p.standardInput = FileHandle.nullDevice
@@ -31,7 +32,8 @@ import Testing
     let e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
     return Output(
-      status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+      status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+      stderr: String(decoding: e, as: UTF8.self))
   }
 
   static func tempDir() throws -> URL {
@@ -94,7 +96,9 @@ import Testing
     #expect(try Self.mode(file) == 0o600)
   }
 
-  @Test("unsupported sizes are errors with a hint", arguments: [["-t", "rsa", "-b", "1024"], ["-t", "ecdsa", "-b", "300"]])
+  @Test(
+    "unsupported sizes are errors with a hint",
+    arguments: [["-t", "rsa", "-b", "1024"], ["-t", "ecdsa", "-b", "300"]])
   func refusesBadSizes(args: [String]) throws {
     let r = try Self.run(["keyhold", "keygen"] + args)
     #expect(r.status == 1)

@@ -121,7 +121,10 @@ import Testing
     let a = try SignatureBlob(decoding: key.sign(message))
     let b = try SignatureBlob(decoding: key.sign(message))
     #expect(a == b)
-    guard case .ed25519(let pub) = key.publicKey.structure else { Issue.record("not ed25519"); return }
+    guard case .ed25519(let pub) = key.publicKey.structure else {
+      Issue.record("not ed25519")
+      return
+    }
     #expect(Sodium.ed25519Verify(signature: a.signature, message: message, publicKey: pub))
     #expect(!Sodium.ed25519Verify(signature: a.signature, message: message + [1], publicKey: pub))
   }

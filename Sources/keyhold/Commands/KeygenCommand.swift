@@ -25,16 +25,23 @@ struct KeygenCommand: ParsableCommand {
 
   @Option(
     name: .customShort("b"),
-    help: ArgumentHelp("Key size in bits: RSA 2048-16384 (default 3072), ECDSA 256, 384 or 521 (default 256).",
+    help: ArgumentHelp(
+      "Key size in bits: RSA 2048-16384 (default 3072), ECDSA 256, 384 or 521 (default 256).",
       valueName: "bits"))
   var bits: Int?
 
-  @Option(name: .customShort("C"), help: ArgumentHelp("Comment stored with the key (default user@host).",
-    valueName: "comment"))
+  @Option(
+    name: .customShort("C"),
+    help: ArgumentHelp(
+      "Comment stored with the key (default user@host).",
+      valueName: "comment"))
   var comment: String?
 
-  @Option(name: .customShort("f"), help: ArgumentHelp("Write the private key to FILE and the public key to FILE.pub.",
-    valueName: "file"))
+  @Option(
+    name: .customShort("f"),
+    help: ArgumentHelp(
+      "Write the private key to FILE and the public key to FILE.pub.",
+      valueName: "file"))
   var file: String?
 
   @Flag(name: .long, help: "Overwrite FILE and FILE.pub when they exist.")
@@ -79,9 +86,11 @@ struct KeygenCommand: ParsableCommand {
         }
       }
       try KeygenCommand.writeFile(file, Array(privateText.utf8), mode: 0o600)
-      try KeygenCommand.writeFile(publicPath, Array((key.publicKey.openSSHLine(comment: key.comment) + "\n").utf8),
+      try KeygenCommand.writeFile(
+        publicPath, Array((key.publicKey.openSSHLine(comment: key.comment) + "\n").utf8),
         mode: 0o644)
-      print("\(key.publicKey.bits) \(key.publicKey.sha256Fingerprint) \(key.comment) (\(KeygenCommand.label(algorithm)))")
+      print(
+        "\(key.publicKey.bits) \(key.publicKey.sha256Fingerprint) \(key.comment) (\(KeygenCommand.label(algorithm)))")
     }
   }
 
