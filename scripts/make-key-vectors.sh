@@ -88,9 +88,10 @@ expect() {
   } >"$out/$name.expect"
 }
 
-# refuse NAME ERROR DETAIL
+# refuse NAME ERROR DETAIL [PASSPHRASE]
 refuse() {
   printf 'error: %s\ndetail: %s\n' "$2" "$3" >"$out/$1.expect"
+  if [ -n "${4:-}" ]; then echo "passphrase: $4" >>"$out/$1.expect"; fi
 }
 
 # An OpenSSH-format or ssh-keygen PEM key's sha1-pkcs8: convert a copy to unencrypted PKCS#8 with ssh-keygen.
@@ -243,5 +244,10 @@ echo "sk-ssh-ed25519@openssh.com $sk_blob keyhold vector sk" >"$out/refuse-sk-ed
 refuse refuse-sk-ed25519.pub unsupported-key-type sk-ssh-ed25519@openssh.com
 openssl genpkey -algorithm ED448 -out "$out/refuse-ed448-pkcs8.pem"
 refuse refuse-ed448-pkcs8.pem unsupported-key-type ED448
+
+# PBES1 with MD5 and DES needs OpenSSL's legacy provider: an unsupported encryption, not a wrong passphrase.
+openssl pkcs8 -topk8 -provider legacy -provider default -v1 PBE-MD5-DES -in "$out/openssl-rsa2048-pkcs1.pem" \
+  -passout "pass:$PW" -out "$out/refuse-pbes1-md5-des.pem"
+refuse refuse-pbes1-md5-des.pem unsupported-cipher PBKDF1 "$PW"
 
 echo "wrote $(ls "$out" | grep -vc '\.expect$') vectors to $out"

@@ -50,11 +50,14 @@ enum OpenSSLDecode {
       decode(callback, Unmanaged.passUnretained(context).toOpaque())
     }
     guard let pkey else {
-      let reason = lastErrorReason()
-      ERR_clear_error()
+      let errors = drainErrors()
       if let failure = context.failure { throw failure }
+      // An algorithm the loaded providers lack (PBES1 with MD5/DES, ...) is not a wrong passphrase.
+      if let unsupported = errors.first(where: { $0.reason == "unsupported" }) {
+        throw KeyError.unsupportedCipher(algorithmName(unsupported.data) ?? "algorithm not available in OpenSSL")
+      }
       if provider.wasAsked { throw KeyError.wrongPassphrase }
-      throw KeyError.malformed("cannot decode \(label): \(reason)")
+      throw KeyError.malformed("cannot decode \(label): \(errors.last?.reason ?? "not a valid key structure")")
     }
     ERR_clear_error()
     defer { EVP_PKEY_free(pkey) }
@@ -72,10 +75,26 @@ enum OpenSSLDecode {
     throw .unsupportedKeyType("unknown OpenSSL key type")
   }
 
-  /// The reason string of the most recent OpenSSL error, or a generic phrase.
-  static func lastErrorReason() -> String {
-    let code = ERR_peek_last_error()
-    if code != 0, let r = ERR_reason_error_string(code) { return String(cString: r) }
-    return "not a valid key structure"
+  /// The algorithm named in an "unsupported" error's data, `... Algorithm (PBKDF1 : 0), ...` → `PBKDF1`.
+  static func algorithmName(_ data: String) -> String? {
+    guard let start = data.range(of: "Algorithm (") else { return nil }
+    let name = data[start.upperBound...].prefix { $0 != " " && $0 != ":" && $0 != ")" }
+    return name.isEmpty ? nil : String(name)
+  }
+
+  /// Empties OpenSSL's error queue, returning each entry's reason string and extra data, oldest first.
+  static func drainErrors() -> [(reason: String, data: String)] {
+    var out: [(reason: String, data: String)] = []
+    while true {
+      var data: UnsafePointer<CChar>? = nil
+      var flags: Int32 = 0
+      let code = ERR_get_error_all(nil, nil, nil, &data, &flags)
+      if code == 0 { break }
+      let reason = ERR_reason_error_string(code).map { String(cString: $0) } ?? "error \(code)"
+      out.append((reason, data.map { String(cString: $0) } ?? ""))
+      if out.count > 64 { break }
+    }
+    ERR_clear_error()
+    return out
   }
 }

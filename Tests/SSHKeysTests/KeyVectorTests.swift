@@ -35,6 +35,7 @@ import Testing
       let thrown = keyError { _ = try Self.parse(name, expect: expect) }
       switch error {
       case "unsupported-key-type": #expect(thrown == .unsupportedKeyType(expect["detail"] ?? ""), "\(name)")
+      case "unsupported-cipher": #expect(thrown == .unsupportedCipher(expect["detail"] ?? ""), "\(name)")
       default: Issue.record("unknown expected error \(error) in \(name).expect")
       }
       return
