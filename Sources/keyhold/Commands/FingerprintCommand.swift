@@ -119,14 +119,20 @@ struct FingerprintReport: Encodable {
       if let value = cloudKinds[kind] { fingerprints.append((kind.rawValue, value)) }
     }
     if parsed.wrapper != .none {
-      let reported = parsed.cloudFingerprint?.lowercased()
+      let reported = parsed.cloudFingerprint.map(Self.normalized)
       cloud = Cloud(
         wrapper: parsed.wrapper.rawValue, keyName: parsed.cloudKeyName, keyPairId: parsed.keyPairID,
         fingerprint: parsed.cloudFingerprint,
-        matches: fingerprints.filter { reported != nil && $0.value.lowercased() == reported }.map(\.kind))
+        matches: fingerprints.filter { reported != nil && Self.normalized($0.value) == reported }.map(\.kind))
     } else {
       cloud = nil
     }
+  }
+
+  /// Colon hex compares case-insensitively; base64 (`sha256-b64`) is case-sensitive and compared as is.
+  static func normalized(_ fingerprint: String) -> String {
+    let hex = fingerprint.allSatisfy { $0 == ":" || $0.isHexDigit }
+    return hex ? fingerprint.lowercased() : fingerprint
   }
 
   func text() -> String {
