@@ -3,6 +3,8 @@ import ArgumentParser
 extension Keyhold {
   /// Every subcommand, in the order `keyhold --help` lists them. Each command's file adds itself here.
   static let allSubcommands: [ParsableCommand.Type] = [
+    FingerprintCommand.self,
+    KeygenCommand.self,
     AgentCommand.self,
     UnlockCommand.self,
     LockCommand.self,
