@@ -126,7 +126,7 @@ public final class Agent: Sendable {
     var note: String? = nil
     if !identity.destinations.isEmpty { note = try checkDestination(identity, request, connection) }
     if identity.confirm {
-      var prompt = "Allow use of key \(identity.comment)?\nKey fingerprint \(fingerprint(identity.key.publicKey))."
+      var prompt = "Allow use of key \(identity.comment)?\nKey fingerprint \(fingerprint(identity.key.plainPublicKey))."
       if let note { prompt += "\n" + note }
       guard let confirm = configuration.confirm, confirm(prompt) else { throw .refusedByUser }
     }
@@ -181,20 +181,13 @@ public final class Agent: Sendable {
       case .maxSignatures, .associatedCertificates, .securityKeyProvider: throw .unsupported("constraint \(c.name)")
       }
     }
-    let plain: [UInt8]
-    do { plain = try request.key.uncertified() } catch { throw .malformed(error) }
-    var reader = SSHReader(plain)
+    // The key stays raw bytes through SSHWire; SSHKeys parses it once, certificate form included.
+    var reader = SSHReader(request.key.bytes)
     let parsed: PrivateKey
     do { parsed = try PrivateKey.decodeWire(&reader) } catch { throw .badKey(error) }
     guard reader.isAtEnd else { throw .malformed(.malformed(.trailingBytes(reader.remaining))) }
     let key = parsed.withComment(request.comment)
-    var blob = key.publicKey.blob
-    if let cert = request.key.certificate {
-      guard let parsedCert = try? OpenSSHCertificate.parse(cert), parsedCert.publicKeyBlob == blob else {
-        throw .certificateMismatch
-      }
-      blob = cert
-    }
+    let blob = key.publicKey.blob
     let now = configuration.clock.now()
     let seconds = lifetime ?? configuration.defaultLifetime
     let identity = KeyIdentity(
@@ -211,7 +204,7 @@ public final class Agent: Sendable {
       }
       s.changed(listSealed: configuration.lazyUnlock)
     }
-    log(.debug, "added \(key.algorithm.rawValue) \(fingerprint(key.publicKey)) \"\(request.comment)\" life \(seconds ?? 0) confirm \(confirm) destinations \(destinations.count)")
+    log(.debug, "added \(key.algorithm.rawValue) \(fingerprint(key.plainPublicKey)) \"\(request.comment)\" life \(seconds ?? 0) confirm \(confirm) destinations \(destinations.count)")
     if let seconds { scheduleReap(after: seconds) }
     return AgentReplies.success
   }

@@ -50,10 +50,10 @@ enum DestinationPolicy {
 
   /// Whether a host key (or host certificate) matches one of a hop's keys.
   static func matches(_ hostKey: [UInt8], _ hop: DestinationHop) -> Bool {
-    if !OpenSSHCertificate.isCertificate(hostKey) {
+    guard let parsed = try? PublicKeyBlob(decoding: hostKey), case .certificate(let cert) = parsed else {
       return hop.hostKeys.contains { !$0.isCA && $0.keyBlob == hostKey }
     }
-    guard let cert = try? OpenSSHCertificate.parse(hostKey), cert.certType == 2 else { return false }
+    guard cert.certType == PublicKeyBlob.Certificate.hostType else { return false }
     let nowWall = UInt64(max(0, time(nil)))
     guard cert.validAfter <= nowWall, nowWall < cert.validBefore else { return false }
     guard cert.principals.isEmpty || cert.principals.contains(hop.hostname) else { return false }

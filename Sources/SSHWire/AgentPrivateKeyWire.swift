@@ -76,43 +76,4 @@ public struct AgentPrivateKeyWire: Sendable, Equatable {
     _ = try r.string()
     _ = try r.string()
   }
-
-  /// The same private key without its certificate, in the plain type's wire form, ready for a key parser.
-  ///
-  /// The public fields the plain form needs come from the certificate (PROTOCOL.certkeys: `string type, string
-  /// nonce, <public fields>, ...`; for RSA the certificate holds e before n, the private form n before e).
-  public func uncertified() throws(AgentProtocolError) -> [UInt8] {
-    guard let certificate else { return bytes }
-    var key = AgentReader(bytes)
-    _ = try key.utf8()
-    _ = try key.string()
-    var cert = AgentReader(certificate)
-    let certType = try cert.utf8()
-    guard certType == keyType else { throw .invalidField("certificate type \(certType) inside \(keyType) key") }
-    _ = try cert.string()  // nonce
-    var w = SSHWriter(capacity: bytes.count)
-    let plain = String(keyType.dropLast("-cert-v01@openssh.com".count))
-    w.writeString(plain)
-    switch plain {
-    case "ssh-ed25519":
-      w.writeString(try cert.string())
-      _ = try key.string()  // the private form repeats the public key; the certificate's copy is the one bound
-    case "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521":
-      w.writeString(try cert.string())
-      w.writeString(try cert.string())
-    case "ssh-rsa":
-      let e = try cert.mpint()
-      let n = try cert.mpint()
-      w.writeString(n)
-      w.writeString(e)
-    default:
-      throw .unknownKeyType(keyType)
-    }
-    if plain == "ssh-ed25519" {
-      w.writeString(try key.string())
-    } else {
-      w.writeBytes(key.rest())
-    }
-    return w.bytes
-  }
 }
