@@ -56,3 +56,13 @@ extension VaultStore {
     return key.withComment(comment)
   }
 }
+
+extension VaultStore {
+  /// Opens the vault with the passphrase and returns the one key named `name` (the others are not parsed).
+  public func unlockKey(named name: String, passphrase: SecureBytes) throws(VaultError) -> VaultKey {
+    guard let (entry, wire) = try unlockSealed(passphrase: passphrase).first(where: { $0.0.name == name }) else {
+      throw .noSuchKey(name)
+    }
+    return VaultKey(entry: entry, privateKey: try Self.decodeKey(wire, comment: entry.comment))
+  }
+}

@@ -18,8 +18,14 @@ struct VaultOptions: ParsableArguments {
   /// The resolved vault path.
   func path() throws -> String { try VaultLocation.resolve(option: vault) }
 
-  /// The store for the resolved path.
-  func store() throws -> VaultStore { VaultStore(path: try path()) }
+  /// The store for the resolved path; `KEYHOLD_LOCK_TIMEOUT` (seconds) bounds the wait for another writer.
+  func store() throws -> VaultStore {
+    var store = VaultStore(path: try path())
+    if let text = VaultLocation.currentEnvironment()["KEYHOLD_LOCK_TIMEOUT"], let seconds = Double(text), seconds >= 0 {
+      store.lockTimeout = seconds
+    }
+    return store
+  }
 
   /// Where vault passphrases come from.
   var passphrases: PassphraseSource { PassphraseSource(fd: passphraseFd) }
