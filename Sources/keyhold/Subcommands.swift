@@ -9,5 +9,6 @@ extension Keyhold {
     RemoveCommand.self,
     RenameCommand.self,
     PasswdCommand.self,
+    KeygenCommand.self,
   ]
 }
