@@ -1,5 +1,4 @@
 import SSHKeys
-import SSHWire
 
 // The key-level API: what the CLI, the agent's key source and the cloud commands call.
 
@@ -35,25 +34,19 @@ extension VaultStore {
 
   /// The fingerprints stored for a key: every cloud formula the private key allows (DESIGN §3).
   public static func fingerprints(of key: PrivateKey) -> [VaultFingerprint] {
-    []
+    let computed = key.cloudFingerprints()
+    return CloudFingerprintKind.allCases.compactMap { kind in
+      computed[kind].map { VaultFingerprint(kind: kind.rawValue, value: $0) }
+    }
   }
 
-  /// Parses a private wire blob, wiping the unguarded copy the parser needs.
+  /// Parses a private wire blob (the parser wipes the unguarded copy it needs).
   static func decodeKey(_ wire: SecureBytes, comment: String) throws(VaultError) -> PrivateKey {
-    var bytes = wire.unsafeCopy()
-    defer { SecureBytes.wipe(&bytes) }
-    var reader = SSHReader(bytes)
-    let key: PrivateKey
     do {
-      key = try PrivateKey.decodeWire(&reader)
-      guard reader.isAtEnd else { throw VaultError.key("trailing bytes after a private key") }
-    } catch let e as VaultError {
-      throw e
+      return try PrivateKey.decodeWire(wire).withComment(comment)
     } catch {
       throw .key("\(error)")
     }
-    reader = SSHReader([])  // drop the reader's reference so the wipe above happens in place
-    return key.withComment(comment)
   }
 }
 

@@ -6,6 +6,7 @@ extension Keyhold {
     InitCommand.self,
     ListCommand.self,
     ShowCommand.self,
+    ExportCommand.self,
     RemoveCommand.self,
     RenameCommand.self,
     PasswdCommand.self,
