@@ -1,18 +1,46 @@
 import SSHKeys
 
 /// One record of the private half: an entry id and that key's private wire form, in guarded memory.
+///
+/// The bytes are a range of a guarded buffer: after an unlock every record shares the one decrypted plaintext, so
+/// opening 1,000 keys costs one guarded allocation, not 1,000 (each costs an mmap, mprotect and mlock).
 struct VaultSecret: Sendable {
   /// The entry the key belongs to.
   let id: VaultEntryID
-  /// The key in the SSH private-key wire form (`PrivateKey.encodeWire()`), opaque to the format.
-  let keyWire: SecureBytes
+  /// The guarded buffer holding the key.
+  let storage: SecureBytes
+  /// Where the key's wire form is in ``storage``.
+  let range: Range<Int>
+
+  /// A record owning its buffer.
+  init(id: VaultEntryID, keyWire: SecureBytes) {
+    self.init(id: id, storage: keyWire, range: 0..<keyWire.count)
+  }
+
+  /// A record that is a slice of a shared buffer.
+  init(id: VaultEntryID, storage: SecureBytes, range: Range<Int>) {
+    self.id = id
+    self.storage = storage
+    self.range = range
+  }
+
+  /// Number of bytes of the key's wire form.
+  var count: Int { range.count }
+
+  /// Calls `body` with the key's wire form.
+  func withKeyWire<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    try storage.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[range])) }
+  }
+
+  /// An unguarded copy of the key's wire form; the caller wipes it.
+  func unsafeCopy() -> [UInt8] { withKeyWire { Array($0) } }
 }
 
 /// The plaintext of the private half: `uint32 count` then `(string id, string key)` per entry, in the order of the
 /// public entries. Built and parsed directly in guarded memory, so no unguarded copy of a key is made here.
 enum VaultSecrets {
   static func encode(_ secrets: [VaultSecret]) -> SecureBytes {
-    let size = secrets.reduce(4) { $0 + 8 + $1.id.bytes.count + $1.keyWire.count }
+    let size = secrets.reduce(4) { $0 + 8 + $1.id.bytes.count + $1.count }
     return SecureBytes(count: size) { out in
       var at = 0
       func put32(_ v: Int) {
@@ -32,7 +60,7 @@ enum VaultSecrets {
       put32(secrets.count)
       for s in secrets {
         s.id.bytes.withUnsafeBytes { put($0) }
-        s.keyWire.withUnsafeBytes { put($0) }
+        s.withKeyWire { put($0) }
       }
     }
   }
@@ -61,10 +89,7 @@ enum VaultSecrets {
         guard let id = VaultEntryID(bytes: Array(buf[idRange])) else {
           return .failure(.malformed("private half: entry id is not 16 bytes"))
         }
-        let wire = SecureBytes(count: keyRange.count) {
-          $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: buf[keyRange]))
-        }
-        out.append(VaultSecret(id: id, keyWire: wire))
+        out.append(VaultSecret(id: id, storage: plain, range: keyRange))
       }
       guard at == buf.count else { return .failure(.malformed("private half: trailing bytes")) }
       return .success(out)

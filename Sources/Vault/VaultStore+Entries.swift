@@ -42,9 +42,9 @@ extension VaultStore {
   }
 
   /// Opens the vault and returns each entry with its private wire blob.
-  func unlockSealed(passphrase: SecureBytes) throws(VaultError) -> [(VaultEntry, SecureBytes)] {
+  func unlockSealed(passphrase: SecureBytes) throws(VaultError) -> [(VaultEntry, VaultSecret)] {
     let (file, _, secrets) = try openSealed(passphrase)
-    return zip(file.entries, secrets).map { ($0, $1.keyWire) }
+    return Array(zip(file.entries, secrets))
   }
 
   /// Removes the key named `name` and returns its entry.

@@ -1,4 +1,5 @@
 import SSHKeys
+import SSHWire
 
 // The key-level API: what the CLI, the agent's key source and the cloud commands call.
 
@@ -40,13 +41,20 @@ extension VaultStore {
     }
   }
 
-  /// Parses a private wire blob (the parser wipes the unguarded copy it needs).
-  static func decodeKey(_ wire: SecureBytes, comment: String) throws(VaultError) -> PrivateKey {
-    do {
-      return try PrivateKey.decodeWire(wire).withComment(comment)
-    } catch {
-      throw .key("\(error)")
-    }
+  /// Parses a key's private wire form from the unlocked private half.
+  static func decodeKey(_ secret: VaultSecret, comment: String) throws(VaultError) -> PrivateKey {
+    // The parser reads an ordinary array; it is wiped once the reader holding it is gone (end of `parse`).
+    var bytes = secret.unsafeCopy()
+    defer { SecureBytes.wipe(&bytes) }
+    return try parse(bytes).withComment(comment)
+  }
+
+  private static func parse(_ bytes: [UInt8]) throws(VaultError) -> PrivateKey {
+    var reader = SSHReader(bytes)
+    let key: PrivateKey
+    do { key = try PrivateKey.decodeWire(&reader) } catch { throw .key("\(error)") }
+    guard reader.isAtEnd else { throw .key("\(reader.remaining) bytes after a private key") }
+    return key
   }
 }
 
