@@ -22,7 +22,8 @@ extension VaultStore {
         }
         if let first = clashes.first, !force || added.contains(where: { $0.id == entries[first].id }) {
           let old = entries[first]
-          throw old.publicKeyBlob == new.publicKeyBlob ? .duplicateKey(existingName: old.name) : .duplicateName(old.name)
+          throw old.publicKeyBlob == new.publicKeyBlob
+            ? .duplicateKey(existingName: old.name) : .duplicateName(old.name)
         }
         for i in clashes where entries[i].publicKeyBlob == new.publicKeyBlob {
           for b in entries[i].bindings where !new.bindings.contains(where: { $0.sameKeyPair(as: b) }) {

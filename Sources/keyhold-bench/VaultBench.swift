@@ -28,7 +28,8 @@ enum VaultBench {
     let single = VaultStore(path: dir + "/single")
     try single.create(passphrase: passphrase, kdf: .minimum)
     let singleTime = try time { for k in keys { try single.add([k], passphrase: passphrase) } }
-    rows.append(("import 1,000 keys, one write each", "\(ms(singleTime)) ms (\(ms(singleTime / Double(count))) ms/key)"))
+    rows.append(
+      ("import 1,000 keys, one write each", "\(ms(singleTime)) ms (\(ms(singleTime / Double(count))) ms/key)"))
 
     // All keys in one write.
     let bulk = VaultStore(path: dir + "/bulk")
@@ -45,7 +46,9 @@ enum VaultBench {
 
     let kdf = try bulk.readPublic().kdf
     let salt = Sodium.randomBytes(Sodium.saltBytes)
-    let kdfTime = try median(5) { try time { _ = try Sodium.argon2id(passphrase: passphrase, salt: salt, parameters: kdf) } }
+    let kdfTime = try median(5) {
+      try time { _ = try Sodium.argon2id(passphrase: passphrase, salt: salt, parameters: kdf) }
+    }
     // Keep each unlock's keys alive until its clock stops: freeing 1,000 keys is not part of unlocking.
     var unlocked: [VaultKey] = []
     let unlockTime = try median(5) {
@@ -85,11 +88,12 @@ enum VaultBench {
 
     let statusTime = try median(5) {
       try time {
-      try bulk.updateStatus { status, view in
-        for e in view.entries.prefix(100) {
-          status.set(VaultStatusRecord(entryID: e.id, cloud: "", region: "", keyName: e.name, checkedAt: 0, state: "in-sync"))
+        try bulk.updateStatus { status, view in
+          for e in view.entries.prefix(100) {
+            status.set(
+              VaultStatusRecord(entryID: e.id, cloud: "", region: "", keyName: e.name, checkedAt: 0, state: "in-sync"))
+          }
         }
-      }
       }
     }
     rows.append(("status update (no passphrase), 1,000 keys", "\(ms(statusTime)) ms"))

@@ -65,7 +65,8 @@ struct VaultSandbox {
 
   /// A fixture's `.expect` sidecar as key/value pairs.
   static func expectations(_ path: String) throws -> [String: String] {
-    let text = try String(contentsOf: CLIHarness.repoRoot.appendingPathComponent("testdata/" + path + ".expect"), encoding: .utf8)
+    let text = try String(
+      contentsOf: CLIHarness.repoRoot.appendingPathComponent("testdata/" + path + ".expect"), encoding: .utf8)
     var out: [String: String] = [:]
     for line in text.split(separator: "\n") {
       guard let colon = line.firstIndex(of: ":") else { continue }

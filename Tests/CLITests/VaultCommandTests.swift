@@ -90,8 +90,10 @@ import Testing
     #expect(wrong.stderr.contains("passphrase"))
   }
 
-  @Test(arguments: ["wrappers/euca-rsa.txt", "wrappers/euca-rsa-noblank.txt", "wrappers/aws-json-rsa.txt",
-    "wrappers/aws-json-ed25519.txt"])
+  @Test(arguments: [
+    "wrappers/euca-rsa.txt", "wrappers/euca-rsa-noblank.txt", "wrappers/aws-json-rsa.txt",
+    "wrappers/aws-json-ed25519.txt",
+  ])
   func cloudToolOutputOnStdinKeepsItsNameAndFingerprint(fixture: String) throws {
     let s = try VaultSandbox()
     defer { s.cleanup() }

@@ -29,7 +29,8 @@ import Testing
   }
 
   @Test func theTestOnlyKDFIsAcceptedButNotAdvertised() throws {
-    let help = try CLIHarness.run(["init", "--help"]).stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    let help = try CLIHarness.run(["init", "--help"]).stdout.split(whereSeparator: \.isWhitespace).joined(
+      separator: " ")
     #expect(help.contains("(values: interactive, moderate, sensitive;"))
     #expect(!help.contains(" min"))
     let dir = try CLIHarness.makeTempDirectory("keyhold-vault-kdf")

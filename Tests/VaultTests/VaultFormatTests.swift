@@ -6,14 +6,16 @@ import Testing
 /// A small vault file with two entries, a binding and a status record, built in memory.
 private func sampleFile() throws -> VaultFile {
   var (file, dataKey) = try VaultFile.create(passphrase: secret("pw"), kdf: .minimum)
-  let a = fakeEntry("alpha", bindings: [VaultBinding(cloud: "http://127.0.0.1:5000", region: "us-east-1", keyName: "a")])
+  let a = fakeEntry(
+    "alpha", bindings: [VaultBinding(cloud: "http://127.0.0.1:5000", region: "us-east-1", keyName: "a")])
   let b = fakeEntry("béta")
   file.entries = [a, b]
   file.status.set(
     VaultStatusRecord(
       entryID: a.id, cloud: "http://127.0.0.1:5000", region: "us-east-1", keyName: "a", checkedAt: 5, state: "in-sync",
       matchedFingerprintKind: "md5-ssh", instancesInUse: 2, flags: .orphaned))
-  try file.seal([VaultSecret(id: a.id, keyWire: fakeWire("a")), VaultSecret(id: b.id, keyWire: fakeWire("b"))],
+  try file.seal(
+    [VaultSecret(id: a.id, keyWire: fakeWire("a")), VaultSecret(id: b.id, keyWire: fakeWire("b"))],
     dataKey: dataKey)
   return file
 }

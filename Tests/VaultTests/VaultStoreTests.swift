@@ -100,7 +100,12 @@ import Testing
   defer { t.cleanup() }
   struct Stop: Error {}
   let before = fileBytes(t.store.path)
-  #expect(throws: Stop.self) { try t.store.updateStatus { status, _ in status.records = []; throw Stop() } }
+  #expect(throws: Stop.self) {
+    try t.store.updateStatus { status, _ in
+      status.records = []
+      throw Stop()
+    }
+  }
   #expect(fileBytes(t.store.path) == before)
 }
 
@@ -151,7 +156,9 @@ import Testing
   #expect(st.st_mode & 0o777 == 0o600)
   #expect(stat(t.dir + "/sub", &st) == 0)
   #expect(st.st_mode & 0o777 == 0o700)
-  #expect(throws: VaultError.alreadyExists(t.store.path)) { try t.store.create(passphrase: t.passphrase, kdf: .minimum) }
+  #expect(throws: VaultError.alreadyExists(t.store.path)) {
+    try t.store.create(passphrase: t.passphrase, kdf: .minimum)
+  }
 }
 
 @Test func aMissingVaultIsNotFound() throws {

@@ -65,7 +65,9 @@ func fakeEntry(_ name: String, blob: [UInt8]? = nil, bindings: [VaultBinding] = 
   VaultEntry(
     id: VaultEntryID(bytes: Sodium.randomBytes(16))!, name: name, algorithm: "ssh-ed25519",
     publicKeyBlob: blob ?? Sodium.randomBytes(51), comment: "comment of \(name)", createdAt: 1_700_000_000,
-    fingerprints: [VaultFingerprint(kind: "md5-ssh", value: "aa:bb"), VaultFingerprint(kind: "sha256-b64", value: "x=")],
+    fingerprints: [
+      VaultFingerprint(kind: "md5-ssh", value: "aa:bb"), VaultFingerprint(kind: "sha256-b64", value: "x="),
+    ],
     bindings: bindings)
 }
 

@@ -30,7 +30,9 @@ struct ExportCommand: ParsableCommand {
       guard let entry = view.entry(named: name) else { throw cliError(.noSuchKey(name)) }
       if `public` {
         let key: PublicKey
-        do { key = try PublicKey(blob: entry.publicKeyBlob) } catch { throw CLIError("stored public key of \(name): \(error)") }
+        do { key = try PublicKey(blob: entry.publicKeyBlob) } catch {
+          throw CLIError("stored public key of \(name): \(error)")
+        }
         try writeStdout(key.openSSHLine(comment: entry.comment) + "\n")
         return
       }

@@ -9,7 +9,8 @@ struct InitCommand: ParsableCommand {
 
   @OptionGroup var vault: VaultOptions
 
-  @Option(help: ArgumentHelp("Argon2id strength: interactive (0.1 s), moderate (1.5 s), sensitive (8 s).", valueName: "kdf"))
+  @Option(
+    help: ArgumentHelp("Argon2id strength: interactive (0.1 s), moderate (1.5 s), sensitive (8 s).", valueName: "kdf"))
   var kdf = KDFChoice(.default)
 
   func run() throws {

@@ -8,7 +8,8 @@ struct PasswdCommand: ParsableCommand {
 
   @OptionGroup var vault: VaultOptions
 
-  @Option(help: ArgumentHelp("New Argon2id strength: interactive, moderate or sensitive (default: keep).", valueName: "kdf"))
+  @Option(
+    help: ArgumentHelp("New Argon2id strength: interactive, moderate or sensitive (default: keep).", valueName: "kdf"))
   var kdf: KDFChoice?
 
   func run() throws {

@@ -6,7 +6,8 @@ import Vault
 struct VaultOptions: ParsableArguments {
   @Option(
     name: .long,
-    help: ArgumentHelp("The vault file (default: $KEYHOLD_VAULT, else $XDG_DATA_HOME/keyhold/vault).", valueName: "path"))
+    help: ArgumentHelp(
+      "The vault file (default: $KEYHOLD_VAULT, else $XDG_DATA_HOME/keyhold/vault).", valueName: "path"))
   var vault: String?
 
   @Option(

@@ -57,8 +57,10 @@ enum VaultPresentation {
     }
     let widths = (0..<header.count - 1).map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }
     return ([header] + rows).map { row in
-      row.enumerated().map { i, cell in i < widths.count ? cell.padding(toLength: widths[i] + 2, withPad: " ", startingAt: 0) : cell }
-        .joined()
+      row.enumerated().map { i, cell in
+        i < widths.count ? cell.padding(toLength: widths[i] + 2, withPad: " ", startingAt: 0) : cell
+      }
+      .joined()
     }.joined(separator: "\n") + "\n"
   }
 
@@ -108,7 +110,8 @@ enum VaultPresentation {
           Status(
             state: r.state, checkedAt: VaultPresentation.time(r.checkedAt),
             matchedFingerprintKind: r.matchedFingerprintKind.isEmpty ? nil : r.matchedFingerprintKind,
-            instancesInUse: r.instancesInUse, observedKeyPairId: r.observedKeyPairID.isEmpty ? nil : r.observedKeyPairID,
+            instancesInUse: r.instancesInUse,
+            observedKeyPairId: r.observedKeyPairID.isEmpty ? nil : r.observedKeyPairID,
             detail: r.detail.isEmpty ? nil : r.detail, orphaned: r.flags.contains(.orphaned))
         }
         return Binding(
