@@ -13,9 +13,11 @@ public struct VaultBinding: Hashable, Sendable {
     public static let importedToCloud = Flags(rawValue: 1 << 1)
   }
 
-  /// The cloud endpoint URL or the profile name that resolves to it.
+  /// The cloud endpoint URL or the profile name that resolves to it (empty: the default endpoint).
   public var cloud: String
-  /// The region.
+  /// The account on that endpoint, as the cloud commands label it (empty: whichever the credentials belong to).
+  public var account: String
+  /// The region (empty: the default region).
   public var region: String
   /// The key pair name in that region.
   public var keyName: String
@@ -23,24 +25,29 @@ public struct VaultBinding: Hashable, Sendable {
   public var cloudFingerprint: String
   /// The cloud's key pair id, e.g. `key-0123456789abcdef0` (empty when unknown, as on Eucalyptus).
   public var keyPairID: String
+  /// When keyhold saw the key pair made or uploaded, in seconds since the Unix epoch (0: unknown); lets an audit
+  /// call a key pair that is not listed yet pending rather than orphaned (EC2 is eventually consistent).
+  public var createdAt: Int64
   /// How the key pair came to be in the cloud.
   public var flags: Flags
 
   /// Creates a binding.
   public init(
-    cloud: String, region: String, keyName: String, cloudFingerprint: String = "", keyPairID: String = "",
-    flags: Flags = []
+    cloud: String, account: String = "", region: String, keyName: String, cloudFingerprint: String = "",
+    keyPairID: String = "", createdAt: Int64 = 0, flags: Flags = []
   ) {
     self.cloud = cloud
+    self.account = account
     self.region = region
     self.keyName = keyName
     self.cloudFingerprint = cloudFingerprint
     self.keyPairID = keyPairID
+    self.createdAt = createdAt
     self.flags = flags
   }
 
-  /// True when `other` names the same key pair (same cloud, region and key name).
+  /// True when `other` names the same key pair (same cloud, account, region and key name).
   public func sameKeyPair(as other: VaultBinding) -> Bool {
-    cloud == other.cloud && region == other.region && keyName == other.keyName
+    cloud == other.cloud && account == other.account && region == other.region && keyName == other.keyName
   }
 }

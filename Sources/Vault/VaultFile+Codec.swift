@@ -138,10 +138,12 @@ extension VaultFile {
       w.writeUInt32(UInt32(e.bindings.count))
       for b in e.bindings {
         w.writeString(b.cloud)
+        w.writeString(b.account)
         w.writeString(b.region)
         w.writeString(b.keyName)
         w.writeString(b.cloudFingerprint)
         w.writeString(b.keyPairID)
+        w.writeUInt64(UInt64(bitPattern: b.createdAt))
         w.writeUInt32(b.flags.rawValue)
       }
     }
@@ -173,8 +175,9 @@ extension VaultFile {
       for _ in 0..<(try r.u32()) {
         bindings.append(
           VaultBinding(
-            cloud: try r.text(), region: try r.text(), keyName: try r.text(), cloudFingerprint: try r.text(),
-            keyPairID: try r.text(), flags: .init(rawValue: try r.u32())))
+            cloud: try r.text(), account: try r.text(), region: try r.text(), keyName: try r.text(),
+            cloudFingerprint: try r.text(), keyPairID: try r.text(), createdAt: Int64(bitPattern: try r.u64()),
+            flags: .init(rawValue: try r.u32())))
       }
       entries.append(
         VaultEntry(
@@ -202,6 +205,7 @@ extension VaultFile {
     for s in status.records {
       w.writeString(s.entryID.bytes)
       w.writeString(s.cloud)
+      w.writeString(s.account)
       w.writeString(s.region)
       w.writeString(s.keyName)
       w.writeUInt64(UInt64(bitPattern: s.checkedAt))
@@ -221,6 +225,7 @@ extension VaultFile {
     for _ in 0..<(try r.u32()) {
       guard let id = VaultEntryID(bytes: try r.string()) else { throw .malformed("status entry id is not 16 bytes") }
       let cloud = try r.text()
+      let account = try r.text()
       let region = try r.text()
       let keyName = try r.text()
       let checkedAt = Int64(bitPattern: try r.u64())
@@ -229,7 +234,8 @@ extension VaultFile {
       let count = try r.u32()
       records.append(
         VaultStatusRecord(
-          entryID: id, cloud: cloud, region: region, keyName: keyName, checkedAt: checkedAt, state: state,
+          entryID: id, cloud: cloud, account: account, region: region, keyName: keyName, checkedAt: checkedAt,
+          state: state,
           matchedFingerprintKind: matched, instancesInUse: count == unknownCount ? nil : Int(count),
           observedKeyPairID: try r.text(), detail: try r.text(), flags: .init(rawValue: try r.u32())))
     }

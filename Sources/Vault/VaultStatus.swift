@@ -20,10 +20,7 @@ public struct VaultStatus: Hashable, Sendable {
 
   /// Stores `record`, replacing the one about the same entry and binding.
   public mutating func set(_ record: VaultStatusRecord) {
-    if let i = records.firstIndex(where: {
-      $0.entryID == record.entryID && $0.cloud == record.cloud && $0.region == record.region
-        && $0.keyName == record.keyName
-    }) {
+    if let i = records.firstIndex(where: { $0.entryID == record.entryID && $0.bindingKey == record.bindingKey }) {
       records[i] = record
     } else {
       records.append(record)

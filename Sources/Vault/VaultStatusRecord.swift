@@ -17,6 +17,8 @@ public struct VaultStatusRecord: Hashable, Sendable {
   public var entryID: VaultEntryID
   /// The binding's cloud (see ``VaultBinding/cloud``).
   public var cloud: String
+  /// The binding's account.
+  public var account: String
   /// The binding's region.
   public var region: String
   /// The binding's key pair name.
@@ -38,12 +40,14 @@ public struct VaultStatusRecord: Hashable, Sendable {
 
   /// Creates a record.
   public init(
-    entryID: VaultEntryID, cloud: String, region: String, keyName: String, checkedAt: Int64, state: String,
+    entryID: VaultEntryID, cloud: String, account: String = "", region: String, keyName: String, checkedAt: Int64,
+    state: String,
     matchedFingerprintKind: String = "", instancesInUse: Int? = nil, observedKeyPairID: String = "",
     detail: String = "", flags: Flags = []
   ) {
     self.entryID = entryID
     self.cloud = cloud
+    self.account = account
     self.region = region
     self.keyName = keyName
     self.checkedAt = checkedAt
@@ -55,8 +59,12 @@ public struct VaultStatusRecord: Hashable, Sendable {
     self.flags = flags
   }
 
+  /// The binding this record is about, as far as the record names it.
+  var bindingKey: (String, String, String, String) { (cloud, account, region, keyName) }
+
   /// True when this record describes `binding` of the entry `id`.
   public func describes(_ binding: VaultBinding, of id: VaultEntryID) -> Bool {
-    entryID == id && cloud == binding.cloud && region == binding.region && keyName == binding.keyName
+    entryID == id && cloud == binding.cloud && account == binding.account && region == binding.region
+      && keyName == binding.keyName
   }
 }

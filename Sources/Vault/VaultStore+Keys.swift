@@ -14,7 +14,7 @@ extension VaultStore {
   /// Adds keys in one durable write and returns their new entries.
   ///
   /// Each entry gets a fresh id, the key's public blob, the creation time from ``now`` and every cloud fingerprint
-  /// the key allows. A name or public key already in the vault fails with ``VaultError/duplicateName(_:)`` or
+  /// the key allows; a binding flagged ``VaultBinding/Flags/createdByCloud`` without a time gets the same time. A name or public key already in the vault fails with ``VaultError/duplicateName(_:)`` or
   /// ``VaultError/duplicateKey(existingName:)`` unless `force`, which replaces the old entry (keeping the bindings
   /// of an old entry that holds the same key).
   @discardableResult
@@ -27,7 +27,13 @@ extension VaultStore {
       let entry = VaultEntry(
         id: VaultEntryID(bytes: Sodium.randomBytes(VaultEntryID.byteCount))!, name: k.name,
         algorithm: k.privateKey.algorithm.rawValue, publicKeyBlob: k.privateKey.publicKey.blob, comment: comment,
-        createdAt: created, fingerprints: Self.fingerprints(of: k.privateKey), bindings: k.bindings)
+        createdAt: created, fingerprints: Self.fingerprints(of: k.privateKey),
+        bindings: k.bindings.map { b in
+          // A key pair the cloud just made for this key was made about now.
+          var b = b
+          if b.createdAt == 0 && b.flags.contains(.createdByCloud) { b.createdAt = created }
+          return b
+        })
       return (entry, k.privateKey.encodeWire())
     }
     return try addSealed(items, passphrase: passphrase, force: force)

@@ -38,7 +38,8 @@ enum VaultPresentation {
   /// `region:name` (with the cloud when it is not the default one).
   static func bindingLabel(_ b: VaultBinding) -> String {
     let place = b.region.isEmpty ? b.keyName : "\(b.region):\(b.keyName)"
-    return b.cloud.isEmpty ? place : "\(b.cloud) \(place)"
+    let cloud = [b.cloud, b.account].filter { !$0.isEmpty }.joined(separator: " ")
+    return cloud.isEmpty ? place : "\(cloud) \(place)"
   }
 
   /// The aligned table of `keyhold list`.
@@ -77,10 +78,12 @@ enum VaultPresentation {
     }
     struct Binding: Encodable {
       var cloud: String
+      var account: String
       var region: String
       var keyName: String
       var cloudFingerprint: String?
       var keyPairId: String?
+      var created: String?
       var flags: [String]
       var status: Status?
     }
@@ -115,9 +118,11 @@ enum VaultPresentation {
             detail: r.detail.isEmpty ? nil : r.detail, orphaned: r.flags.contains(.orphaned))
         }
         return Binding(
-          cloud: b.cloud, region: b.region, keyName: b.keyName,
+          cloud: b.cloud, account: b.account, region: b.region, keyName: b.keyName,
           cloudFingerprint: b.cloudFingerprint.isEmpty ? nil : b.cloudFingerprint,
-          keyPairId: b.keyPairID.isEmpty ? nil : b.keyPairID, flags: VaultPresentation.flagWords(b.flags), status: s)
+          keyPairId: b.keyPairID.isEmpty ? nil : b.keyPairID,
+          created: b.createdAt == 0 ? nil : VaultPresentation.time(b.createdAt),
+          flags: VaultPresentation.flagWords(b.flags), status: s)
       }
     }
   }
