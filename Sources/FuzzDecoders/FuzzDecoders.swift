@@ -1,10 +1,63 @@
-// libFuzzer entry point. Built with `make fuzz`; in a plain build it links to a no-op.
+// libFuzzer entry point over every decoder that reads untrusted bytes. Built with `make fuzz`; in a plain build it
+// links to a no-op. The first input byte picks the decoder, the rest is its input, so one corpus covers them all.
+import SSHKeys
 import SSHWire
+
+/// The fixed passphrase offered to encrypted inputs, so decryption paths run too.
+private let fuzzPassphrase = SecureBytes(copying: Array("keyhold-test-passphrase".utf8))
+
+/// Keeps each run cheap: a mutated bcrypt round count must not turn one input into a minute of work.
+private let fuzzLimits = KeyFile.Limits(maxBcryptRounds: 2, maxInputBytes: 1 << 16)
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-  guard let data else { return 0 }
-  var reader = SSHReader(Array(UnsafeBufferPointer(start: data, count: size)))
-  _ = try? reader.readString()
+  guard let data, size > 0 else { return 0 }
+  let selector = data[0]
+  let input = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
+  switch selector % 8 {
+  case 0, 1:
+    // Key containers: PEM, DER, OpenSSH, .pub, RFC 4716, cloud tool wrappers.
+    _ = try? KeyFile.parse(input, passphrase: { fuzzPassphrase }, limits: fuzzLimits)
+  case 2:
+    _ = try? KeyFile.parse(input, passphrase: nil as SecureBytes?, limits: fuzzLimits)
+  case 3:
+    _ = try? PublicKey(blob: input)
+  case 4:
+    var reader = SSHReader(input)
+    _ = try? PrivateKey.decodeWire(&reader)
+  case 5:
+    readerOps(input)
+  case 6:
+    // FUZZ-SLOT agent: feed `input` to the agent frame decoder (SSHWire) and decode each frame as an agent message.
+    break
+  default:
+    // FUZZ-SLOT vault: decode `input` as a vault file (Vault) and, when it parses, re-encode and compare.
+    break
+  }
   return 0
+}
+
+/// Drives SSHReader with the input itself choosing each read, so every method meets every kind of truncation.
+private func readerOps(_ input: [UInt8]) {
+  guard let plan = input.first else { return }
+  var reader = SSHReader(Array(input.dropFirst()))
+  var op = plan
+  while !reader.isAtEnd {
+    do {
+      switch op % 9 {
+      case 0: _ = try reader.readByte()
+      case 1: _ = try reader.readBool()
+      case 2: _ = try reader.readUInt32()
+      case 3: _ = try reader.readUInt64()
+      case 4: _ = try reader.readString()
+      case 5: _ = try reader.readUTF8()
+      case 6: _ = try reader.readPositiveMPInt()
+      case 7: _ = try reader.readNameList()
+      default: _ = try reader.readBytes(Int(op))
+      }
+    } catch {
+      return
+    }
+    op = op &* 31 &+ 7
+  }
 }

@@ -1,0 +1,182 @@
+import ArgumentParser
+import Foundation
+import SSHKeys
+
+/// `keyhold fingerprint FILE|-`: what a key file is, and every fingerprint a cloud may show for it.
+struct FingerprintCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "fingerprint",
+    abstract: "Print the type and every fingerprint of a key file.",
+    discussion: """
+      Reads PEM (PKCS#1, SEC1, PKCS#8, encrypted PKCS#8, legacy encrypted PEM), DER, OpenSSH private keys, .pub \
+      lines, RFC 4716 public keys, and the output of euca-add-keypair and aws ec2 create-key-pair. Asks for a \
+      passphrase only when the key is encrypted.
+      """)
+
+  @Argument(help: ArgumentHelp("The key file, or - for standard input.", valueName: "file"))
+  var file: String
+
+  @Flag(help: "Print one JSON object instead of labelled lines.")
+  var json = false
+
+  @Option(
+    name: .customLong("passphrase-fd"),
+    help: ArgumentHelp("Read the passphrase from file descriptor N (one line).", valueName: "n"))
+  var passphraseFD: Int32?
+
+  func validate() throws {
+    if file == "-" && passphraseFD == 0 {
+      throw ValidationError(
+        "--passphrase-fd 0 and - both read standard input; give the passphrase on another descriptor")
+    }
+  }
+
+  func run() throws {
+    try runReportingErrors {
+      let data = try readInput()
+      let source = PassphraseSource(fd: passphraseFD)
+      let label = file == "-" ? "standard input" : file
+      let parsed: ParsedKeyFile
+      do {
+        parsed = try KeyFile.parse(data, passphrase: { try source.read(prompt: "Enter passphrase for \(label): ") })
+      } catch let e as KeyError {
+        throw CLIError("\(label): \(e)", hint: Self.hint(for: e))
+      }
+      let report = FingerprintReport(parsed, file: file)
+      print(json ? report.json() : report.text(), terminator: "")
+    }
+  }
+
+  private func readInput() throws -> [UInt8] {
+    if file == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
+    do {
+      return Array(try Data(contentsOf: URL(fileURLWithPath: file)))
+    } catch {
+      let reason = (error as NSError).userInfo[NSUnderlyingErrorKey].map { "\($0)" } ?? ""
+      throw CLIError(
+        "cannot read \(file): \(Self.posixReason(file) ?? reason)",
+        hint: FileManager.default.fileExists(atPath: file) ? nil : "give a key file path, or - to read standard input")
+    }
+  }
+
+  private static func posixReason(_ path: String) -> String? {
+    if !FileManager.default.fileExists(atPath: path) { return "no such file" }
+    if !FileManager.default.isReadableFile(atPath: path) { return "permission denied" }
+    var isDir: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue { return "is a directory" }
+    return nil
+  }
+
+  static func hint(for error: KeyError) -> String? {
+    switch error {
+    case .passphraseRequired: return "pass the passphrase with --passphrase-fd N"
+    case .unrecognizedFormat:
+      return "keyhold reads PEM, DER, OpenSSH private keys, .pub lines, RFC 4716 and aws/euca2ools key pair output"
+    case .unsupportedKeyType:
+      return "keyhold holds ssh-ed25519, ecdsa-sha2-nistp256/384/521 and ssh-rsa keys of 2048 bits or more"
+    default: return nil
+    }
+  }
+}
+
+/// What `keyhold fingerprint` prints, in text or JSON.
+struct FingerprintReport: Encodable {
+  /// The file name given (`-` for standard input).
+  var file: String
+  var type: String
+  var bits: Int
+  var comment: String
+  var certificate: Bool
+  var container: String
+  var encrypted: Bool
+  var `private`: Bool
+  /// Labelled fingerprints in print order: OpenSSH's two, then the cloud kinds.
+  var fingerprints: [(kind: String, value: String)]
+  var cloud: Cloud?
+
+  /// What a cloud tool's output said about the key pair, and which formulas reproduce its fingerprint.
+  struct Cloud: Encodable {
+    var wrapper: String
+    var keyName: String?
+    var keyPairId: String?
+    var fingerprint: String?
+    var matches: [String]
+  }
+
+  init(_ parsed: ParsedKeyFile, file: String) {
+    let pub = parsed.publicKey
+    self.file = file
+    type = pub.algorithm.rawValue
+    bits = pub.bits
+    comment = parsed.comment
+    certificate = pub.isCertificate
+    container = parsed.container.rawValue
+    encrypted = parsed.wasEncrypted
+    `private` = parsed.privateKey != nil
+    let cloudKinds = parsed.privateKey?.cloudFingerprints() ?? pub.cloudFingerprints()
+    fingerprints = [("sha256", pub.sha256Fingerprint), ("md5", pub.md5Fingerprint)]
+    for kind in CloudFingerprintKind.allCases {
+      if let value = cloudKinds[kind] { fingerprints.append((kind.rawValue, value)) }
+    }
+    if parsed.wrapper != .none {
+      let reported = parsed.cloudFingerprint.map(Self.normalized)
+      cloud = Cloud(
+        wrapper: parsed.wrapper.rawValue, keyName: parsed.cloudKeyName, keyPairId: parsed.keyPairID,
+        fingerprint: parsed.cloudFingerprint,
+        matches: fingerprints.filter { reported != nil && Self.normalized($0.value) == reported }.map(\.kind))
+    } else {
+      cloud = nil
+    }
+  }
+
+  /// Colon hex compares case-insensitively; base64 (`sha256-b64`) is case-sensitive and compared as is.
+  static func normalized(_ fingerprint: String) -> String {
+    let hex = fingerprint.allSatisfy { $0 == ":" || $0.isHexDigit }
+    return hex ? fingerprint.lowercased() : fingerprint
+  }
+
+  func text() -> String {
+    var rows: [(String, String)] = [
+      ("type", certificate ? "\(type) (certificate)" : type),
+      ("bits", String(bits)),
+      ("comment", comment),
+      ("container", encrypted ? "\(container), encrypted" : container),
+      ("key", `private` ? "private" : "public only"),
+    ]
+    rows += fingerprints.map { ($0.kind, $0.value) }
+    if let cloud {
+      rows.append(("wrapper", cloud.wrapper))
+      if let n = cloud.keyName { rows.append(("cloud-key-name", n)) }
+      if let i = cloud.keyPairId { rows.append(("cloud-key-pair-id", i)) }
+      if let f = cloud.fingerprint { rows.append(("cloud-fingerprint", f)) }
+      rows.append(("cloud-match", cloud.matches.isEmpty ? "none" : cloud.matches.joined(separator: ", ")))
+    }
+    let width = rows.map(\.0.count).max() ?? 0
+    return rows.map { "\($0.0):" + String(repeating: " ", count: width - $0.0.count + 1) + $0.1 + "\n" }.joined()
+  }
+
+  func json() -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    guard let data = try? encoder.encode(self) else { return "{}\n" }
+    return String(decoding: data, as: UTF8.self) + "\n"
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case file, type, bits, comment, certificate, container, encrypted, `private`, fingerprints, cloud
+  }
+
+  func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(file, forKey: .file)
+    try c.encode(type, forKey: .type)
+    try c.encode(bits, forKey: .bits)
+    try c.encode(comment, forKey: .comment)
+    try c.encode(certificate, forKey: .certificate)
+    try c.encode(container, forKey: .container)
+    try c.encode(encrypted, forKey: .encrypted)
+    try c.encode(`private`, forKey: .private)
+    try c.encode(Dictionary(uniqueKeysWithValues: fingerprints.map { ($0.kind, $0.value) }), forKey: .fingerprints)
+    try c.encodeIfPresent(cloud, forKey: .cloud)
+  }
+}
