@@ -25,16 +25,19 @@ struct VaultSandbox {
   /// passphrase), and `stdin` on standard input.
   @discardableResult
   func run(
-    _ args: [String], stdin: Data = Data(), passLines: [String]? = nil, environment: [String: String] = [:]
+    _ args: [String], stdin: Data = Data(), passLines: [String]? = nil, environment: [String: String] = [:],
+    redirections: String = "", detached: Bool = false
   ) throws -> CLIHarness.Result {
     let lines = passLines ?? [Self.passphrase]
     let pf = dir.appendingPathComponent("pass-\(UUID().uuidString)").path
     try (lines.joined(separator: "\n") + "\n").write(toFile: pf, atomically: true, encoding: .utf8)
     defer { try? FileManager.default.removeItem(atPath: pf) }
     let quoted = args.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+    let script = "exec \"$0\" \(quoted) --vault '\(vault)' --passphrase-fd 3 3<'\(pf)' \(redirections)"
+    // `setsid --wait` runs it without a controlling terminal, as under cron.
     return try CLIHarness.run(
-      ["-c", "exec \"$0\" \(quoted) --vault '\(vault)' --passphrase-fd 3 3<'\(pf)'", CLIHarness.binary.path],
-      stdin: stdin, environment: environment, executable: URL(fileURLWithPath: "/bin/sh"))
+      (detached ? ["--wait", "/bin/sh"] : []) + ["-c", script, CLIHarness.binary.path], stdin: stdin,
+      environment: environment, executable: URL(fileURLWithPath: detached ? "/usr/bin/setsid" : "/bin/sh"))
   }
 
   /// Runs `keyhold list --json` and returns its keys.

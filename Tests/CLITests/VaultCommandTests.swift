@@ -90,6 +90,24 @@ import Testing
     #expect(wrong.stderr.contains("passphrase"))
   }
 
+  @Test func anEncryptedKeyOnStandardInputNeverTakesItsPassphraseFromStandardInput() throws {
+    let s = try VaultSandbox()
+    defer { s.cleanup() }
+    let a = try s.keygen("a", type: "ed25519", passphrase: "key secret")
+    let key = try Data(contentsOf: URL(fileURLWithPath: a))
+    // Key passphrase on its own descriptor.
+    let keyPass = s.dir.appendingPathComponent("keypass").path
+    try "key secret\n".write(toFile: keyPass, atomically: true, encoding: .utf8)
+    let ok = try s.run(
+      ["import", "--name", "a", "--key-passphrase-fd", "4"], stdin: key, redirections: "4<'\(keyPass)'")
+    #expect(ok.status == 0, "\(ok.stderr)")
+    // Without a terminal the key passphrase cannot come from standard input, which carries the key.
+    let fdZero = try s.run(["import", "--name", "b", "--key-passphrase-fd", "0"], stdin: key)
+    #expect(fdZero.status != 0)
+    #expect(fdZero.stderr.contains("standard input carries the key"))
+    #expect(try s.listedKeys().map { $0["name"] as? String } == ["a"])
+  }
+
   @Test(arguments: [
     "wrappers/euca-rsa.txt", "wrappers/euca-rsa-noblank.txt", "wrappers/aws-json-rsa.txt",
     "wrappers/aws-json-ed25519.txt",
@@ -150,10 +168,7 @@ import Testing
     let s = try VaultSandbox()
     defer { s.cleanup() }
     #expect(try s.run(["import", try s.keygen("a", type: "ed25519")]).status == 0)
-    // setsid: no controlling terminal to ask on.
-    let r = try CLIHarness.run(
-      ["--wait", "/bin/sh", "-c", "exec \"$0\" export a --vault '\(s.vault)' </dev/null", CLIHarness.binary.path],
-      executable: URL(fileURLWithPath: "/usr/bin/setsid"))
+    let r = try s.run(["export", "a"], detached: true)
     #expect(r.status == 1)
     #expect(r.stdout.isEmpty)
     #expect(r.stderr.contains("--yes"))

@@ -3,6 +3,10 @@ import Foundation
 import SSHKeys
 import Vault
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// `keyhold import`: stores a private key from a file or standard input, including cloud tools' output.
 struct ImportCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -62,6 +66,11 @@ struct ImportCommand: ParsableCommand {
       // With one descriptor for both, the vault passphrase is its first line and the key's the second.
       var vaultPassphrase: SecureBytes? =
         vault.passphraseFd != nil ? try vault.readPassphrase() : nil
+      if file == "-" && isatty(0) == 1 {
+        throw CLIError(
+          "no key on standard input (it is a terminal)",
+          hint: "pipe euca-add-keypair or aws ec2 create-key-pair output into keyhold import, or give a key FILE")
+      }
       let data = try readInput(file)
       let source = file == "-" ? "standard input" : file
       let keyPassphrase: () throws -> SecureBytes = {
