@@ -1,4 +1,5 @@
 import Foundation
+import SSHKeys
 import Testing
 
 #if canImport(Glibc)
@@ -195,6 +196,10 @@ import Testing
     flipped[flipped.count / 2] ^= 1
     try check(flipped, "vault file is corrupted")
     try check(Data("hello".utf8), "not a keyhold vault file")
+    // An intact file (its checksum recomputed) of a later format version.
+    var newer = [UInt8](original.prefix(original.count - 32))
+    newer[11] = 2
+    try check(Data(newer + Sodium.hash(newer)), "vault format version 2 is not supported")
   }
 
   @Test func aBusyVaultIsReported() throws {
