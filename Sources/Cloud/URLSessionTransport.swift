@@ -32,19 +32,40 @@ public struct URLSessionTransport: HTTPTransport {
       r.setValue(h.value, forHTTPHeaderField: h.name)
     }
     r.httpBody = Data(request.body)
-    do {
-      let (data, response) = try await session.data(for: r)
-      let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-      return HTTPResponse(status: status, body: [UInt8](data))
-    } catch let e as URLError {
-      if e.code == .timedOut { throw TransportError.timeout(seconds: request.timeout) }
-      throw TransportError.network("\(url.host ?? request.url): \(URLSessionTransport.describe(e))")
-    } catch {
-      throw TransportError.network("\(url.host ?? request.url): \(error)")
+    // The whole exchange gets one deadline. URLSession's own timeouts are idle timers (and on Linux the per-request
+    // one is not applied), so a peer that accepts and then says nothing would otherwise hold us for a minute.
+    let once = ResumeOnce()
+    let timeout = request.timeout
+    let host = url.host ?? request.url
+    return try await withCheckedThrowingContinuation { (cont: CheckedContinuation<HTTPResponse, any Error>) in
+      let task = session.dataTask(with: r) { data, response, error in
+        once.run {
+          if let e = error as? URLError {
+            if e.code == .timedOut {
+              cont.resume(throwing: TransportError.timeout(seconds: timeout))
+            } else {
+              cont.resume(throwing: TransportError.network("\(host): \(URLSessionTransport.describe(e))"))
+            }
+          } else if let error {
+            cont.resume(throwing: TransportError.network("\(host): \(error)"))
+          } else {
+            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            cont.resume(returning: HTTPResponse(status: status, body: [UInt8](data ?? Data())))
+          }
+        }
+      }
+      let box = TaskBox(task)
+      task.resume()
+      DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+        once.run {
+          cont.resume(throwing: TransportError.timeout(seconds: timeout))
+          box.task.cancel()
+        }
+      }
     }
   }
 
-  private static func describe(_ e: URLError) -> String {
+  static func describe(_ e: URLError) -> String {
     switch e.code {
     case .cannotConnectToHost: return "connection refused"
     case .cannotFindHost, .dnsLookupFailed: return "host not found"
@@ -54,4 +75,24 @@ public struct URLSessionTransport: HTTPTransport {
     default: return e.localizedDescription.lowercased()
     }
   }
+}
+
+/// Runs its closure at most once across threads: the completion handler and the deadline race to resume.
+private final class ResumeOnce: @unchecked Sendable {
+  private let lock = NSLock()
+  private var done = false
+
+  func run(_ body: () -> Void) {
+    let first = lock.withLock {
+      defer { done = true }
+      return !done
+    }
+    if first { body() }
+  }
+}
+
+/// Carries a data task into the deadline closure (URLSessionTask is thread-safe but not marked Sendable).
+private final class TaskBox: @unchecked Sendable {
+  let task: URLSessionDataTask
+  init(_ task: URLSessionDataTask) { self.task = task }
 }
