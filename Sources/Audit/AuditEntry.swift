@@ -1,5 +1,19 @@
+/// A key pair's place: scope and name.
+public struct KeyPairLocation: Sendable, Equatable, Codable {
+  /// Where.
+  public var scope: CloudScope
+  /// The key pair name.
+  public var keyName: String
+
+  /// Creates a location.
+  public init(scope: CloudScope, keyName: String) {
+    self.scope = scope
+    self.keyName = keyName
+  }
+}
+
 /// One line of an audit: a cloud key pair (or its absence) and what it means for a local key.
-public struct AuditEntry: Sendable, Equatable {
+public struct AuditEntry: Sendable, Equatable, Codable {
   /// The state.
   public var state: AuditState
   /// Where.
@@ -17,7 +31,7 @@ public struct AuditEntry: Sendable, Equatable {
   /// The key pair id the vault recorded (differs from `keyPairId` for id-changed).
   public var recordedKeyPairId: String?
   /// For moved keys: where the fingerprint is listed now.
-  public var movedTo: (scope: CloudScope, keyName: String)?
+  public var movedTo: KeyPairLocation?
   /// For orphaned and replaced keys: instances still launched with the name (nil when not asked).
   public var instancesInUse: Int?
   /// For errors: why the scope could not be listed.
@@ -29,7 +43,7 @@ public struct AuditEntry: Sendable, Equatable {
   public init(
     state: AuditState, scope: CloudScope, keyName: String, localKey: String? = nil, matchedKind: String? = nil,
     cloudFingerprint: String? = nil, keyPairId: String? = nil, recordedKeyPairId: String? = nil,
-    movedTo: (scope: CloudScope, keyName: String)? = nil, instancesInUse: Int? = nil, failure: ListingFailure? = nil,
+    movedTo: KeyPairLocation? = nil, instancesInUse: Int? = nil, failure: ListingFailure? = nil,
     discovered: Bool = false
   ) {
     self.state = state
@@ -44,14 +58,5 @@ public struct AuditEntry: Sendable, Equatable {
     self.instancesInUse = instancesInUse
     self.failure = failure
     self.discovered = discovered
-  }
-
-  /// Compares every field.
-  public static func == (a: AuditEntry, b: AuditEntry) -> Bool {
-    a.state == b.state && a.scope == b.scope && a.keyName == b.keyName && a.localKey == b.localKey
-      && a.matchedKind == b.matchedKind && a.cloudFingerprint == b.cloudFingerprint && a.keyPairId == b.keyPairId
-      && a.recordedKeyPairId == b.recordedKeyPairId && a.movedTo?.scope == b.movedTo?.scope
-      && a.movedTo?.keyName == b.movedTo?.keyName && a.instancesInUse == b.instancesInUse && a.failure == b.failure
-      && a.discovered == b.discovered
   }
 }

@@ -1,5 +1,5 @@
 /// The result of an audit: one entry per (local key, cloud key pair), the scopes that failed, and an exit status.
-public struct AuditReport: Sendable, Equatable {
+public struct AuditReport: Sendable, Equatable, Codable {
   /// Entries, sorted by scope, key name, local key.
   public var entries: [AuditEntry]
   /// Scopes that could not be listed, with why.

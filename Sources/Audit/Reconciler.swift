@@ -117,7 +117,7 @@ public enum Reconciler {
           e.state = .pending
         } else if let place = unboundMatches[i]?.sorted(by: { ($0.0, $0.1.keyName) < ($1.0, $1.1.keyName) }).first {
           e.state = .moved
-          e.movedTo = (place.0, place.1.keyName)
+          e.movedTo = KeyPairLocation(scope: place.0, keyName: place.1.keyName)
           e.matchedKind = place.2
           e.cloudFingerprint = place.1.keyFingerprint
         } else {

@@ -58,4 +58,10 @@ struct RendererTests {
     #expect(f.full.exitStatus == 2)
     #expect(!f.renderText().contains("cloud-only    "))
   }
+
+  @Test func reportRoundTripsThroughCodable() throws {
+    let r = Self.report
+    let data = try JSONEncoder().encode(r)
+    #expect(try JSONDecoder().decode(AuditReport.self, from: data) == r)
+  }
 }
