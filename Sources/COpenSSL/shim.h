@@ -25,4 +25,7 @@ static inline void keyhold_OPENSSL_free(void *p) { OPENSSL_free(p); }
 static inline long keyhold_BIO_get_mem_data(BIO *b, char **pp) { return BIO_get_mem_data(b, pp); }
 static inline EVP_PKEY *keyhold_EVP_RSA_gen(unsigned int bits) { return EVP_RSA_gen(bits); }
 static inline EVP_PKEY *keyhold_EVP_EC_gen(const char *curve) { return EVP_EC_gen(curve); }
+/* Selection masks for EVP_PKEY_fromdata are composite macros. */
+static inline int keyhold_EVP_PKEY_KEYPAIR(void) { return EVP_PKEY_KEYPAIR; }
+static inline int keyhold_EVP_PKEY_PUBLIC_KEY(void) { return EVP_PKEY_PUBLIC_KEY; }
 #endif

@@ -10,51 +10,78 @@ public struct SignFlags: OptionSet, Sendable, Hashable {
   public static let rsaSHA512 = SignFlags(rawValue: 0x04)
 }
 
-/// A private key, parsed once and kept ready to sign; its secret parts stay in guarded memory.
+/// A private key, parsed once and kept ready to sign; its secret parts stay in guarded memory or inside OpenSSL.
 ///
-/// STUB: the real implementation holds libsodium / OpenSSL key objects.
+/// Ed25519 keys sign with libsodium from a 64-byte guarded secret; ECDSA and RSA keys keep one OpenSSL `EVP_PKEY`
+/// (with its CRT parameters and blinding state) and prepared signing contexts, created when the key is built, so a
+/// signature costs one hash and one private-key operation. A key may carry an OpenSSH certificate: it then lists as
+/// the certificate (``publicKey``) and signs exactly like its plain key.
 public final class PrivateKey: Sendable {
-  /// The matching public key.
+  /// The key's identity on the wire: the certificate when the key carries one, else the plain public key.
   public let publicKey: PublicKey
+  /// The plain public key (for a certificate key, the certified key).
+  public let plainPublicKey: PublicKey
   /// The comment (OpenSSH key comment or the name it was imported under).
   public let comment: String
 
-  private init(publicKey: PublicKey, comment: String) {
+  /// What signs.
+  enum Material: Sendable {
+    /// libsodium's 64-byte secret key (seed ‖ public key).
+    case ed25519(SecureBytes)
+    /// An EC key and its prepared signing context.
+    case ecdsa(EVPKey, PublicKeyBlob.Curve, EVP.SignTemplate)
+    /// An RSA key, one prepared context per hash, and the modulus length in bytes.
+    case rsa(EVPKey, RSASigners, modulusBytes: Int)
+  }
+
+  /// Prepared RSA contexts for `ssh-rsa`, `rsa-sha2-256` and `rsa-sha2-512`.
+  struct RSASigners: Sendable {
+    let sha1: EVP.SignTemplate
+    let sha256: EVP.SignTemplate
+    let sha512: EVP.SignTemplate
+  }
+
+  let material: Material
+  /// The canonical plain private-key wire form (`string type` and the type's fields), in guarded memory.
+  let plainWire: SecureBytes
+
+  init(publicKey: PublicKey, plainPublicKey: PublicKey, comment: String, material: Material, plainWire: SecureBytes) {
     self.publicKey = publicKey
+    self.plainPublicKey = plainPublicKey
     self.comment = comment
+    self.material = material
+    self.plainWire = plainWire
   }
 
   /// The key algorithm.
   public var algorithm: KeyAlgorithm { publicKey.algorithm }
 
-  /// Decodes the private-key wire form used by SSH2_AGENTC_ADD_IDENTITY and the OpenSSH private key file's
-  /// private section: `string type` then the type's fields (PROTOCOL.agent §"Adding keys"), without the comment.
-  public static func decodeWire(_ reader: inout SSHReader) throws(KeyError) -> PrivateKey {
-    throw .notImplemented("PrivateKey.decodeWire")
-  }
+  /// The certificate this key carries, if any (the same value as ``publicKey`` then).
+  public var certificate: PublicKey? { publicKey.isCertificate ? publicKey : nil }
 
-  /// Converts an OpenSSL `EVP_PKEY *` (from a PEM / DER container) into a key; the caller keeps ownership of `pkey`.
-  static func fromEVP(_ pkey: OpaquePointer, comment: String) throws(KeyError) -> PrivateKey {
-    throw .notImplemented("PrivateKey.fromEVP")
-  }
-
-  /// Returns a copy with a different comment.
+  /// Returns a copy with a different comment (the key material is shared, not copied).
   public func withComment(_ comment: String) -> PrivateKey {
-    PrivateKey(publicKey: publicKey, comment: comment)
+    PrivateKey(
+      publicKey: publicKey, plainPublicKey: plainPublicKey, comment: comment, material: material,
+      plainWire: plainWire)
   }
 
-  /// Encodes the private-key wire form (the inverse of ``decodeWire(_:)``), into guarded memory.
-  public func encodeWire() -> SecureBytes { SecureBytes(copying: [UInt8]()) }
-
-  /// Signs `data` and returns the SSH signature blob (`string algorithm-name, string signature`).
-  public func sign(_ data: [UInt8], flags: SignFlags = []) throws(KeyError) -> [UInt8] {
-    throw .notImplemented("sign")
+  /// Returns this key carrying `certificate`, which must certify this key's plain public key.
+  public func withCertificate(_ certificate: PublicKey) throws(KeyError) -> PrivateKey {
+    guard certificate.isCertificate else { throw .malformed("not a certificate") }
+    guard certificate.structure.plainKey == plainPublicKey.structure else {
+      throw .malformed("the certificate is for a different key")
+    }
+    return PrivateKey(
+      publicKey: certificate, plainPublicKey: plainPublicKey, comment: comment, material: material,
+      plainWire: plainWire)
   }
 
-  /// Generates a new key. `bits` applies to RSA (default 3072) and ECDSA (256, 384 or 521; default 256).
-  public static func generate(_ algorithm: KeyAlgorithm, bits: Int? = nil, comment: String = "") throws(KeyError)
-    -> PrivateKey
-  {
-    throw .notImplemented("generate")
+  /// Returns this key without its certificate (itself when it has none).
+  public func withoutCertificate() -> PrivateKey {
+    guard publicKey.isCertificate else { return self }
+    return PrivateKey(
+      publicKey: plainPublicKey, plainPublicKey: plainPublicKey, comment: comment, material: material,
+      plainWire: plainWire)
   }
 }

@@ -16,6 +16,10 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
   case invalidValue(String)
   /// An agent frame is longer than the 256 KiB cap or of length zero.
   case badFrameLength(UInt32)
+  /// A key or signature names an algorithm keyhold does not decode.
+  case unknownKeyType(String)
+  /// A key field has the wrong size or shape (an Ed25519 key that is not 32 bytes, a compressed EC point, ...).
+  case badKeyField(String)
 
   public var description: String {
     switch self {
@@ -28,6 +32,8 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
     case .trailingBytes(let n): return "\(n) unexpected trailing bytes"
     case .invalidValue(let what): return "invalid value: \(what)"
     case .badFrameLength(let n): return "agent frame length \(n) outside 1...262144"
+    case .unknownKeyType(let name): return "unknown key type \(name)"
+    case .badKeyField(let what): return "bad key field: \(what)"
     }
   }
 }

@@ -1,0 +1,97 @@
+import COpenSSL
+
+extension EVP {
+  /// A signing context prepared once per key (and, for RSA, per hash) and copied for each signature.
+  ///
+  /// `EVP_PKEY_sign_init` fetches the provider's signature implementation and, for RSA, setting the digest looks
+  /// it up by name; doing that once and duplicating the ready context per call keeps the per-signature cost at the
+  /// arithmetic. The template itself is never used to sign, only read by `EVP_PKEY_CTX_dup`, so concurrent callers
+  /// each work on their own copy.
+  final class SignTemplate: @unchecked Sendable {
+    private let template: OpaquePointer
+
+    /// Prepares raw (pre-hashed) ECDSA signing, or RSA PKCS#1 v1.5 signing with `rsaDigest` in the DigestInfo.
+    init(key: EVPKey, rsaDigest: Digest? = nil) throws(KeyError) {
+      guard let ctx = EVP_PKEY_CTX_new_from_pkey(nil, key.pointer, nil) else { throw EVP.failure("signing context") }
+      guard EVP_PKEY_sign_init(ctx) == 1 else {
+        EVP_PKEY_CTX_free(ctx)
+        throw EVP.failure("EVP_PKEY_sign_init")
+      }
+      if let rsaDigest {
+        guard EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1,
+          EVP_PKEY_CTX_set_signature_md(ctx, rsaDigest.md) == 1
+        else {
+          EVP_PKEY_CTX_free(ctx)
+          throw EVP.failure("rsa signature parameters")
+        }
+      }
+      template = ctx
+    }
+
+    deinit { EVP_PKEY_CTX_free(template) }
+
+    /// Signs a digest into `out`; returns the signature length.
+    func sign(digest: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) throws(KeyError) -> Int {
+      guard let ctx = EVP_PKEY_CTX_dup(template) else { throw EVP.failure("EVP_PKEY_CTX_dup") }
+      defer { EVP_PKEY_CTX_free(ctx) }
+      var length = out.count
+      guard
+        EVP_PKEY_sign(
+          ctx, out.baseAddress?.assumingMemoryBound(to: UInt8.self), &length,
+          digest.baseAddress?.assumingMemoryBound(to: UInt8.self), digest.count) == 1
+      else { throw EVP.failure("EVP_PKEY_sign") }
+      return length
+    }
+  }
+
+  /// Hashes `data` into `out` (which must hold `digest.size` bytes).
+  static func hash(_ digest: Digest, _ data: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) {
+    var spare: UInt8 = 0
+    let ok = withUnsafePointer(to: &spare) { sp in
+      EVP_Digest(
+        data.baseAddress ?? UnsafeRawPointer(sp), data.count, out.baseAddress?.assumingMemoryBound(to: UInt8.self),
+        nil, digest.md, nil) == 1
+    }
+    precondition(ok, "EVP_Digest failed")
+  }
+
+  /// Splits a DER `ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }` (RFC 3279 §2.2.3) into the magnitudes of
+  /// r and s. Only OpenSSL's own output is parsed here, but the parser is still total.
+  static func ecdsaValues(der: UnsafeRawBufferPointer) throws(KeyError) -> (r: ArraySlice<UInt8>, s: ArraySlice<UInt8>)
+  {
+    let bytes = Array(der)
+    var i = 0
+    func length() throws(KeyError) -> Int {
+      guard i < bytes.count else { throw .signingFailed("truncated ECDSA signature") }
+      let first = Int(bytes[i])
+      i += 1
+      if first < 0x80 { return first }
+      let n = first & 0x7f
+      guard n >= 1, n <= 2, i + n <= bytes.count else { throw .signingFailed("bad ECDSA signature length") }
+      var v = 0
+      for _ in 0..<n {
+        v = (v << 8) | Int(bytes[i])
+        i += 1
+      }
+      return v
+    }
+    func integer() throws(KeyError) -> ArraySlice<UInt8> {
+      guard i < bytes.count, bytes[i] == 0x02 else { throw .signingFailed("ECDSA signature lacks an INTEGER") }
+      i += 1
+      let n = try length()
+      guard n > 0, i + n <= bytes.count else { throw .signingFailed("truncated ECDSA INTEGER") }
+      var v = bytes[i..<(i + n)]
+      i += n
+      while let f = v.first, f == 0 { v = v.dropFirst() }
+      return v
+    }
+    guard bytes.first == 0x30 else { throw .signingFailed("ECDSA signature is not a SEQUENCE") }
+    i = 1
+    let total = try length()
+    guard i + total == bytes.count else { throw .signingFailed("ECDSA signature length mismatch") }
+    let r = try integer()
+    let s = try integer()
+    guard i == bytes.count, !r.isEmpty, !s.isEmpty else { throw .signingFailed("malformed ECDSA signature") }
+    return (r, s)
+  }
+}
