@@ -28,22 +28,40 @@ extension FilteredAuditReport {
         + "\"kind\": \(j(f.kind)), \"message\": \(j(f.message))}"
     }
     o += "  \"errors\": [" + (errors.isEmpty ? "" : "\n" + errors.joined(separator: ",\n") + "\n  ") + "],\n"
-    let entries = shown.map { e -> String in
+    o.reserveCapacity(o.utf8.count + shown.count * 420)
+    o += "  \"entries\": ["
+    for (n, e) in shown.enumerated() {
+      o += n == 0 ? "\n    {" : ",\n    {"
+      var firstField = true
+      func field(_ name: String, _ value: String) {
+        o += firstField ? "\"" : ", \""
+        o += name
+        o += "\": "
+        o += value
+        firstField = false
+      }
+      field("state", j(e.state.rawValue))
+      field("endpoint", j(e.scope.endpoint))
+      field("account", j(e.scope.account))
+      field("region", j(e.scope.region))
+      field("key_name", j(e.keyName))
+      field("local_key", j(e.localKey))
+      field("matched_kind", j(e.matchedKind))
+      field("cloud_fingerprint", j(e.cloudFingerprint))
+      field("key_pair_id", j(e.keyPairId))
+      field("recorded_key_pair_id", j(e.recordedKeyPairId))
       let moved = e.movedTo.map {
         "{\"endpoint\": \(j($0.scope.endpoint)), \"account\": \(j($0.scope.account)), "
           + "\"region\": \(j($0.scope.region)), \"key_name\": \(j($0.keyName))}"
       }
-      let fields: [(String, String)] = [
-        ("state", j(e.state.rawValue)), ("endpoint", j(e.scope.endpoint)), ("account", j(e.scope.account)),
-        ("region", j(e.scope.region)), ("key_name", j(e.keyName)), ("local_key", j(e.localKey)),
-        ("matched_kind", j(e.matchedKind)), ("cloud_fingerprint", j(e.cloudFingerprint)),
-        ("key_pair_id", j(e.keyPairId)), ("recorded_key_pair_id", j(e.recordedKeyPairId)),
-        ("moved_to", moved ?? "null"), ("instances_in_use", e.instancesInUse.map(String.init) ?? "null"),
-        ("error_kind", j(e.failure?.kind)), ("error", j(e.failure?.message)), ("discovered", String(e.discovered)),
-      ]
-      return "    {" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
+      field("moved_to", moved ?? "null")
+      field("instances_in_use", e.instancesInUse.map(String.init) ?? "null")
+      field("error_kind", j(e.failure?.kind))
+      field("error", j(e.failure?.message))
+      field("discovered", e.discovered ? "true" : "false")
+      o += "}"
     }
-    o += "  \"entries\": [" + (entries.isEmpty ? "" : "\n" + entries.joined(separator: ",\n") + "\n  ") + "]\n"
+    o += shown.isEmpty ? "]\n" : "\n  ]\n"
     o += "}\n"
     return o
   }
@@ -52,6 +70,8 @@ extension FilteredAuditReport {
 /// A JSON string literal (RFC 8259 escaping), or `null`.
 func j(_ s: String?) -> String {
   guard let s else { return "null" }
+  // Fast path: nothing to escape (the usual case for names, ids and fingerprints).
+  if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5c }) { return "\"" + s + "\"" }
   var out = "\""
   for u in s.unicodeScalars {
     switch u {

@@ -29,6 +29,20 @@ public enum AuditState: String, Sendable, Codable, CaseIterable, Comparable {
 
   /// Orders states as reports list them.
   public static func < (a: AuditState, b: AuditState) -> Bool {
-    allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    a.order < b.order
+  }
+
+  private var order: Int {
+    switch self {
+    case .inSync: return 0
+    case .idChanged: return 1
+    case .replaced: return 2
+    case .orphaned: return 3
+    case .moved: return 4
+    case .cloudOnly: return 5
+    case .pending: return 6
+    case .unverifiable: return 7
+    case .error: return 8
+    }
   }
 }

@@ -14,16 +14,36 @@ public enum Reconciler {
     }
   }
 
-  /// Normalises a fingerprint for comparison: trimmed; colon-hex forms lowercased (base64 forms are case-sensitive).
+  /// Normalises a fingerprint for comparison: trimmed, without an `MD5:`/`SHA1:`/`SHA256:` prefix; colon-hex forms
+  /// lowercased (base64 forms are case-sensitive). Works on UTF-8 bytes: it runs once per listed key pair.
   public static func normalize(_ fingerprint: String) -> String {
-    var s = Substring(fingerprint)
-    while s.first?.isWhitespace == true { s.removeFirst() }
-    while s.last?.isWhitespace == true { s.removeLast() }
-    for prefix in ["MD5:", "SHA1:", "SHA256:"] where s.hasPrefix(prefix) {
-      s = s.dropFirst(prefix.count)
+    var bytes = Array(fingerprint.utf8)
+    func ws(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0a || b == 0x0d }
+    var start = 0
+    var end = bytes.count
+    while start < end && ws(bytes[start]) { start += 1 }
+    while end > start && ws(bytes[end - 1]) { end -= 1 }
+    for prefix in ["MD5:", "SHA1:", "SHA256:"] {
+      let p = Array(prefix.utf8)
+      if end - start >= p.count && Array(bytes[start..<start + p.count]) == p {
+        start += p.count
+        break
+      }
     }
-    let isHex = s.allSatisfy { $0.isHexDigit || $0 == ":" }
-    return isHex ? s.lowercased() : String(s)
+    var isHex = true
+    for i in start..<end {
+      let b = bytes[i]
+      let hex = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66) || b == 0x3a
+      if !hex {
+        isHex = false
+        break
+      }
+    }
+    if isHex {
+      for i in start..<end where bytes[i] >= 0x41 && bytes[i] <= 0x46 { bytes[i] += 0x20 }
+    }
+    if start == 0 && end == bytes.count && !isHex { return fingerprint }
+    return String(decoding: bytes[start..<end], as: UTF8.self)
   }
 
   /// Compares local keys and cloud listings and classifies every binding and every listed key pair.
@@ -37,11 +57,12 @@ public enum Reconciler {
   public static func reconcile(_ keys: [LocalKey], _ listings: [CloudListing], options: Options) -> AuditReport {
     // Fingerprint index over every formula of every local key.
     var byFingerprint: [String: (key: Int, kind: String)] = [:]
-    for (i, key) in keys.enumerated() {
-      for (kind, value) in key.fingerprints.sorted(by: { $0.key < $1.key }) where !value.isEmpty {
-        let n = normalize(value)
-        if byFingerprint[n] == nil { byFingerprint[n] = (i, kind) }
-      }
+    // Each key's formulas, normalised once, in kind order so the reported kind is deterministic.
+    let formulas: [[(kind: String, value: String)]] = keys.map { key in
+      key.fingerprints.sorted(by: { $0.key < $1.key }).filter { !$0.value.isEmpty }.map { ($0.key, normalize($0.value)) }
+    }
+    for (i, list) in formulas.enumerated() {
+      for (kind, n) in list where byFingerprint[n] == nil { byFingerprint[n] = (i, kind) }
     }
     var listed: [CloudScope: [String: ListedKeyPair]] = [:]
     var failures: [CloudScope: ListingFailure] = [:]
@@ -99,9 +120,10 @@ public enum Reconciler {
           var e = AuditEntry(
             state: .inSync, scope: b.scope, keyName: b.keyName, localKey: key.name,
             cloudFingerprint: pair.keyFingerprint, keyPairId: pair.keyPairId, recordedKeyPairId: b.keyPairId)
-          if key.fingerprints.values.allSatisfy(\.isEmpty) || pair.keyFingerprint.isEmpty {
+          let cloud = normalize(pair.keyFingerprint)
+          if formulas[i].isEmpty || cloud.isEmpty {
             e.state = .unverifiable
-          } else if let kind = matchKind(key, pair.keyFingerprint) {
+          } else if let kind = formulas[i].first(where: { $0.value == cloud })?.kind {
             e.matchedKind = kind
             if let old = b.keyPairId, let new = pair.keyPairId, old != new { e.state = .idChanged }
           } else {
@@ -126,16 +148,16 @@ public enum Reconciler {
         entries.append(e)
       }
     }
-    entries.sort {
-      ($0.scope, $0.keyName, $0.localKey ?? "", $0.state) < ($1.scope, $1.keyName, $1.localKey ?? "", $1.state)
+    // Sort indices, then permute once: entries are large and moving them in every merge step dominated the time.
+    let order = entries.indices.sorted { i, j in
+      let a = entries[i]
+      let b = entries[j]
+      if a.scope != b.scope { return a.scope < b.scope }
+      if a.keyName != b.keyName { return a.keyName < b.keyName }
+      if a.localKey != b.localKey { return (a.localKey ?? "") < (b.localKey ?? "") }
+      return a.state < b.state
     }
+    entries = order.map { entries[$0] }
     return AuditReport(entries: entries, failures: failures, generatedAt: options.now)
-  }
-
-  /// The kind of the first fingerprint formula of `key` equal to `fingerprint`, if any.
-  static func matchKind(_ key: LocalKey, _ fingerprint: String) -> String? {
-    let n = normalize(fingerprint)
-    return key.fingerprints.sorted(by: { $0.key < $1.key }).first { !$0.value.isEmpty && normalize($0.value) == n }?
-      .key
   }
 }

@@ -123,12 +123,15 @@ public struct SigV4Signer: Sendable {
 }
 
 extension String {
-  /// The string without leading and trailing spaces, tabs, CRs and LFs.
+  /// The string without leading and trailing spaces, tabs, CRs and LFs (scanned as UTF-8: these are all ASCII).
   var trimmingSpaces: Substring {
-    let ws: Set<Character> = [" ", "\t", "\r", "\n", "\r\n"]
-    var s = self[...]
-    while let f = s.first, ws.contains(f) { s.removeFirst() }
-    while let l = s.last, ws.contains(l) { s.removeLast() }
-    return s
+    let u = utf8
+    var start = u.startIndex
+    var end = u.endIndex
+    func ws(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0a || b == 0x0d }
+    while start < end, ws(u[start]) { start = u.index(after: start) }
+    while end > start, ws(u[u.index(before: end)]) { end = u.index(before: end) }
+    if start == u.startIndex && end == u.endIndex { return self[...] }
+    return self[start..<end]
   }
 }
