@@ -270,14 +270,20 @@ enum EVP {
     throws(KeyError) -> EVPKey
   {
     let ctx = try BigNumContext()
-    let bn = try BigNum(n), be = try BigNum(e), bd = try BigNum(d)
-    let bp = try BigNum(p), bq = try BigNum(q), biqmp = try BigNum(iqmp)
+    let bn = try BigNum(n)
+    let be = try BigNum(e)
+    let bd = try BigNum(d)
+    let bp = try BigNum(p)
+    let bq = try BigNum(q)
+    let biqmp = try BigNum(iqmp)
     BN_set_flags(bd.pointer, Int32(BN_FLG_CONSTTIME))
     guard bp.bitCount > 1, bq.bitCount > 1 else { throw .malformed("rsa prime is 0 or 1") }
     guard BigNum.compare(try ctx.mul(bp, bq), bn) == 0 else { throw .malformed("rsa modulus is not p*q") }
     guard try ctx.modMul(biqmp, bq, bp).isOne else { throw .malformed("rsa iqmp is not q^-1 mod p") }
-    let pm1 = try ctx.minusOne(bp), qm1 = try ctx.minusOne(bq)
-    let dmp1 = try ctx.mod(bd, pm1), dmq1 = try ctx.mod(bd, qm1)
+    let pm1 = try ctx.minusOne(bp)
+    let qm1 = try ctx.minusOne(bq)
+    let dmp1 = try ctx.mod(bd, pm1)
+    let dmq1 = try ctx.mod(bd, qm1)
     guard try ctx.modMul(be, dmp1, pm1).isOne, try ctx.modMul(be, dmq1, qm1).isOne else {
       throw .malformed("rsa private exponent does not match the public exponent")
     }

@@ -1,4 +1,5 @@
 import COpenSSL
+import Synchronization
 
 extension EVP {
   /// A signing context prepared once per key (and, for RSA, per hash) and copied for each signature.
@@ -9,6 +10,10 @@ extension EVP {
   /// each work on their own copy.
   final class SignTemplate: @unchecked Sendable {
     private let template: OpaquePointer
+    /// Ready copies of the template, reused across signatures (a context may sign again and again, but by one
+    /// caller at a time); at most ``poolLimit`` are kept.
+    private let pool = Mutex<[Context]>([])
+    private static let poolLimit = 16
 
     /// Prepares raw (pre-hashed) ECDSA signing, or RSA PKCS#1 v1.5 signing with `rsaDigest` in the DigestInfo.
     init(key: EVPKey, rsaDigest: Digest? = nil) throws(KeyError) {
@@ -28,12 +33,29 @@ extension EVP {
       template = ctx
     }
 
-    deinit { EVP_PKEY_CTX_free(template) }
+    /// An `EVP_PKEY_CTX *` owned by the pool while it sits there.
+    private struct Context: @unchecked Sendable {
+      let pointer: OpaquePointer
+    }
+
+    deinit {
+      EVP_PKEY_CTX_free(template)
+      pool.withLock { for ctx in $0 { EVP_PKEY_CTX_free(ctx.pointer) } }
+    }
 
     /// Signs a digest into `out`; returns the signature length.
     func sign(digest: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) throws(KeyError) -> Int {
-      guard let ctx = EVP_PKEY_CTX_dup(template) else { throw EVP.failure("EVP_PKEY_CTX_dup") }
-      defer { EVP_PKEY_CTX_free(ctx) }
+      let pooled = pool.withLock { $0.popLast() }?.pointer
+      guard let ctx = pooled ?? EVP_PKEY_CTX_dup(template) else { throw EVP.failure("EVP_PKEY_CTX_dup") }
+      defer {
+        let done = Context(pointer: ctx)
+        let kept = pool.withLock { contexts in
+          guard contexts.count < SignTemplate.poolLimit else { return false }
+          contexts.append(done)
+          return true
+        }
+        if !kept { EVP_PKEY_CTX_free(ctx) }
+      }
       var length = out.count
       guard
         EVP_PKEY_sign(
@@ -55,11 +77,10 @@ extension EVP {
     precondition(ok, "EVP_Digest failed")
   }
 
-  /// Splits a DER `ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }` (RFC 3279 §2.2.3) into the magnitudes of
-  /// r and s. Only OpenSSL's own output is parsed here, but the parser is still total.
-  static func ecdsaValues(der: UnsafeRawBufferPointer) throws(KeyError) -> (r: ArraySlice<UInt8>, s: ArraySlice<UInt8>)
-  {
-    let bytes = Array(der)
+  /// Finds r and s in a DER `ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }` (RFC 3279 §2.2.3): returns the
+  /// byte ranges of their magnitudes (leading zeros skipped) inside `der`. Only OpenSSL's own output is parsed here,
+  /// but the parser is still total.
+  static func ecdsaValueRanges(der bytes: UnsafeRawBufferPointer) throws(KeyError) -> (r: Range<Int>, s: Range<Int>) {
     var i = 0
     func length() throws(KeyError) -> Int {
       guard i < bytes.count else { throw .signingFailed("truncated ECDSA signature") }
@@ -75,17 +96,17 @@ extension EVP {
       }
       return v
     }
-    func integer() throws(KeyError) -> ArraySlice<UInt8> {
+    func integer() throws(KeyError) -> Range<Int> {
       guard i < bytes.count, bytes[i] == 0x02 else { throw .signingFailed("ECDSA signature lacks an INTEGER") }
       i += 1
       let n = try length()
       guard n > 0, i + n <= bytes.count else { throw .signingFailed("truncated ECDSA INTEGER") }
-      var v = bytes[i..<(i + n)]
+      var start = i
       i += n
-      while let f = v.first, f == 0 { v = v.dropFirst() }
-      return v
+      while start < i, bytes[start] == 0 { start += 1 }
+      return start..<i
     }
-    guard bytes.first == 0x30 else { throw .signingFailed("ECDSA signature is not a SEQUENCE") }
+    guard bytes.count > 0, bytes[0] == 0x30 else { throw .signingFailed("ECDSA signature is not a SEQUENCE") }
     i = 1
     let total = try length()
     guard i + total == bytes.count else { throw .signingFailed("ECDSA signature length mismatch") }

@@ -94,14 +94,27 @@ extension PrivateKey {
       EVP.hash(digest, data, into: hash)
       do throws(KeyError) {
         let length = try signer.sign(digest: UnsafeRawBufferPointer(hash), into: der)
-        let (r, s) = try EVP.ecdsaValues(der: UnsafeRawBufferPointer(rebasing: der[0..<length]))
-        var inner = SSHWriter(capacity: r.count + s.count + 10)
-        inner.writePositiveMPInt(r)
-        inner.writePositiveMPInt(s)
-        var outer = SSHWriter(capacity: inner.bytes.count + 32)
-        outer.writeString(curve.keyType)
-        outer.writeString(inner.bytes)
-        return .success(outer.bytes)
+        let sig = UnsafeRawBufferPointer(rebasing: der[0..<length])
+        let (r, s) = try EVP.ecdsaValueRanges(der: sig)
+        // mpint r, mpint s (RFC 4251 §5): a zero byte before a magnitude whose top bit is set.
+        let rPad = sig[r.lowerBound] & 0x80 != 0 ? 1 : 0
+        let sPad = sig[s.lowerBound] & 0x80 != 0 ? 1 : 0
+        let innerLength = 8 + rPad + r.count + sPad + s.count
+        return .success(
+          PrivateKey.blob(algorithm: curve.keyType, signatureLength: innerLength) { out in
+            var i = 0
+            for (range, pad) in [(r, rPad), (s, sPad)] {
+              let n = range.count + pad
+              out[i] = UInt8(truncatingIfNeeded: n >> 24)
+              out[i + 1] = UInt8(truncatingIfNeeded: n >> 16)
+              out[i + 2] = UInt8(truncatingIfNeeded: n >> 8)
+              out[i + 3] = UInt8(truncatingIfNeeded: n)
+              i += 4 + pad  // the pad byte is already zero
+              UnsafeMutableRawBufferPointer(rebasing: out[i..<(i + range.count)]).copyMemory(
+                from: UnsafeRawBufferPointer(rebasing: sig[range]))
+              i += range.count
+            }
+          })
       } catch {
         return .failure(error)
       }

@@ -114,7 +114,9 @@ extension PrivateKey {
     switch f.algorithm {
     case .ed25519:
       guard f.point.count == 32, f.secret.count == 64 else { throw .malformed("ed25519 key has the wrong size") }
-      let derived = f.secret.withUnsafeBytes { Sodium.ed25519Keypair(seed: UnsafeRawBufferPointer(rebasing: $0[0..<32])) }
+      let derived = f.secret.withUnsafeBytes {
+        Sodium.ed25519Keypair(seed: UnsafeRawBufferPointer(rebasing: $0[0..<32]))
+      }
       guard derived.publicKey == f.point, f.secret[32...].elementsEqual(f.point) else {
         throw .malformed("ed25519 public key does not belong to the private seed")
       }

@@ -12,7 +12,8 @@ extension Sodium {
     var pub = [UInt8](repeating: 0, count: 32)
     let secret = SecureBytes(count: 64) { sk in
       _ = crypto_sign_seed_keypair(
-        &pub, sk.baseAddress!.assumingMemoryBound(to: UInt8.self), seed.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        &pub, sk.baseAddress!.assumingMemoryBound(to: UInt8.self), seed.baseAddress!.assumingMemoryBound(to: UInt8.self)
+      )
     }
     return (secret, pub)
   }

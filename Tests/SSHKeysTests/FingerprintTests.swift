@@ -85,7 +85,10 @@ import Testing
     #expect(cert.sha256Fingerprint == expect["ssh-sha256"])
     #expect(cert.md5Fingerprint == expect["ssh-md5"])
     #expect(cert.structure.encoded() == cert.blob)
-    guard case .certificate(let c) = cert.structure else { Issue.record("not a certificate"); return }
+    guard case .certificate(let c) = cert.structure else {
+      Issue.record("not a certificate")
+      return
+    }
     #expect(String(c.serial) == expect["serial"])
     #expect(c.keyID == expect["key-id"])
     #expect(c.principals.joined(separator: ",") == expect["principals"])

@@ -36,7 +36,9 @@ enum KeyTestSupport {
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     p.arguments = args
     if let cwd { p.currentDirectoryURL = cwd }
-    let out = Pipe(), err = Pipe(), inp = Pipe()
+    let out = Pipe()
+    let err = Pipe()
+    let inp = Pipe()
     p.standardOutput = out
     p.standardError = err
     p.standardInput = inp

@@ -37,12 +37,15 @@ import Testing
     #expect(reader.remaining == 7)
   }
 
-  @Test("a key loaded with its certificate round-trips in the certificate form", arguments: ["ed25519", "ecdsa", "rsa"])
+  @Test(
+    "a key loaded with its certificate round-trips in the certificate form", arguments: ["ed25519", "ecdsa", "rsa"])
   func certificateFormRoundTrips(type: String) throws {
     let dir = try KeyTestSupport.tempDir()
     let ca = try KeyTestSupport.sshKeygen("ed25519", in: dir, name: "ca")
     let file = try KeyTestSupport.sshKeygen(type, bits: type == "rsa" ? 2048 : nil, in: dir, name: "user")
-    let signed = try KeyTestSupport.run(["ssh-keygen", "-q", "-s", ca.path, "-I", "id", "-n", "root", file.path + ".pub"])
+    let signed = try KeyTestSupport.run([
+      "ssh-keygen", "-q", "-s", ca.path, "-I", "id", "-n", "root", file.path + ".pub",
+    ])
     #expect(signed.status == 0, "\(signed.stderr)")
     let certLine = try String(contentsOf: dir.appendingPathComponent("user-cert.pub"), encoding: .utf8)
     let cert = try FingerprintTests.publicKey(line: certLine)
@@ -66,7 +69,8 @@ import Testing
     let sig = try KeyTestSupport.sshsig(key: again, namespace: "file", message: [1, 2, 3], flags: flags)
     let ok = try KeyTestSupport.checkWithSSHKeygen(sig: sig, message: [1, 2, 3], namespace: "file", in: dir)
     #expect(ok.status == 0, "\(ok.stderr)")
-    #expect(try SignatureBlob(decoding: again.sign([1], flags: flags)).algorithm == plain.signatureAlgorithm(flags: flags))
+    #expect(
+      try SignatureBlob(decoding: again.sign([1], flags: flags)).algorithm == plain.signatureAlgorithm(flags: flags))
   }
 
   @Test("a certificate for another key is refused")
@@ -92,10 +96,12 @@ import Testing
 
   static func bump(_ bytes: inout [UInt8]) { bytes[bytes.count - 1] ^= 0x02 }
 
-  @Test("inconsistent keys throw malformed", arguments: [
-    "ed25519 public half of secret", "ed25519 seed", "ed25519 public key everywhere", "ecdsa d", "ecdsa Q",
-    "rsa p", "rsa q and p swapped", "rsa iqmp", "rsa d", "rsa e",
-  ])
+  @Test(
+    "inconsistent keys throw malformed",
+    arguments: [
+      "ed25519 public half of secret", "ed25519 seed", "ed25519 public key everywhere", "ecdsa d", "ecdsa Q",
+      "rsa p", "rsa q and p swapped", "rsa iqmp", "rsa d", "rsa e",
+    ])
   func inconsistentKeyIsRefused(change: String) throws {
     let wire: [UInt8]
     switch change {
@@ -170,10 +176,12 @@ import Testing
     #expect(throws: KeyError.self) { _ = try PrivateKey.generate(.ed25519, bits: 512) }
   }
 
-  @Test("generated keys have the requested type and size", arguments: [
-    (KeyAlgorithm.ed25519, nil, 256), (.ecdsaP256, nil, 256), (.ecdsaP256, 384, 384), (.ecdsaP521, nil, 521),
-    (.rsa, nil, 3072), (.rsa, 2048, 2048),
-  ] as [(KeyAlgorithm, Int?, Int)])
+  @Test(
+    "generated keys have the requested type and size",
+    arguments: [
+      (KeyAlgorithm.ed25519, nil, 256), (.ecdsaP256, nil, 256), (.ecdsaP256, 384, 384), (.ecdsaP521, nil, 521),
+      (.rsa, nil, 3072), (.rsa, 2048, 2048),
+    ] as [(KeyAlgorithm, Int?, Int)])
   func generatedKeySizes(algorithm: KeyAlgorithm, bits: Int?, expected: Int) throws {
     let key = try PrivateKey.generate(algorithm, bits: bits, comment: "c")
     #expect(key.publicKey.bits == expected)
@@ -183,7 +191,10 @@ import Testing
   @Test("fromEVP keeps the comment and the key (through the OpenSSL generator)")
   func fromEVPKeepsKey() throws {
     let key = try PrivateKey.generate(.ecdsaP384, comment: "from evp")
-    guard case .ecdsa(let evp, _, _) = key.material else { Issue.record("not ecdsa"); return }
+    guard case .ecdsa(let evp, _, _) = key.material else {
+      Issue.record("not ecdsa")
+      return
+    }
     let copy = try PrivateKey.fromEVP(evp.pointer, comment: "copy")
     #expect(copy.publicKey == key.publicKey)
     #expect(copy.comment == "copy")

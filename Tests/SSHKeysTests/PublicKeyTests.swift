@@ -14,7 +14,10 @@ import Testing
   @Test("an EC point that is not on the curve is malformed", arguments: ["ecdsa-256", "ecdsa-384", "ecdsa-521"])
   func pointOffCurveIsRefused(name: String) throws {
     let good = try PublicKeyTests.vectorKey(name)
-    guard case .ecdsa(let curve, var point) = good.structure else { Issue.record("not ecdsa"); return }
+    guard case .ecdsa(let curve, var point) = good.structure else {
+      Issue.record("not ecdsa")
+      return
+    }
     point[point.count - 1] ^= 1
     let blob = PublicKeyBlob.ecdsa(curve: curve, point: point).encoded()
     #expect(throws: KeyError.self) { _ = try PublicKey(blob: blob) }
@@ -40,7 +43,10 @@ import Testing
         _ = try PublicKey(blob: blob)
         Issue.record("accepted")
       } catch {
-        guard case .malformed = error else { Issue.record("\(error)"); continue }
+        guard case .malformed = error else {
+          Issue.record("\(error)")
+          continue
+        }
       }
     }
   }

@@ -83,6 +83,19 @@ import Testing
     #expect(ok.status == 0, "\(ok.stderr)")
   }
 
+  @Test("ECDSA r and s are canonical mpints whether or not their top bit is set", arguments: [256, 521])
+  func ecdsaValuesAreCanonical(bits: Int) throws {
+    let key = try PrivateKey.generate(bits == 256 ? .ecdsaP256 : .ecdsaP521)
+    var sawHighBit = false
+    for i in 0..<64 {
+      let blob = try SignatureBlob(decoding: key.sign(Array("m\(i)".utf8)))
+      let values = try SignatureBlob.ECDSAValues(decoding: blob.signature)  // rejects non-canonical mpints
+      #expect(values.encoded() == blob.signature)
+      if values.r[0] & 0x80 != 0 || values.s[0] & 0x80 != 0 { sawHighBit = true }
+    }
+    if bits == 256 { #expect(sawHighBit) }
+  }
+
   @Test("an RSA signature is always exactly the modulus length, also when it starts with zero bytes")
   func rsaSignatureIsAlwaysModulusLength() throws {
     let key = try PrivateKey.generate(.rsa, bits: 2048)
@@ -108,7 +121,10 @@ import Testing
     let a = try SignatureBlob(decoding: key.sign(message))
     let b = try SignatureBlob(decoding: key.sign(message))
     #expect(a == b)
-    guard case .ed25519(let pub) = key.publicKey.structure else { Issue.record("not ed25519"); return }
+    guard case .ed25519(let pub) = key.publicKey.structure else {
+      Issue.record("not ed25519")
+      return
+    }
     #expect(Sodium.ed25519Verify(signature: a.signature, message: message, publicKey: pub))
     #expect(!Sodium.ed25519Verify(signature: a.signature, message: message + [1], publicKey: pub))
   }

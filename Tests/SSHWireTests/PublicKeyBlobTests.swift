@@ -47,7 +47,8 @@ func wire(_ body: (inout SSHWriter) -> Void) -> [UInt8] {
 
   /// An Ed25519 user certificate with every field set (PROTOCOL.certkeys field order).
   static func certificate(
-    type: String = "ssh-ed25519-cert-v01@openssh.com", certType: UInt32 = 1, principals: [[UInt8]] = [Array("alice".utf8), Array("bob".utf8)]
+    type: String = "ssh-ed25519-cert-v01@openssh.com", certType: UInt32 = 1,
+    principals: [[UInt8]] = [Array("alice".utf8), Array("bob".utf8)]
   ) -> [UInt8] {
     wire { w in
       w.writeString(type)
@@ -59,20 +60,23 @@ func wire(_ body: (inout SSHWriter) -> Void) -> [UInt8] {
       w.writeString(wire { p in for name in principals { p.writeString(name) } })
       w.writeUInt64(1000)
       w.writeUInt64(2000)
-      w.writeString(wire { o in
-        o.writeString("force-command")
-        o.writeString(wire { $0.writeString("/bin/true") })
-      })
-      w.writeString(wire { o in
-        o.writeString("permit-pty")
-        o.writeString([UInt8]())
-      })
+      w.writeString(
+        wire { o in
+          o.writeString("force-command")
+          o.writeString(wire { $0.writeString("/bin/true") })
+        })
+      w.writeString(
+        wire { o in
+          o.writeString("permit-pty")
+          o.writeString([UInt8]())
+        })
       w.writeString([UInt8]())
       w.writeString(ecdsa)
-      w.writeString(wire { s in
-        s.writeString("ecdsa-sha2-nistp256")
-        s.writeString([1, 2, 3])
-      })
+      w.writeString(
+        wire { s in
+          s.writeString("ecdsa-sha2-nistp256")
+          s.writeString([1, 2, 3])
+        })
     }
   }
 
@@ -84,7 +88,8 @@ func wire(_ body: (inout SSHWriter) -> Void) -> [UInt8] {
 
   @Test("plain keys decode into their fields")
   func plainFields() throws {
-    #expect(try PublicKeyBlob(decoding: PublicKeyBlobTests.ed25519) == .ed25519(publicKey: PublicKeyBlobTests.ed25519Key))
+    #expect(
+      try PublicKeyBlob(decoding: PublicKeyBlobTests.ed25519) == .ed25519(publicKey: PublicKeyBlobTests.ed25519Key))
     #expect(
       try PublicKeyBlob(decoding: PublicKeyBlobTests.ecdsa)
         == .ecdsa(curve: .nistp256, point: PublicKeyBlobTests.point256))
@@ -99,7 +104,10 @@ func wire(_ body: (inout SSHWriter) -> Void) -> [UInt8] {
     #expect(decoded.isCertificate)
     #expect(decoded.typeName == "ssh-ed25519-cert-v01@openssh.com")
     #expect(decoded.plainKey == .ed25519(publicKey: PublicKeyBlobTests.ed25519Key))
-    guard case .certificate(let c) = decoded else { Issue.record("not a certificate"); return }
+    guard case .certificate(let c) = decoded else {
+      Issue.record("not a certificate")
+      return
+    }
     #expect(c.serial == 42)
     #expect(c.keyID == "key id")
     #expect(c.principals == ["alice", "bob"])

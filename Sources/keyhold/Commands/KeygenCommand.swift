@@ -1,0 +1,158 @@
+import ArgumentParser
+import SSHKeys
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// `keyhold keygen`: generates a key pair and writes it as an unencrypted OpenSSH private key file.
+struct KeygenCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "keygen",
+    abstract: "Generate a new SSH key pair.",
+    discussion: """
+      Writes the private key in OpenSSH format (unencrypted) to standard output, or with -f to FILE (mode 0600) \
+      and the public key to FILE.pub. Pipe the output into `keyhold import` to keep the key only in the vault.
+      """)
+
+  /// The key types `-t` accepts, named as ssh-keygen names them.
+  enum KeyType: String, ExpressibleByArgument, CaseIterable {
+    case ed25519, ecdsa, rsa
+  }
+
+  @Option(name: .customShort("t"), help: ArgumentHelp("Key type.", valueName: "type"))
+  var type: KeyType = .ed25519
+
+  @Option(
+    name: .customShort("b"),
+    help: ArgumentHelp(
+      "Key size in bits: RSA 2048-16384 (default 3072), ECDSA 256, 384 or 521 (default 256).",
+      valueName: "bits"))
+  var bits: Int?
+
+  @Option(
+    name: .customShort("C"),
+    help: ArgumentHelp(
+      "Comment stored with the key (default user@host).",
+      valueName: "comment"))
+  var comment: String?
+
+  @Option(
+    name: .customShort("f"),
+    help: ArgumentHelp(
+      "Write the private key to FILE and the public key to FILE.pub.",
+      valueName: "file"))
+  var file: String?
+
+  @Flag(name: .long, help: "Overwrite FILE and FILE.pub when they exist.")
+  var force = false
+
+  func validate() throws {
+    if force && file == nil { throw ValidationError("--force only applies together with -f FILE") }
+    if type == .ed25519, let bits, bits != 256 { throw ValidationError("ed25519 keys have a fixed size; drop -b") }
+  }
+
+  func run() throws {
+    try runReportingErrors {
+      let algorithm: KeyAlgorithm
+      switch type {
+      case .ed25519: algorithm = .ed25519
+      case .rsa: algorithm = .rsa
+      case .ecdsa:
+        switch bits ?? 256 {
+        case 256: algorithm = .ecdsaP256
+        case 384: algorithm = .ecdsaP384
+        case 521: algorithm = .ecdsaP521
+        default:
+          throw CLIError("ecdsa keys are 256, 384 or 521 bits, not \(bits ?? 0)", hint: "use -b 256, -b 384 or -b 521")
+        }
+      }
+      let key: PrivateKey
+      do {
+        key = try PrivateKey.generate(
+          algorithm, bits: type == .ed25519 ? nil : bits, comment: comment ?? KeygenCommand.defaultComment())
+      } catch let error as KeyError {
+        throw CLIError(error.description, hint: type == .rsa ? "RSA keys must be 2048 to 16384 bits" : nil)
+      }
+      let privateText = key.openSSHPrivateKeyFile()
+      guard let file else {
+        try KeygenCommand.writeAll(fd: 1, Array(privateText.utf8))
+        return
+      }
+      let publicPath = file + ".pub"
+      if !force {
+        for path in [file, publicPath] where KeygenCommand.exists(path) {
+          throw CLIError("\(path) already exists", hint: "choose another -f FILE, or pass --force to overwrite it")
+        }
+      }
+      try KeygenCommand.writeFile(file, Array(privateText.utf8), mode: 0o600)
+      try KeygenCommand.writeFile(
+        publicPath, Array((key.publicKey.openSSHLine(comment: key.comment) + "\n").utf8),
+        mode: 0o644)
+      print(
+        "\(key.publicKey.bits) \(key.publicKey.sha256Fingerprint) \(key.comment) (\(KeygenCommand.label(algorithm)))")
+    }
+  }
+
+  /// The type label `ssh-keygen -l` prints after a fingerprint.
+  static func label(_ algorithm: KeyAlgorithm) -> String {
+    switch algorithm {
+    case .ed25519: return "ED25519"
+    case .ecdsaP256, .ecdsaP384, .ecdsaP521: return "ECDSA"
+    case .rsa: return "RSA"
+    }
+  }
+
+  /// `user@host`, as ssh-keygen's default comment.
+  static func defaultComment() -> String {
+    var host = [CChar](repeating: 0, count: 256)
+    gethostname(&host, host.count - 1)
+    let hostName = String(decoding: host.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let user = getpwuid(getuid()).flatMap { $0.pointee.pw_name.map { String(cString: $0) } } ?? "user"
+    return "\(user)@\(hostName)"
+  }
+
+  static func exists(_ path: String) -> Bool {
+    var st = stat()
+    return lstat(path, &st) == 0
+  }
+
+  /// Writes `bytes` to `path` through a temporary file in the same folder, created with `mode` (so the private key
+  /// is never readable by others, not even briefly), synced, then renamed into place.
+  static func writeFile(_ path: String, _ bytes: [UInt8], mode: mode_t) throws {
+    let slash = path.lastIndex(of: "/")
+    let folder = slash.map { String(path[..<$0]) } ?? "."
+    let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+    var template = Array("\(folder.isEmpty ? "/" : folder)/.\(base).XXXXXX".utf8CString)
+    let fd = mkstemp(&template)
+    let tempPath = String(decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    guard fd >= 0 else {
+      throw CLIError("cannot create a file in \(folder): \(String(cString: strerror(errno)))")
+    }
+    do {
+      guard fchmod(fd, mode) == 0 else { throw CLIError("cannot set the mode of \(tempPath)") }
+      try writeAll(fd: fd, bytes)
+      guard fsync(fd) == 0 else { throw CLIError("cannot sync \(tempPath): \(String(cString: strerror(errno)))") }
+      close(fd)
+      guard rename(tempPath, path) == 0 else {
+        throw CLIError("cannot write \(path): \(String(cString: strerror(errno)))")
+      }
+    } catch {
+      close(fd)
+      unlink(tempPath)
+      throw error
+    }
+  }
+
+  static func writeAll(fd: Int32, _ bytes: [UInt8]) throws {
+    var offset = 0
+    while offset < bytes.count {
+      let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw CLIError("write failed: \(String(cString: strerror(errno)))")
+      }
+      offset += n
+    }
+  }
+}
