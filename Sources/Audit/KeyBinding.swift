@@ -8,12 +8,17 @@ public struct KeyBinding: Hashable, Sendable, Codable {
   public var keyPairId: String?
   /// When keyhold made or uploaded it (Unix seconds), so a key pair not listed yet can be called pending.
   public var createdAt: Int64?
+  /// Whether an earlier sync already saw the key pair listed: then a missing name is gone, not "not visible yet".
+  public var seenBefore: Bool
 
   /// Creates a binding.
-  public init(scope: CloudScope, keyName: String, keyPairId: String? = nil, createdAt: Int64? = nil) {
+  public init(
+    scope: CloudScope, keyName: String, keyPairId: String? = nil, createdAt: Int64? = nil, seenBefore: Bool = false
+  ) {
     self.scope = scope
     self.keyName = keyName
     self.keyPairId = keyPairId
     self.createdAt = createdAt
+    self.seenBefore = seenBefore
   }
 }

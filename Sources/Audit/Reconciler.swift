@@ -50,7 +50,7 @@ public enum Reconciler {
   ///
   /// For each binding of each local key in a listed scope: a failed listing gives `error`; a listed name gives
   /// `in-sync` / `id-changed` when a fingerprint formula matches, `replaced` when none does, `unverifiable` when
-  /// nothing can be compared; a missing name gives `pending` inside the grace window, `moved` when the key's
+  /// nothing can be compared; a missing name gives `pending` inside the grace window (unless an earlier sync saw it), `moved` when the key's
   /// fingerprint is listed under a name it is not bound to, else `orphaned`. Every listed key pair no binding covers
   /// is matched by fingerprint: a match is `in-sync` and `discovered` (a binding to record), no match is `cloud-only`.
   /// Bindings to scopes that were not listed produce nothing.
@@ -59,7 +59,9 @@ public enum Reconciler {
     var byFingerprint: [String: (key: Int, kind: String)] = [:]
     // Each key's formulas, normalised once, in kind order so the reported kind is deterministic.
     let formulas: [[(kind: String, value: String)]] = keys.map { key in
-      key.fingerprints.sorted(by: { $0.key < $1.key }).filter { !$0.value.isEmpty }.map { ($0.key, normalize($0.value)) }
+      key.fingerprints.sorted(by: { $0.key < $1.key }).filter { !$0.value.isEmpty }.map {
+        ($0.key, normalize($0.value))
+      }
     }
     for (i, list) in formulas.enumerated() {
       for (kind, n) in list where byFingerprint[n] == nil { byFingerprint[n] = (i, kind) }
@@ -135,7 +137,9 @@ public enum Reconciler {
         }
         var e = AuditEntry(
           state: .orphaned, scope: b.scope, keyName: b.keyName, localKey: key.name, recordedKeyPairId: b.keyPairId)
-        if let created = b.createdAt, options.now - created < options.pendingGrace, options.now >= created {
+        if !b.seenBefore, let created = b.createdAt, options.now - created < options.pendingGrace,
+          options.now >= created
+        {
           e.state = .pending
         } else if let place = unboundMatches[i]?.sorted(by: { ($0.0, $0.1.keyName) < ($1.0, $1.1.keyName) }).first {
           e.state = .moved

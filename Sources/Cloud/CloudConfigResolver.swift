@@ -101,7 +101,9 @@ public struct CloudConfigResolver: Sendable {
   /// The merged settings of an AWS profile: `[profile P]` (or `[default]`) in config, then `[P]` in credentials.
   func awsProfile(_ name: String) -> [String: String]? {
     let config = awsConfig
-    let configSection = name == "default" ? (config.sections["default"] ?? config.sections["profile default"])
+    let configSection =
+      name == "default"
+      ? (config.sections["default"] ?? config.sections["profile default"])
       : config.sections["profile \(name)"]
     let credSection = awsCredentialsFile.sections[name]
     if configSection == nil && credSection == nil { return nil }
@@ -208,7 +210,8 @@ public struct CloudConfigResolver: Sendable {
       userOverride = String(w[w.startIndex..<at])
       wanted = String(w[w.index(after: at)...])
     }
-    let name = wanted ?? nonEmpty("EUCA_REGION") ?? ini.value("global", "default-region")
+    let name =
+      wanted ?? nonEmpty("EUCA_REGION") ?? ini.value("global", "default-region")
       ?? (regionSections.count == 1 ? regionSections[0] : nil)
     guard let name else { throw .eucaConfig("several [region] sections and no default-region in [global]") }
     guard let region = ini.sections["region \(name)"] else { throw .eucaConfig("no [region \(name)] section") }

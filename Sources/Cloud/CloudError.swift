@@ -74,7 +74,8 @@ public enum CloudError: Error, Equatable, Sendable, CustomStringConvertible {
       "MissingAuthenticationToken", "InvalidAccessKeyId", "UnrecognizedClientException", "ExpiredToken",
       "RequestExpired", "InvalidSecurity", "OptInRequired":
       return .authFailure(code: code, message: message)
-    case "UnauthorizedOperation", "AccessDenied", "AccessDeniedException": return .unauthorizedOperation(message: message)
+    case "UnauthorizedOperation", "AccessDenied", "AccessDeniedException":
+      return .unauthorizedOperation(message: message)
     case "InvalidKeyPair.NotFound": return .keyPairNotFound(message: message)
     case "InvalidKeyPair.Duplicate": return .keyPairDuplicate(message: message)
     case "RequestLimitExceeded", "Throttling", "ThrottlingException", "SlowDown", "RequestThrottled":

@@ -22,8 +22,7 @@ public struct EC2Endpoint: Sendable, Equatable {
   public var flavor: CloudFlavor
 
   /// Creates an endpoint from its parts.
-  public init(scheme: String, host: String, port: Int? = nil, path: String = "/", region: String, flavor: CloudFlavor)
-  {
+  public init(scheme: String, host: String, port: Int? = nil, path: String = "/", region: String, flavor: CloudFlavor) {
     self.scheme = scheme
     self.host = host
     self.port = port

@@ -29,9 +29,10 @@ public struct RegionSweep: Sendable {
   }
 
   /// Creates a sweep over the regions of one resolved target.
-  public init(target: CloudTarget, transport: any HTTPTransport = URLSessionTransport(), timeout: Double = 20,
-    maxConcurrent: Int = 8)
-  {
+  public init(
+    target: CloudTarget, transport: any HTTPTransport = URLSessionTransport(), timeout: Double = 20,
+    maxConcurrent: Int = 8
+  ) {
     self.init(maxConcurrent: maxConcurrent) { region in
       EC2Client(
         endpoint: target.endpoint(for: region), credentials: target.credentials, transport: transport,

@@ -28,8 +28,11 @@ public struct SigV4Signer: Sendable {
   public func canonicalRequest(
     method: String, path: String, query: [(String, String)], headers: [(String, String)], body: [UInt8]
   ) -> (request: String, signedHeaders: String) {
-    let uri = path.isEmpty ? "/" : path.split(separator: "/", omittingEmptySubsequences: false)
-      .map { SigV4Signer.uriEncode(String($0)) }.joined(separator: "/")
+    let uri =
+      path.isEmpty
+      ? "/"
+      : path.split(separator: "/", omittingEmptySubsequences: false)
+        .map { SigV4Signer.uriEncode(String($0)) }.joined(separator: "/")
     let q = query.map { (SigV4Signer.uriEncode($0.0), SigV4Signer.uriEncode($0.1)) }
       .sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
       .map { "\($0.0)=\($0.1)" }.joined(separator: "&")

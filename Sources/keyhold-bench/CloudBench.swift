@@ -46,7 +46,9 @@ enum CloudBench {
     var best = Double.infinity
     var summary = ""
     for _ in 0..<3 {
-      let (t, report) = try timed { try pipeline(endpoint: endpoint, endpointName: "replay", regions: regions, keys: keys) }
+      let (t, report) = try timed {
+        try pipeline(endpoint: endpoint, endpointName: "replay", regions: regions, keys: keys)
+      }
       best = min(best, t)
       summary = report.filtered(to: []).summaryLine
     }
@@ -79,7 +81,8 @@ enum CloudBench {
     for i in 0..<count {
       let dropped = r % 10 == 0 && i < 50
       let name = dropped ? "unknown-\(i)" : "bench-key-\(i)"
-      let fp = dropped ? "00:11:22:33:\(String(format: "%02x", i % 256)):55:66:77:88:99:aa:bb:cc:dd:ee:ff" : fingerprint(i)
+      let fp =
+        dropped ? "00:11:22:33:\(String(format: "%02x", i % 256)):55:66:77:88:99:aa:bb:cc:dd:ee:ff" : fingerprint(i)
       s += """
                 <item>
                     <keyPairId>key-\(String(format: "%017x", r * 100_000 + i))</keyPairId>
@@ -142,7 +145,9 @@ enum CloudBench {
     _ = report.filtered(to: []).renderJSON()
     let t3 = DispatchTime.now().uptimeNanoseconds
     if ProcessInfo.processInfo.environment["CLOUDBENCH_TRACE"] != nil {
-      print("    reconcile \((t1 - t0) / 1_000_000) ms since start; text \((t2 - t1) / 1_000_000) ms; json \((t3 - t2) / 1_000_000) ms")
+      print(
+        "    reconcile \((t1 - t0) / 1_000_000) ms since start; text \((t2 - t1) / 1_000_000) ms; json \((t3 - t2) / 1_000_000) ms"
+      )
     }
     return report
   }
@@ -181,7 +186,7 @@ enum CloudBench {
     }
     print("cloud (a): moto_server, \(regions.count) regions x \(perRegion) key pairs; importing...")
     let pub = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEtleWhvbGQgYmVuY2ggcHVibGljIGtleSAwMDAwMDAw bench"
-    let setup = try timed {
+    let setup = try seconds {
       try blockingThrows {
         try await withThrowingTaskGroup(of: Void.self) { group in
           for region in regions {
@@ -222,7 +227,7 @@ enum CloudBench {
     env["AWS_ACCESS_KEY_ID"] = "AKIDBENCH"
     env["AWS_SECRET_ACCESS_KEY"] = "bench-secret"
     env["AWS_PAGER"] = ""
-    let awsTime = try timed {
+    let awsTime = try seconds {
       for region in regions {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: awsPath)
@@ -250,7 +255,7 @@ enum CloudBench {
     return (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, v)
   }
 
-  static func timed(_ body: () throws -> Void) throws -> Double {
+  static func seconds(_ body: () throws -> Void) throws -> Double {
     try timed { () throws -> Int in
       try body()
       return 0
@@ -320,12 +325,18 @@ extension CloudBench {
     let regions = (0..<10).map { "bench-region-\($0)" }
     var keys: [LocalKey] = []
     for i in 0..<5_000 {
-      keys.append(LocalKey(name: "bench-key-\(i)", fingerprints: ["md5-spki": fingerprint(i)],
-        bindings: regions.map { KeyBinding(scope: scope($0, endpoint: "replay"), keyName: "bench-key-\(i)") }))
+      keys.append(
+        LocalKey(
+          name: "bench-key-\(i)", fingerprints: ["md5-spki": fingerprint(i)],
+          bindings: regions.map { KeyBinding(scope: scope($0, endpoint: "replay"), keyName: "bench-key-\(i)") }))
     }
     let listings = regions.map { r in
-      CloudListing(scope: scope(r, endpoint: "replay"), result: .success((0..<5_000).map {
-        ListedKeyPair(keyName: "bench-key-\($0)", keyFingerprint: fingerprint($0), keyPairId: "key-\($0)") }))
+      CloudListing(
+        scope: scope(r, endpoint: "replay"),
+        result: .success(
+          (0..<5_000).map {
+            ListedKeyPair(keyName: "bench-key-\($0)", keyFingerprint: fingerprint($0), keyPairId: "key-\($0)")
+          }))
     }
     for _ in 0..<5 {
       let t0 = DispatchTime.now().uptimeNanoseconds

@@ -57,7 +57,10 @@ final class CloudReplayServer: @unchecked Sendable {
       // Read until the header block is complete.
       var headerEnd: Int?
       while headerEnd == nil {
-        if let r = find(buffer, [13, 10, 13, 10]) { headerEnd = r; break }
+        if let r = find(buffer, [13, 10, 13, 10]) {
+          headerEnd = r
+          break
+        }
         let n = read(c, &chunk, chunk.count)
         if n <= 0 { return }
         buffer += chunk[0..<n]
@@ -67,7 +70,9 @@ final class CloudReplayServer: @unchecked Sendable {
       var region = ""
       for line in head.split(separator: "\r\n") {
         let lower = line.lowercased()
-        if lower.hasPrefix("content-length:") { length = Int(lower.dropFirst(15).trimmingCharacters(in: .whitespaces)) ?? 0 }
+        if lower.hasPrefix("content-length:") {
+          length = Int(lower.dropFirst(15).trimmingCharacters(in: .whitespaces)) ?? 0
+        }
         if lower.hasPrefix("authorization:"), let r = line.range(of: "Credential=") {
           let parts = line[r.upperBound...].split(separator: "/")
           if parts.count > 2 { region = String(parts[2]) }
@@ -80,7 +85,11 @@ final class CloudReplayServer: @unchecked Sendable {
         buffer += chunk[0..<n]
       }
       buffer.removeFirst(total)
-      let body = bodies[region] ?? Array("<Response><Errors><Error><Code>InvalidRegion</Code><Message>\(region)</Message></Error></Errors></Response>".utf8)
+      let body =
+        bodies[region]
+        ?? Array(
+          "<Response><Errors><Error><Code>InvalidRegion</Code><Message>\(region)</Message></Error></Errors></Response>"
+            .utf8)
       let status = bodies[region] == nil ? "400 Bad Request" : "200 OK"
       let header = "HTTP/1.1 \(status)\r\nContent-Type: text/xml;charset=UTF-8\r\nContent-Length: \(body.count)\r\n\r\n"
       guard writeAll(c, Array(header.utf8)), writeAll(c, body) else { return }
@@ -91,7 +100,10 @@ final class CloudReplayServer: @unchecked Sendable {
     var off = 0
     while off < bytes.count {
       let n = bytes.withUnsafeBytes { write(c, $0.baseAddress! + off, $0.count - off) }
-      if n <= 0 { if n < 0 && errno == EINTR { continue }; return false }
+      if n <= 0 {
+        if n < 0 && errno == EINTR { continue }
+        return false
+      }
       off += n
     }
     return true

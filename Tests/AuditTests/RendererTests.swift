@@ -11,8 +11,12 @@ struct RendererTests {
     return Reconciler.reconcile(
       keys,
       [
-        listing(scopeA, [ListedKeyPair(keyName: "web", keyFingerprint: "aa:bb:cc", keyPairId: "key-1"),
-          ListedKeyPair(keyName: "stray \"q\"", keyFingerprint: "99")], counts: ["old": 2]),
+        listing(
+          scopeA,
+          [
+            ListedKeyPair(keyName: "web", keyFingerprint: "aa:bb:cc", keyPairId: "key-1"),
+            ListedKeyPair(keyName: "stray \"q\"", keyFingerprint: "99"),
+          ], counts: ["old": 2]),
         CloudListing(scope: scopeB, result: .failure(ListingFailure(kind: "auth", message: "authentication failed"))),
       ], options: .init(now: now))
   }
@@ -41,9 +45,12 @@ struct RendererTests {
     let entries = try #require(obj["entries"] as? [[String: Any]])
     #expect(entries.count == 3)
     let keysOfFirst = Set(entries[0].keys)
-    #expect(keysOfFirst == ["state", "endpoint", "account", "region", "key_name", "local_key", "matched_kind",
-      "cloud_fingerprint", "key_pair_id", "recorded_key_pair_id", "moved_to", "instances_in_use", "error_kind",
-      "error", "discovered"])
+    #expect(
+      keysOfFirst == [
+        "state", "endpoint", "account", "region", "key_name", "local_key", "matched_kind",
+        "cloud_fingerprint", "key_pair_id", "recorded_key_pair_id", "moved_to", "instances_in_use", "error_kind",
+        "error", "discovered",
+      ])
     #expect(entries.contains { $0["key_name"] as? String == "stray \"q\"" && $0["state"] as? String == "cloud-only" })
     #expect(entries.contains { $0["state"] as? String == "orphaned" && $0["instances_in_use"] as? Int == 2 })
     let errors = try #require(obj["errors"] as? [[String: Any]])

@@ -27,38 +27,38 @@ struct CloudConfigResolverTests {
 
   static let awsFiles = [
     ".aws/credentials": """
-      [default]
-      aws_access_key_id = AKIDDEFAULT
-      aws_secret_access_key = secretdefault
+    [default]
+    aws_access_key_id = AKIDDEFAULT
+    aws_secret_access_key = secretdefault
 
-      [work]
-      aws_access_key_id=AKIDWORK
-      aws_secret_access_key=secretwork
-      aws_session_token = tokenwork
-      """,
+    [work]
+    aws_access_key_id=AKIDWORK
+    aws_secret_access_key=secretwork
+    aws_session_token = tokenwork
+    """,
     ".aws/config": """
-      # comment
-      [default]
-      region = eu-west-1
+    # comment
+    [default]
+    region = eu-west-1
 
-      [profile work]
-      region = ap-south-1
-      services = local-moto
+    [profile work]
+    region = ap-south-1
+    services = local-moto
 
-      [profile plain]
-      region = us-west-2
-      endpoint_url = http://10.0.0.1:5000
-      aws_access_key_id = AKIDPLAIN
-      aws_secret_access_key = secretplain
+    [profile plain]
+    region = us-west-2
+    endpoint_url = http://10.0.0.1:5000
+    aws_access_key_id = AKIDPLAIN
+    aws_secret_access_key = secretplain
 
-      [profile sso]
-      sso_session = corp
-      region = us-east-1
+    [profile sso]
+    sso_session = corp
+    region = us-east-1
 
-      [services local-moto]
-      ec2 =
-        endpoint_url = http://127.0.0.1:5000
-      """,
+    [services local-moto]
+    ec2 =
+      endpoint_url = http://127.0.0.1:5000
+    """,
   ]
 
   struct Case: Sendable, CustomTestStringConvertible {
@@ -74,31 +74,48 @@ struct CloudConfigResolverTests {
   }
 
   static let awsCases: [Case] = [
-    Case(name: "default profile", key: "AKIDDEFAULT", url: "https://ec2.eu-west-1.amazonaws.com/", regions: ["eu-west-1"]),
-    Case(name: "AWS_PROFILE with services endpoint", env: ["AWS_PROFILE": "work"], key: "AKIDWORK",
+    Case(
+      name: "default profile", key: "AKIDDEFAULT", url: "https://ec2.eu-west-1.amazonaws.com/", regions: ["eu-west-1"]),
+    Case(
+      name: "AWS_PROFILE with services endpoint", env: ["AWS_PROFILE": "work"], key: "AKIDWORK",
       url: "http://127.0.0.1:5000/", regions: ["ap-south-1"], token: "tokenwork"),
-    Case(name: "--profile beats env keys", env: ["AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "s"],
+    Case(
+      name: "--profile beats env keys", env: ["AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "s"],
       options: .init(profile: "plain"), key: "AKIDPLAIN", url: "http://10.0.0.1:5000/", regions: ["us-west-2"]),
-    Case(name: "env keys beat profile", env: ["AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "s",
-      "AWS_SESSION_TOKEN": "t"], key: "AKIDENV", url: "https://ec2.eu-west-1.amazonaws.com/", regions: ["eu-west-1"],
+    Case(
+      name: "env keys beat profile",
+      env: [
+        "AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "s",
+        "AWS_SESSION_TOKEN": "t",
+      ], key: "AKIDENV", url: "https://ec2.eu-west-1.amazonaws.com/", regions: ["eu-west-1"],
       token: "t"),
-    Case(name: "AWS_REGION beats AWS_DEFAULT_REGION and profile",
+    Case(
+      name: "AWS_REGION beats AWS_DEFAULT_REGION and profile",
       env: ["AWS_REGION": "us-east-2", "AWS_DEFAULT_REGION": "us-west-1"], key: "AKIDDEFAULT",
       url: "https://ec2.us-east-2.amazonaws.com/", regions: ["us-east-2"]),
-    Case(name: "AWS_DEFAULT_REGION", env: ["AWS_DEFAULT_REGION": "us-west-1"], key: "AKIDDEFAULT",
+    Case(
+      name: "AWS_DEFAULT_REGION", env: ["AWS_DEFAULT_REGION": "us-west-1"], key: "AKIDDEFAULT",
       url: "https://ec2.us-west-1.amazonaws.com/", regions: ["us-west-1"]),
-    Case(name: "AWS_ENDPOINT_URL_EC2 beats AWS_ENDPOINT_URL",
+    Case(
+      name: "AWS_ENDPOINT_URL_EC2 beats AWS_ENDPOINT_URL",
       env: ["AWS_ENDPOINT_URL_EC2": "http://ec2.local:4566", "AWS_ENDPOINT_URL": "http://all.local"],
       key: "AKIDDEFAULT", url: "http://ec2.local:4566/", regions: ["eu-west-1"]),
-    Case(name: "AWS_ENDPOINT_URL", env: ["AWS_ENDPOINT_URL": "http://all.local"], key: "AKIDDEFAULT",
+    Case(
+      name: "AWS_ENDPOINT_URL", env: ["AWS_ENDPOINT_URL": "http://all.local"], key: "AKIDDEFAULT",
       url: "http://all.local/", regions: ["eu-west-1"]),
-    Case(name: "ignore configured endpoints", env: ["AWS_PROFILE": "work", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true",
-      "AWS_ENDPOINT_URL": "http://all.local"], key: "AKIDWORK", url: "https://ec2.ap-south-1.amazonaws.com/",
+    Case(
+      name: "ignore configured endpoints",
+      env: [
+        "AWS_PROFILE": "work", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true",
+        "AWS_ENDPOINT_URL": "http://all.local",
+      ], key: "AKIDWORK", url: "https://ec2.ap-south-1.amazonaws.com/",
       regions: ["ap-south-1"], token: "tokenwork"),
-    Case(name: "--endpoint and --region beat everything", env: ["AWS_ENDPOINT_URL": "http://all.local"],
+    Case(
+      name: "--endpoint and --region beat everything", env: ["AWS_ENDPOINT_URL": "http://all.local"],
       options: .init(endpointURL: "http://127.0.0.1:7000", regions: ["r1", "r2"]), key: "AKIDDEFAULT",
       url: "http://127.0.0.1:7000/", regions: ["r1", "r2"]),
-    Case(name: "--endpoint with eucalyptus path", options: .init(endpointURL: "http://c:8773/services/compute"),
+    Case(
+      name: "--endpoint with eucalyptus path", options: .init(endpointURL: "http://c:8773/services/compute"),
       key: "AKIDDEFAULT", url: "http://c:8773/services/compute", regions: ["eu-west-1"], flavor: .eucalyptus),
   ]
 
@@ -113,8 +130,10 @@ struct CloudConfigResolverTests {
   }
 
   @Test func awsFileLocationsComeFromTheEnvironment() throws {
-    let home = try Self.home(["elsewhere/creds": "[default]\naws_access_key_id=AKIDX\naws_secret_access_key=s\n",
-      "elsewhere/conf": "[default]\nregion=sa-east-1\n"])
+    let home = try Self.home([
+      "elsewhere/creds": "[default]\naws_access_key_id=AKIDX\naws_secret_access_key=s\n",
+      "elsewhere/conf": "[default]\nregion=sa-east-1\n",
+    ])
     let env = ["AWS_SHARED_CREDENTIALS_FILE": home + "/elsewhere/creds", "AWS_CONFIG_FILE": home + "/elsewhere/conf"]
     let t = try CloudConfigResolver(env: env, home: home, files: Self.files()).resolve()
     #expect(t.credentials.accessKeyID == "AKIDX")
@@ -140,26 +159,26 @@ struct CloudConfigResolverTests {
 
   static let eucaEtc = [
     "/etc/euca2ools/euca2ools.ini": """
-      [global]
-      default-region = cloud1
+    [global]
+    default-region = cloud1
 
-      [region cloud1]
-      ec2-url = http://cloud1.example:8773/services/compute
-      user = alice
+    [region cloud1]
+    ec2-url = http://cloud1.example:8773/services/compute
+    user = alice
 
-      [region cloud2]
-      ec2-url = https://compute.cloud2.example/
-      user = bob
-      """,
+    [region cloud2]
+    ec2-url = https://compute.cloud2.example/
+    user = bob
+    """,
     "/etc/euca2ools/conf.d/users.ini": """
-      [user alice]
-      key-id = AKIALICE
-      secret-key = secretalice
+    [user alice]
+    key-id = AKIALICE
+    secret-key = secretalice
 
-      [user bob]
-      key-id = AKIBOB
-      secret-key = secretbob
-      """,
+    [user bob]
+    key-id = AKIBOB
+    secret-key = secretbob
+    """,
   ]
 
   @Test func euca2oolsIniFilesGiveRegionUserAndURL() throws {
@@ -183,7 +202,9 @@ struct CloudConfigResolverTests {
   }
 
   @Test func ec2URLWithRegionPrefixAndEnvKeys() throws {
-    let env = ["EC2_ACCESS_KEY": "AKIENV", "EC2_SECRET_KEY": "s", "EC2_URL": "east::http://10.1.1.1:8773/services/compute"]
+    let env = [
+      "EC2_ACCESS_KEY": "AKIENV", "EC2_SECRET_KEY": "s", "EC2_URL": "east::http://10.1.1.1:8773/services/compute",
+    ]
     let t = try CloudConfigResolver(env: env, home: try Self.home([:]), files: Self.files()).resolve()
     #expect(t.credentials.accessKeyID == "AKIENV")
     #expect(t.regions == ["east"])
@@ -218,7 +239,9 @@ struct CloudConfigResolverTests {
     #expect(e.path == "/x")
     #expect(try EC2Endpoint(url: "example.com", region: "r").url == "https://example.com/")
     #expect(try EC2Endpoint(url: "https://h:443/", region: "r").hostHeader == "h")
-    #expect(throws: CloudConfigError.invalidURL("http://h:99999")) { try EC2Endpoint(url: "http://h:99999", region: "r") }
+    #expect(throws: CloudConfigError.invalidURL("http://h:99999")) {
+      try EC2Endpoint(url: "http://h:99999", region: "r")
+    }
     #expect(throws: CloudConfigError.invalidURL("http://")) { try EC2Endpoint(url: "http://", region: "r") }
   }
 }

@@ -50,8 +50,11 @@ struct EC2ClientTests {
     // The strict fixture is only meaningful if it refuses what AWS accepts.
     var client = try testClient(eucalyptusTransport(), url: "http://euca.example:8773/services/compute/")
     client.endpoint.flavor = .aws
-    await #expect(throws: CloudError.api(status: 400, code: "UnknownParameter",
-      message: "The parameter IncludePublicKey is not recognized")) { try await client.describeKeyPairs() }
+    await #expect(
+      throws: CloudError.api(
+        status: 400, code: "UnknownParameter",
+        message: "The parameter IncludePublicKey is not recognized")
+    ) { try await client.describeKeyPairs() }
   }
 
   @Test func eucalyptusCreateSendsNoKeyTypeAndRefusesEd25519() async throws {
@@ -172,8 +175,11 @@ struct EC2ClientTests {
 
   @Test func describeRegionsListsNames() async throws {
     let regions = try await testClient(Self.answering("aws-describe-regions.xml")).describeRegions()
-    #expect(regions == [CloudRegion(name: "eu-west-1", endpoint: "ec2.eu-west-1.amazonaws.com"),
-      CloudRegion(name: "us-east-1", endpoint: "ec2.us-east-1.amazonaws.com")])
+    #expect(
+      regions == [
+        CloudRegion(name: "eu-west-1", endpoint: "ec2.eu-west-1.amazonaws.com"),
+        CloudRegion(name: "us-east-1", endpoint: "ec2.us-east-1.amazonaws.com"),
+      ])
   }
 }
 

@@ -79,13 +79,16 @@ struct MotoTests {
     _ = try await Self.iam(moto, bootstrap, [("Action", "CreateUser"), ("UserName", "auditor")])
     _ = try await Self.iam(
       moto, bootstrap,
-      [("Action", "PutUserPolicy"), ("UserName", "auditor"), ("PolicyName", "all"),
-        ("PolicyDocument", #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#)])
+      [
+        ("Action", "PutUserPolicy"), ("UserName", "auditor"), ("PolicyName", "all"),
+        ("PolicyDocument", #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#),
+      ])
     let key = try await Self.iam(moto, bootstrap, [("Action", "CreateAccessKey"), ("UserName", "auditor")])
     let id = try #require(key.descendant("AccessKeyId")?.text)
     let secret = try #require(key.descendant("SecretAccessKey")?.text)
 
-    let good = try Self.client(moto, region: "us-east-1", creds: AWSCredentials(accessKeyID: id, secretAccessKey: secret))
+    let good = try Self.client(
+      moto, region: "us-east-1", creds: AWSCredentials(accessKeyID: id, secretAccessKey: secret))
     #expect(try await good.describeKeyPairs().isEmpty)
     let bad = try Self.client(
       moto, region: "us-east-1", creds: AWSCredentials(accessKeyID: id, secretAccessKey: secret + "x"))
@@ -139,7 +142,8 @@ struct MotoTests {
   }
 
   /// One IAM Query call (service `iam`, version 2010-05-08), signed with SigV4.
-  static func iam(_ moto: MotoServer, _ creds: AWSCredentials, _ params: [(String, String)]) async throws -> XMLElement {
+  static func iam(_ moto: MotoServer, _ creds: AWSCredentials, _ params: [(String, String)]) async throws -> XMLElement
+  {
     let body = Array(
       (params + [("Version", "2010-05-08")]).map { "\(SigV4Signer.uriEncode($0.0))=\(SigV4Signer.uriEncode($0.1))" }
         .joined(separator: "&").utf8)
@@ -149,7 +153,8 @@ struct MotoTests {
       method: "POST", path: "/", headers: headers, body: body,
       date: AMZDate(secondsSince1970: Int64(Date().timeIntervalSince1970)))
     let response = try await URLSessionTransport().send(
-      HTTPRequest(method: "POST", url: moto.url + "/", headers: (headers + auth).map { (name: $0.0, value: $0.1) },
+      HTTPRequest(
+        method: "POST", url: moto.url + "/", headers: (headers + auth).map { (name: $0.0, value: $0.1) },
         body: body, timeout: 10))
     #expect(response.status == 200)
     return try XMLScanner.parse(response.body)

@@ -16,7 +16,8 @@ struct SigV4Tests {
 
   @Test func sha256MatchesKnownDigests() {
     #expect(SHA256.hex(SHA256.hash([UInt8]())) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-    #expect(SHA256.hex(SHA256.hash(Array("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    #expect(
+      SHA256.hex(SHA256.hash(Array("abc".utf8))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     // RFC 4231 test case 2.
     #expect(
       SHA256.hex(SHA256.hmac(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8)))
@@ -42,7 +43,8 @@ struct SigV4Tests {
     #expect(
       SHA256.hex(signer.signingKey(day: "20150830"))
         == "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9")
-    let auth = signer.sign(method: "GET", path: "/", query: query, headers: Array(headers.prefix(2)), body: [], date: date)
+    let auth = signer.sign(
+      method: "GET", path: "/", query: query, headers: Array(headers.prefix(2)), body: [], date: date)
     #expect(
       auth.last?.1
         == "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, "
@@ -77,7 +79,8 @@ struct SigV4Tests {
   }
 
   @Test func ec2RequestIsSignedForRegionAndService() throws {
-    let client = try testClient(FixtureTransport { _, _ in HTTPResponse(status: 200, body: []) },
+    let client = try testClient(
+      FixtureTransport { _, _ in HTTPResponse(status: 200, body: []) },
       url: "http://127.0.0.1:5000/services/compute", region: "eu1")
     let req = client.request(action: "DescribeKeyPairs", parameters: [], at: 1_440_938_160)
     #expect(req.method == "POST")

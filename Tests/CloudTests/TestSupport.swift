@@ -70,7 +70,11 @@ func eucalyptusTransport() -> FixtureTransport {
     let params = formParameters(req.body)
     let action = params["Action"] ?? ""
     guard URL(string: req.url)?.path.hasPrefix("/services/compute") == true, let prefixes = allowed[action] else {
-      return HTTPResponse(status: 400, body: Array("<Response><Errors><Error><Code>InvalidAction</Code><Message>\(action)</Message></Error></Errors></Response>".utf8))
+      return HTTPResponse(
+        status: 400,
+        body: Array(
+          "<Response><Errors><Error><Code>InvalidAction</Code><Message>\(action)</Message></Error></Errors></Response>"
+            .utf8))
     }
     for name in params.keys where name != "Action" && name != "Version" {
       if !prefixes.contains(where: { name == $0 || ($0.hasSuffix(".") && name.hasPrefix($0)) }) {
@@ -92,7 +96,8 @@ func testClient(
     maxAttempts: 4, baseDelay: 0.5, maxDelay: 4, sleep: { s in sleeps.append(s) }, random: { 0.5 })
   return EC2Client(
     endpoint: try EC2Endpoint(url: url, region: region, flavor: flavor),
-    credentials: AWSCredentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
+    credentials: AWSCredentials(
+      accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
     transport: transport, clock: { 1_440_938_160 }, retry: retry, timeout: 5)
 }
 

@@ -14,7 +14,9 @@ struct XMLScannerTests {
     Good(name: "plain", xml: "<a><b>x</b></a>", path: ["b"], expected: "x"),
     Good(name: "default namespace", xml: "<a xmlns=\"urn:x\"><b>x</b></a>", path: ["b"], expected: "x"),
     Good(name: "prefixed namespace", xml: "<p:a xmlns:p='urn:x'><p:b>x</p:b></p:a>", path: ["b"], expected: "x"),
-    Good(name: "declaration and comment", xml: "<?xml version=\"1.0\"?><!-- c --><a><b>x</b></a>", path: ["b"], expected: "x"),
+    Good(
+      name: "declaration and comment", xml: "<?xml version=\"1.0\"?><!-- c --><a><b>x</b></a>", path: ["b"],
+      expected: "x"),
     Good(name: "doctype skipped", xml: "<!DOCTYPE a [<!ENTITY e \"v\">]><a><b>x</b></a>", path: ["b"], expected: "x"),
     Good(name: "bom", xml: "\u{FEFF}<a><b>x</b></a>", path: ["b"], expected: "x"),
     Good(name: "entities", xml: "<a><b>&amp;&lt;&gt;&quot;&apos;</b></a>", path: ["b"], expected: "&<>\"'"),
