@@ -22,7 +22,7 @@ extension FilteredAuditReport {
         var row = ["error"]
         if wide { row += [scope.endpoint, scope.account] }
         let note = unchecked > 0 ? " (\(unchecked) key\(unchecked == 1 ? "" : "s") not checked)" : ""
-        row += [scope.region, "-", "-", "-", "\(f.kind): \(f.message)\(note)"]
+        row += [scope.region, "-", "-", "-", "\(f.message)\(note)"]
         rows.append(row)
       }
     }
@@ -66,7 +66,7 @@ extension FilteredAuditReport {
     case .orphaned, .error: break
     }
     if let n = e.instancesInUse, n > 0 { parts.append("in use by \(n) instance\(n == 1 ? "" : "s")") }
-    if let f = e.failure { parts.append("\(f.kind): \(f.message)") }
+    if let f = e.failure { parts.append(f.message) }
     return parts.joined(separator: "; ")
   }
 

@@ -33,7 +33,7 @@ struct RendererTests {
     #expect(text.contains("orphaned    us-east-1  old"))
     #expect(text.contains("in use by 2 instances"))
     #expect(text.contains("error       eu-west-1  -"))
-    #expect(text.contains("auth: authentication failed"))
+    #expect(text.contains("error       eu-west-1  -          -          -           authentication failed\n"))
     #expect(lines.last == "summary: 1 in-sync, 1 orphaned, 1 cloud-only; 1 region failed")
   }
 
