@@ -68,6 +68,16 @@ struct EC2ClientTests {
     #expect(t.requests.count == 1)
   }
 
+  @Test func eucalyptusImportPassesTheStrictParameterCheck() async throws {
+    let t = eucalyptusTransport()
+    let client = try testClient(t, url: "http://euca.example:8773/services/compute")
+    let pub = String(decoding: try fixture("keys/euca-imported.pub"), as: UTF8.self)
+    let pair = try await client.importKeyPair(name: "euca-imported", publicKeyLine: pub)
+    #expect(pair.keyFingerprint == (try expectedFingerprints())["euca-imported"]?.value)
+    #expect(pair.keyPairId == nil)
+    #expect(formParameters(t.requests[0].body).keys.sorted() == ["Action", "KeyName", "PublicKeyMaterial", "Version"])
+  }
+
   @Test func eucalyptusMissingDeleteAnswersFalse() async throws {
     let client = try testClient(eucalyptusTransport(), url: "http://euca.example:8773/services/compute")
     #expect(try await client.deleteKeyPair(name: "gone") == false)
