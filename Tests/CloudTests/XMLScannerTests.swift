@@ -1,4 +1,5 @@
 import Cloud
+import Foundation
 import Testing
 
 struct XMLScannerTests {
@@ -94,5 +95,55 @@ struct XMLScannerTests {
     }
     #expect(parsed >= 0)
     #expect(try XMLScanner.parse(bytes).name == "DescribeKeyPairsResponse")
+  }
+}
+
+/// Seeded random mutations of every recorded answer, fed through the client's parsing path: each one must end in a
+/// value or a typed `CloudError`, never a trap.
+struct XMLMutationTests {
+  struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+      state &+= 0x9E37_79B9_7F4A_7C15
+      var z = state
+      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      return z ^ (z >> 31)
+    }
+  }
+
+  @Test func mutatedAnswersGiveValuesOrTypedErrors() async throws {
+    let names = try FileManager.default.contentsOfDirectory(
+      atPath: repoRoot.appendingPathComponent("testdata/cloud").path
+    ).filter { $0.hasSuffix(".xml") }.sorted()
+    #expect(names.count >= 10)
+    var rng = SplitMix(state: 20_261_129)
+    let alphabet: [UInt8] = Array("<>/&;#x:=\"' abc\n".utf8) + [0, 0xff, 0xc3]
+    var outcomes = (values: 0, errors: 0)
+    for name in names {
+      let original = try fixture(name)
+      for _ in 0..<150 {
+        var b = original
+        for _ in 0..<Int.random(in: 1...4, using: &rng) where !b.isEmpty {
+          let i = Int.random(in: 0..<b.count, using: &rng)
+          switch Int.random(in: 0..<3, using: &rng) {
+          case 0: b[i] = alphabet.randomElement(using: &rng)!
+          case 1: b.remove(at: i)
+          default: b.insert(alphabet.randomElement(using: &rng)!, at: i)
+          }
+        }
+        let body = b
+        let client = try testClient(FixtureTransport { _, _ in HTTPResponse(status: 200, body: body) })
+        do {
+          _ = try await client.describeKeyPairs()
+          outcomes.values += 1
+        } catch {
+          #expect(!error.description.isEmpty)
+          outcomes.errors += 1
+        }
+      }
+    }
+    #expect(outcomes.values + outcomes.errors == names.count * 150)
+    #expect(outcomes.errors > 0)
   }
 }
