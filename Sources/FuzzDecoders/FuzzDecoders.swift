@@ -2,6 +2,7 @@
 // links to a no-op. The first input byte picks the decoder, the rest is its input, so one corpus covers them all.
 import SSHKeys
 import SSHWire
+import Vault
 
 /// The fixed passphrase offered to encrypted inputs, so decryption paths run too.
 private let fuzzPassphrase = SecureBytes(copying: Array("keyhold-test-passphrase".utf8))
@@ -31,8 +32,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     // FUZZ-SLOT agent: feed `input` to the agent frame decoder (SSHWire) and decode each frame as an agent message.
     break
   default:
-    // FUZZ-SLOT vault: decode `input` as a vault file (Vault) and, when it parses, re-encode and compare.
-    break
+    // Vault files: as given, and wrapped in a valid envelope (length and checksum) so mutations reach the sections.
+    for candidate in [input, vaultEnvelope(input)] {
+      if let file = try? VaultFile.decode(candidate), file.encode() != candidate {
+        fatalError("vault decode then encode changed the bytes")
+      }
+    }
   }
   return 0
 }
@@ -60,4 +65,16 @@ private func readerOps(_ input: [UInt8]) {
     }
     op = op &* 31 &+ 7
   }
+}
+
+/// `body` behind a version-1 vault prefix and before a correct checksum: a file whose envelope always checks out.
+private func vaultEnvelope(_ body: [UInt8]) -> [UInt8] {
+  var w = SSHWriter()
+  w.writeBytes(VaultFile.magic)
+  w.writeUInt32(VaultFile.currentVersion)
+  let total = UInt64(VaultFile.prefixSize + body.count + VaultFile.checksumSize)
+  w.writeUInt64(total)
+  w.writeUInt64(~total)
+  w.writeBytes(body)
+  return w.bytes + Sodium.hash(w.bytes)
 }

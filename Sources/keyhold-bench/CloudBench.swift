@@ -1,6 +1,350 @@
-/// The cloud benchmark.
+import Audit
+import Cloud
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The cloud benchmark (`keyhold-bench cloud`).
+///
+/// (a) moto_server with 1,000 key pairs in each of 4 regions: keyhold's sync + audit pipeline (concurrent
+///     DescribeKeyPairs, reconcile, render) against the aws cli running `ec2 describe-key-pairs` over the same
+///     regions one after another. Target: at most half the aws cli's time.
+/// (b) a loopback replay endpoint serving recorded 5,000-item DescribeKeyPairs answers for 10 regions: sync + audit
+///     in at most 2 s wall.
 enum CloudBench {
   static func run() throws {
-    print("cloud: no benchmark yet")
+    if ProcessInfo.processInfo.environment["CLOUDBENCH_TRACE"] != nil { try parseOnly() }
+    if ProcessInfo.processInfo.environment["CLOUDBENCH_RECONCILE_ONLY"] != nil { return reconcileOnly() }
+    try replay()
+    try moto()
+  }
+
+  // MARK: - (b) replay
+
+  static func replay() throws {
+    let regions = (0..<10).map { "bench-region-\($0)" }
+    let perRegion = 5_000
+    var bodies: [String: [UInt8]] = [:]
+    var keys: [LocalKey] = []
+    for (r, region) in regions.enumerated() {
+      bodies[region] = describeBody(region: r, count: perRegion)
+    }
+    // 5,000 local keys, each bound in every region under its own name; the listing of every tenth region drops
+    // 50 of them (orphaned) and adds 50 unknown ones (cloud-only).
+    for i in 0..<perRegion {
+      let bindings = regions.map { KeyBinding(scope: scope($0, endpoint: "replay"), keyName: "bench-key-\(i)") }
+      keys.append(LocalKey(name: "bench-key-\(i)", fingerprints: ["md5-spki": fingerprint(i)], bindings: bindings))
+    }
+    let bytes = bodies.values.reduce(0) { $0 + $1.count }
+    let server = try CloudReplayServer(bodies: bodies)
+    defer { server.stop() }
+    let endpoint = try EC2Endpoint(url: "http://127.0.0.1:\(server.port)/", region: regions[0])
+    print("cloud (b): replay endpoint, \(regions.count) regions x \(perRegion) key pairs (\(bytes / 1_000_000) MB)")
+    _ = try pipeline(endpoint: endpoint, endpointName: "replay", regions: regions, keys: keys)  // warm-up
+    var best = Double.infinity
+    var summary = ""
+    for _ in 0..<3 {
+      let (t, report) = try timed {
+        try pipeline(endpoint: endpoint, endpointName: "replay", regions: regions, keys: keys)
+      }
+      best = min(best, t)
+      summary = report.filtered(to: []).summaryLine
+    }
+    print("  sync + audit: \(ms(best)) ms wall (target <= 2000 ms) \(best <= 2 ? "PASS" : "FAIL")")
+    print("  \(summary)")
+  }
+
+  static func scope(_ region: String, endpoint: String) -> CloudScope {
+    CloudScope(endpoint: endpoint, account: "AKIDBENCH", region: region)
+  }
+
+  static func fingerprint(_ i: Int) -> String {
+    var x = UInt64(i) &* 0x9E37_79B9_7F4A_7C15 &+ 0x1234_5678
+    var parts: [String] = []
+    for _ in 0..<16 {
+      x ^= x >> 29
+      x = x &* 0xBF58_476D_1CE4_E5B9
+      let b = UInt8(truncatingIfNeeded: x >> 32)
+      parts.append(String(format: "%02x", b))
+    }
+    return parts.joined(separator: ":")
+  }
+
+  /// A DescribeKeyPairs answer in the AWS shape, with public keys, as `IncludePublicKey=true` returns it.
+  static func describeBody(region r: Int, count: Int) -> [UInt8] {
+    var s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    s += "<DescribeKeyPairsResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">\n"
+    s += "    <requestId>59dbff89-35bd-4eac-99ed-be587EXAMPLE</requestId>\n    <keySet>\n"
+    let pub = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBenchBenchBenchBenchBenchBenchBenchBenchBen"
+    for i in 0..<count {
+      let dropped = r % 10 == 0 && i < 50
+      let name = dropped ? "unknown-\(i)" : "bench-key-\(i)"
+      let fp =
+        dropped ? "00:11:22:33:\(String(format: "%02x", i % 256)):55:66:77:88:99:aa:bb:cc:dd:ee:ff" : fingerprint(i)
+      s += """
+                <item>
+                    <keyPairId>key-\(String(format: "%017x", r * 100_000 + i))</keyPairId>
+                    <keyFingerprint>\(fp)</keyFingerprint>
+                    <keyName>\(name)</keyName>
+                    <keyType>rsa</keyType>
+                    <tagSet/>
+                    <createTime>2026-11-02T09:15:00.000Z</createTime>
+                    <publicKey>\(pub) \(name)</publicKey>
+                </item>
+
+        """
+    }
+    s += "    </keySet>\n</DescribeKeyPairsResponse>\n"
+    return Array(s.utf8)
+  }
+
+  /// The sync + audit work: list every region concurrently, count instance use of orphaned names, reconcile, render
+  /// the table and the JSON.
+  static func pipeline(endpoint: EC2Endpoint, endpointName: String, regions: [String], keys: [LocalKey]) throws
+    -> AuditReport
+  {
+    let creds = AWSCredentials(accessKeyID: "AKIDBENCH", secretAccessKey: "bench-secret")
+    let transport = URLSessionTransport()
+    let sweep = RegionSweep(maxConcurrent: 10) { region in
+      EC2Client(endpoint: endpoint.with(region: region), credentials: creds, transport: transport, timeout: 30)
+    }
+    let t0 = DispatchTime.now().uptimeNanoseconds
+    let results = blocking { await sweep.describeKeyPairs(in: regions) }
+    if ProcessInfo.processInfo.environment["CLOUDBENCH_TRACE"] != nil {
+      print("    sweep \((DispatchTime.now().uptimeNanoseconds - t0) / 1_000_000) ms")
+    }
+    var listings = results.map { r -> CloudListing in
+      let s = scope(r.region, endpoint: endpointName)
+      switch r.result {
+      case .success(let pairs):
+        return CloudListing(
+          scope: s,
+          result: .success(
+            pairs.map { ListedKeyPair(keyName: $0.keyName, keyFingerprint: $0.keyFingerprint, keyPairId: $0.keyPairId) }
+          ))
+      case .failure(let e):
+        return CloudListing(scope: s, result: .failure(ListingFailure(kind: e.kind, message: e.description)))
+      }
+    }
+    let now = Int64(Date().timeIntervalSince1970)
+    var report = Reconciler.reconcile(keys, listings, options: .init(now: now))
+    let queries = report.instanceQueries
+    if !queries.isEmpty && endpointName != "replay" {
+      let byRegion = Dictionary(uniqueKeysWithValues: queries.map { ($0.key.region, $0.value) })
+      let counts = blocking { await sweep.instanceCounts(byRegion) }
+      for i in listings.indices {
+        if case .success(let c)? = counts[listings[i].scope.region] { listings[i].instanceCounts = c }
+      }
+      report = Reconciler.reconcile(keys, listings, options: .init(now: now))
+    }
+    let t1 = DispatchTime.now().uptimeNanoseconds
+    _ = report.filtered(to: []).renderText()
+    let t2 = DispatchTime.now().uptimeNanoseconds
+    _ = report.filtered(to: []).renderJSON()
+    let t3 = DispatchTime.now().uptimeNanoseconds
+    if ProcessInfo.processInfo.environment["CLOUDBENCH_TRACE"] != nil {
+      print(
+        "    reconcile \((t1 - t0) / 1_000_000) ms since start; text \((t2 - t1) / 1_000_000) ms; json \((t3 - t2) / 1_000_000) ms"
+      )
+    }
+    return report
+  }
+
+  // MARK: - (a) moto vs aws cli
+
+  static func moto() throws {
+    guard let motoPath = which("moto_server"), let awsPath = which("aws") else {
+      print("cloud (a): skipped (moto_server or aws not on PATH)")
+      return
+    }
+    let regions = ["us-east-1", "eu-west-1", "ap-south-1", "sa-east-1"]
+    let perRegion = 1_000
+    let port = try freePort()
+    let moto = Process()
+    moto.executableURL = URL(fileURLWithPath: motoPath)
+    moto.arguments = ["-H", "127.0.0.1", "-p", String(port)]
+    moto.standardOutput = FileHandle.nullDevice
+    moto.standardError = FileHandle.nullDevice
+    try moto.run()
+    defer {
+      moto.terminate()
+      moto.waitUntilExit()
+    }
+    let url = "http://127.0.0.1:\(port)"
+    let creds = AWSCredentials(accessKeyID: "AKIDBENCH", secretAccessKey: "bench-secret")
+    let transport = URLSessionTransport()
+    let endpoint = try EC2Endpoint(url: url, region: regions[0])
+    // Wait for moto to answer.
+    let deadline = Date().addingTimeInterval(30)
+    while true {
+      let probe = EC2Client(endpoint: endpoint, credentials: creds, transport: transport, timeout: 2)
+      if (try? blockingThrows { try await probe.describeRegions() }) != nil { break }
+      guard Date() < deadline else { throw BenchError("moto_server did not start") }
+      usleep(100_000)
+    }
+    print("cloud (a): moto_server, \(regions.count) regions x \(perRegion) key pairs; importing...")
+    let pub = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEtleWhvbGQgYmVuY2ggcHVibGljIGtleSAwMDAwMDAw bench"
+    let setup = try seconds {
+      try blockingThrows {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+          for region in regions {
+            for lane in 0..<4 {
+              group.addTask {
+                let c = EC2Client(endpoint: endpoint.with(region: region), credentials: creds, transport: transport)
+                for i in stride(from: lane, to: perRegion, by: 4) {
+                  _ = try await c.importKeyPair(name: "bench-\(i)", publicKeyLine: pub)
+                }
+              }
+            }
+          }
+          try await group.waitForAll()
+        }
+      }
+    }
+    print("  setup: \(ms(setup)) ms")
+    var keys: [LocalKey] = []
+    let listed = blocking {
+      await RegionSweep { EC2Client(endpoint: endpoint.with(region: $0), credentials: creds, transport: transport) }
+        .describeKeyPairs(in: [regions[0]])
+    }
+    let fp = (try? listed[0].result.get().first?.keyFingerprint) ?? ""
+    for i in 0..<perRegion {
+      keys.append(
+        LocalKey(
+          name: "bench-\(i)", fingerprints: ["sha256-b64": fp],
+          bindings: regions.map { KeyBinding(scope: scope($0, endpoint: url), keyName: "bench-\(i)") }))
+    }
+    var keyholdBest = Double.infinity
+    var summary = ""
+    for _ in 0..<2 {
+      let (t, report) = try timed { try pipeline(endpoint: endpoint, endpointName: url, regions: regions, keys: keys) }
+      keyholdBest = min(keyholdBest, t)
+      summary = report.filtered(to: []).summaryLine
+    }
+    var env = ProcessInfo.processInfo.environment
+    env["AWS_ACCESS_KEY_ID"] = "AKIDBENCH"
+    env["AWS_SECRET_ACCESS_KEY"] = "bench-secret"
+    env["AWS_PAGER"] = ""
+    let awsTime = try seconds {
+      for region in regions {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: awsPath)
+        p.arguments = ["--endpoint-url", url, "--region", region, "--output", "json", "ec2", "describe-key-pairs"]
+        p.environment = env
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw BenchError("aws cli failed in \(region)") }
+      }
+    }
+    print("  keyhold sync + audit: \(ms(keyholdBest)) ms wall")
+    print("  aws cli describe-key-pairs x\(regions.count), sequential: \(ms(awsTime)) ms wall")
+    let ratio = keyholdBest / awsTime
+    print("  ratio: \(String(format: "%.2f", ratio)) (target <= 0.50) \(ratio <= 0.5 ? "PASS" : "FAIL")")
+    print("  \(summary)")
+  }
+
+  // MARK: - helpers
+
+  static func timed<T>(_ body: () throws -> T) throws -> (Double, T) {
+    let start = DispatchTime.now().uptimeNanoseconds
+    let v = try body()
+    return (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, v)
+  }
+
+  static func seconds(_ body: () throws -> Void) throws -> Double {
+    try timed { () throws -> Int in
+      try body()
+      return 0
+    }.0
+  }
+
+  static func ms(_ seconds: Double) -> String { String(Int((seconds * 1000).rounded())) }
+
+  static func which(_ name: String) -> String? {
+    for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+      let p = "\(dir)/\(name)"
+      if access(p, X_OK) == 0 { return p }
+    }
+    return nil
+  }
+
+  static func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let ok = withUnsafeMutablePointer(to: &addr) { p in
+      p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+    }
+    guard ok else { throw BenchError("no free port") }
+    return Int(UInt16(bigEndian: addr.sin_port))
+  }
+}
+
+/// Runs async work to completion from synchronous code.
+func blocking<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
+  let box = BlockingBox<T>()
+  let sem = DispatchSemaphore(value: 0)
+  Task {
+    box.value = await body()
+    sem.signal()
+  }
+  sem.wait()
+  return box.value!
+}
+
+/// Runs throwing async work to completion from synchronous code.
+func blockingThrows<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+  try blocking { () async -> Result<T, any Error> in
+    do { return .success(try await body()) } catch { return .failure(error) }
+  }.get()
+}
+
+private final class BlockingBox<T>: @unchecked Sendable {
+  var value: T?
+}
+
+extension CloudBench {
+  /// Parse time alone for one recorded 5,000-item answer (printed with CLOUDBENCH_TRACE set).
+  static func parseOnly() throws {
+    let body = describeBody(region: 1, count: 5_000)
+    let (t, root) = try timed { try XMLScanner.parse(body) }
+    print("    parse 5,000 items: \(ms(t)) ms (\(root.items(of: "keySet").count) items)")
+  }
+}
+
+extension CloudBench {
+  /// Reconcile + render alone over 10 x 5,000 in-memory listings (for profiling).
+  static func reconcileOnly() {
+    let regions = (0..<10).map { "bench-region-\($0)" }
+    var keys: [LocalKey] = []
+    for i in 0..<5_000 {
+      keys.append(
+        LocalKey(
+          name: "bench-key-\(i)", fingerprints: ["md5-spki": fingerprint(i)],
+          bindings: regions.map { KeyBinding(scope: scope($0, endpoint: "replay"), keyName: "bench-key-\(i)") }))
+    }
+    let listings = regions.map { r in
+      CloudListing(
+        scope: scope(r, endpoint: "replay"),
+        result: .success(
+          (0..<5_000).map {
+            ListedKeyPair(keyName: "bench-key-\($0)", keyFingerprint: fingerprint($0), keyPairId: "key-\($0)")
+          }))
+    }
+    for _ in 0..<5 {
+      let t0 = DispatchTime.now().uptimeNanoseconds
+      let r = Reconciler.reconcile(keys, listings, options: .init(now: 0))
+      let t1 = DispatchTime.now().uptimeNanoseconds
+      _ = r.filtered(to: []).renderJSON()
+      let t2 = DispatchTime.now().uptimeNanoseconds
+      print("    reconcile \((t1 - t0) / 1_000_000) ms, json \((t2 - t1) / 1_000_000) ms")
+    }
   }
 }

@@ -3,6 +3,14 @@ import ArgumentParser
 extension Keyhold {
   /// Every subcommand, in the order `keyhold --help` lists them. Each command's file adds itself here.
   static let allSubcommands: [ParsableCommand.Type] = [
+    InitCommand.self,
+    ImportCommand.self,
+    ListCommand.self,
+    ShowCommand.self,
+    ExportCommand.self,
+    RemoveCommand.self,
+    RenameCommand.self,
+    PasswdCommand.self,
     FingerprintCommand.self,
     KeygenCommand.self,
     AgentCommand.self,

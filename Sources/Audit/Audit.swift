@@ -1,2 +1,0 @@
-/// Reconciles local keys with cloud key pair listings.
-public enum AuditModule {}

@@ -1,2 +1,0 @@
-/// The EC2 Query API client.
-public enum CloudModule {}

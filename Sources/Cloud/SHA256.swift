@@ -1,0 +1,143 @@
+/// SHA-256 (FIPS 180-4) and HMAC-SHA-256 (RFC 2104) in plain Swift.
+///
+/// SigV4 needs only these two primitives; keeping them here lets the Cloud module stay free of C libraries, which
+/// only SSHKeys may link.
+public struct SHA256: Sendable {
+  private static let k: [UInt32] = [
+    0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
+    0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7, 0xc19b_f174,
+    0xe49b_69c1, 0xefbe_4786, 0x0fc1_9dc6, 0x240c_a1cc, 0x2de9_2c6f, 0x4a74_84aa, 0x5cb0_a9dc, 0x76f9_88da,
+    0x983e_5152, 0xa831_c66d, 0xb003_27c8, 0xbf59_7fc7, 0xc6e0_0bf3, 0xd5a7_9147, 0x06ca_6351, 0x1429_2967,
+    0x27b7_0a85, 0x2e1b_2138, 0x4d2c_6dfc, 0x5338_0d13, 0x650a_7354, 0x766a_0abb, 0x81c2_c92e, 0x9272_2c85,
+    0xa2bf_e8a1, 0xa81a_664b, 0xc24b_8b70, 0xc76c_51a3, 0xd192_e819, 0xd699_0624, 0xf40e_3585, 0x106a_a070,
+    0x19a4_c116, 0x1e37_6c08, 0x2748_774c, 0x34b0_bcb5, 0x391c_0cb3, 0x4ed8_aa4a, 0x5b9c_ca4f, 0x682e_6ff3,
+    0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
+  ]
+
+  private var h: [UInt32] = [
+    0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
+  ]
+  private var buffer: [UInt8] = []
+  private var length: UInt64 = 0
+
+  /// Creates an empty hash state.
+  public init() { buffer.reserveCapacity(64) }
+
+  /// Feeds bytes into the hash.
+  public mutating func update<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+    length &+= UInt64(bytes.count)
+    for b in bytes {
+      buffer.append(b)
+      if buffer.count == 64 {
+        compress(buffer)
+        buffer.removeAll(keepingCapacity: true)
+      }
+    }
+  }
+
+  /// Finishes the hash and returns the 32-byte digest.
+  public mutating func finalize() -> [UInt8] {
+    let bits = length &* 8
+    buffer.append(0x80)
+    while buffer.count % 64 != 56 { buffer.append(0) }
+    for i in (0..<8).reversed() { buffer.append(UInt8(truncatingIfNeeded: bits >> (UInt64(i) * 8))) }
+    var offset = 0
+    while offset < buffer.count {
+      compress(buffer[offset..<offset + 64])
+      offset += 64
+    }
+    buffer.removeAll()
+    var out = [UInt8]()
+    out.reserveCapacity(32)
+    for word in h {
+      out.append(UInt8(truncatingIfNeeded: word >> 24))
+      out.append(UInt8(truncatingIfNeeded: word >> 16))
+      out.append(UInt8(truncatingIfNeeded: word >> 8))
+      out.append(UInt8(truncatingIfNeeded: word))
+    }
+    return out
+  }
+
+  /// Hashes `bytes` in one call.
+  public static func hash<C: Collection>(_ bytes: C) -> [UInt8] where C.Element == UInt8 {
+    var s = SHA256()
+    s.update(bytes)
+    return s.finalize()
+  }
+
+  /// Computes HMAC-SHA-256 of `message` under `key` (RFC 2104, block size 64).
+  public static func hmac(key: [UInt8], message: [UInt8]) -> [UInt8] {
+    var k = key.count > 64 ? hash(key) : key
+    k += [UInt8](repeating: 0, count: 64 - k.count)
+    var inner = SHA256()
+    inner.update(k.map { $0 ^ 0x36 })
+    inner.update(message)
+    var outer = SHA256()
+    outer.update(k.map { $0 ^ 0x5c })
+    outer.update(inner.finalize())
+    return outer.finalize()
+  }
+
+  /// Lowercase hex of `bytes`, the form SigV4 uses for hashes and signatures.
+  public static func hex(_ bytes: [UInt8]) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var out = [UInt8]()
+    out.reserveCapacity(bytes.count * 2)
+    for b in bytes {
+      out.append(digits[Int(b >> 4)])
+      out.append(digits[Int(b & 0x0f)])
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  private mutating func compress(_ block: ArraySlice<UInt8>) {
+    var w = [UInt32](repeating: 0, count: 64)
+    var i = block.startIndex
+    for t in 0..<16 {
+      w[t] =
+        UInt32(block[i]) << 24 | UInt32(block[i + 1]) << 16 | UInt32(block[i + 2]) << 8 | UInt32(block[i + 3])
+      i += 4
+    }
+    for t in 16..<64 {
+      let s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3)
+      let s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10)
+      w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
+    }
+    var a = h[0]
+    var b = h[1]
+    var c = h[2]
+    var d = h[3]
+    var e = h[4]
+    var f = h[5]
+    var g = h[6]
+    var hh = h[7]
+    for t in 0..<64 {
+      let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+      let ch = (e & f) ^ (~e & g)
+      let t1 = hh &+ s1 &+ ch &+ SHA256.k[t] &+ w[t]
+      let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+      let maj = (a & b) ^ (a & c) ^ (b & c)
+      let t2 = s0 &+ maj
+      hh = g
+      g = f
+      f = e
+      e = d &+ t1
+      d = c
+      c = b
+      b = a
+      a = t1 &+ t2
+    }
+    h[0] &+= a
+    h[1] &+= b
+    h[2] &+= c
+    h[3] &+= d
+    h[4] &+= e
+    h[5] &+= f
+    h[6] &+= g
+    h[7] &+= hh
+  }
+
+  private mutating func compress(_ block: [UInt8]) { compress(block[...]) }
+
+  @inline(__always) private func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
+}

@@ -1,2 +1,0 @@
-/// The vault: private keys encrypted at rest in one file.
-public enum VaultModule {}

@@ -1,0 +1,75 @@
+import SSHKeys
+import SSHWire
+
+// The key-level API: what the CLI, the agent's key source and the cloud commands call.
+
+extension VaultStore {
+  /// Opens the vault with the passphrase and returns every key, parsed and ready to sign, in vault order.
+  public func unlock(passphrase: SecureBytes) throws(VaultError) -> [VaultKey] {
+    try unlockSealed(passphrase: passphrase).map { (entry, wire) throws(VaultError) -> VaultKey in
+      VaultKey(entry: entry, privateKey: try Self.decodeKey(wire, comment: entry.comment))
+    }
+  }
+
+  /// Adds keys in one durable write and returns their new entries.
+  ///
+  /// Each entry gets a fresh id, the key's public blob, the creation time from ``now`` and every cloud fingerprint
+  /// the key allows; a binding flagged ``VaultBinding/Flags/createdByCloud`` without a time gets the same time. A name or public key already in the vault fails with ``VaultError/duplicateName(_:)`` or
+  /// ``VaultError/duplicateKey(existingName:)`` unless `force`, which replaces the old entry (keeping the bindings
+  /// of an old entry that holds the same key).
+  @discardableResult
+  public func add(_ keys: [VaultNewKey], passphrase: SecureBytes, force: Bool = false) throws(VaultError)
+    -> [VaultEntry]
+  {
+    let created = now()
+    let items = keys.map { k -> (VaultEntry, SecureBytes) in
+      let comment = k.comment ?? (k.privateKey.comment.isEmpty ? k.name : k.privateKey.comment)
+      let entry = VaultEntry(
+        id: VaultEntryID(bytes: Sodium.randomBytes(VaultEntryID.byteCount))!, name: k.name,
+        algorithm: k.privateKey.algorithm.rawValue, publicKeyBlob: k.privateKey.publicKey.blob, comment: comment,
+        createdAt: created, fingerprints: Self.fingerprints(of: k.privateKey),
+        bindings: k.bindings.map { b in
+          // A key pair the cloud just made for this key was made about now.
+          var b = b
+          if b.createdAt == 0 && b.flags.contains(.createdByCloud) { b.createdAt = created }
+          return b
+        })
+      return (entry, k.privateKey.encodeWire())
+    }
+    return try addSealed(items, passphrase: passphrase, force: force)
+  }
+
+  /// The fingerprints stored for a key: every cloud formula the private key allows (DESIGN §3).
+  public static func fingerprints(of key: PrivateKey) -> [VaultFingerprint] {
+    let computed = key.cloudFingerprints()
+    return CloudFingerprintKind.allCases.compactMap { kind in
+      computed[kind].map { VaultFingerprint(kind: kind.rawValue, value: $0) }
+    }
+  }
+
+  /// Parses a key's private wire form from the unlocked private half.
+  static func decodeKey(_ secret: VaultSecret, comment: String) throws(VaultError) -> PrivateKey {
+    // The parser reads an ordinary array; it is wiped once the reader holding it is gone (end of `parse`).
+    var bytes = secret.unsafeCopy()
+    defer { SecureBytes.wipe(&bytes) }
+    return try parse(bytes).withComment(comment)
+  }
+
+  private static func parse(_ bytes: [UInt8]) throws(VaultError) -> PrivateKey {
+    var reader = SSHReader(bytes)
+    let key: PrivateKey
+    do { key = try PrivateKey.decodeWire(&reader) } catch { throw .key("\(error)") }
+    guard reader.isAtEnd else { throw .key("\(reader.remaining) bytes after a private key") }
+    return key
+  }
+}
+
+extension VaultStore {
+  /// Opens the vault with the passphrase and returns the one key named `name` (the others are not parsed).
+  public func unlockKey(named name: String, passphrase: SecureBytes) throws(VaultError) -> VaultKey {
+    guard let (entry, wire) = try unlockSealed(passphrase: passphrase).first(where: { $0.0.name == name }) else {
+      throw .noSuchKey(name)
+    }
+    return VaultKey(entry: entry, privateKey: try Self.decodeKey(wire, comment: entry.comment))
+  }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import SSHKeys
+import Vault
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// `keyhold export NAME`: writes a key out, as an OpenSSH private key file or a `.pub` line.
+struct ExportCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "export",
+    abstract: "Write a key to stdout as an unencrypted OpenSSH private key file, or with --public as a .pub line.")
+
+  @OptionGroup var vault: VaultOptions
+
+  @Flag(help: "Write the public key line instead (no passphrase, no confirmation).")
+  var `public` = false
+
+  @Flag(help: "Do not ask for confirmation on the terminal before writing the private key.")
+  var yes = false
+
+  @Argument(help: "The key's name.")
+  var name: String
+
+  func run() throws {
+    try runReportingErrors {
+      let store = try vault.store()
+      let view = try withVaultErrors { try store.readPublic() }
+      guard let entry = view.entry(named: name) else { throw cliError(.noSuchKey(name)) }
+      if `public` {
+        let key: PublicKey
+        do { key = try PublicKey(blob: entry.publicKeyBlob) } catch {
+          throw CLIError("stored public key of \(name): \(error)")
+        }
+        try writeStdout(key.openSSHLine(comment: entry.comment) + "\n")
+        return
+      }
+      if !yes { try confirm() }
+      let passphrase = try vault.readPassphrase()
+      let key = try withVaultErrors { try store.unlockKey(named: name, passphrase: passphrase) }
+      var text = Array(key.privateKey.openSSHPrivateKeyFile().utf8)
+      defer { SecureBytes.wipe(&text) }
+      try writeAll(1, text)
+    }
+  }
+
+  /// Asks on the terminal; without one, refuses (a script must say --yes).
+  private func confirm() throws {
+    let tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)
+    guard tty >= 0 else {
+      throw CLIError(
+        "refusing to write a private key without confirmation and no terminal to ask on",
+        hint: "add --yes to export it from a script")
+    }
+    defer { close(tty) }
+    let question = "Write the private key \"\(name)\" unencrypted to standard output? [y/N] "
+    _ = question.withCString { write(tty, $0, strlen($0)) }
+    var answer: [UInt8] = []
+    var byte: UInt8 = 0
+    while read(tty, &byte, 1) == 1, byte != UInt8(ascii: "\n") { answer.append(byte) }
+    let text = String(decoding: answer, as: UTF8.self).lowercased()
+    guard text == "y" || text == "yes" else { throw CLIError("export cancelled") }
+  }
+}

@@ -1,0 +1,59 @@
+import SSHKeys
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Removes a key file the way `--shred` promises: overwrite its bytes with zeros, fsync, unlink, fsync the folder.
+///
+/// On journalling or copy-on-write file systems and SSDs the old blocks may survive the overwrite; the unlink is
+/// what is guaranteed (keyhold-import(1) says so).
+func shredFile(_ path: String) throws {
+  let fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)
+  guard fd >= 0 else { throw CLIError("cannot shred \(path): \(String(cString: strerror(errno)))") }
+  var st = stat()
+  guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+    close(fd)
+    throw CLIError("cannot shred \(path): not a regular file")
+  }
+  let zeros = [UInt8](repeating: 0, count: 64 * 1024)
+  var left = Int(st.st_size)
+  while left > 0 {
+    let n = zeros.withUnsafeBytes { write(fd, $0.baseAddress!, min(left, $0.count)) }
+    if n < 0 {
+      if errno == EINTR { continue }
+      break
+    }
+    left -= n
+  }
+  fsync(fd)
+  close(fd)
+  guard unlink(path) == 0 else { throw CLIError("cannot remove \(path): \(String(cString: strerror(errno)))") }
+  let dir = path.lastIndex(of: "/").map { String(path[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? "."
+  let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+  if dfd >= 0 {
+    fsync(dfd)
+    close(dfd)
+  }
+}
+
+/// Reads a whole file, or standard input for `-`.
+func readInput(_ path: String) throws -> [UInt8] {
+  let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
+  guard fd >= 0 else { throw CLIError("cannot open \(path): \(String(cString: strerror(errno)))") }
+  defer { if fd != 0 { close(fd) } }
+  var out: [UInt8] = []
+  var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+  while true {
+    let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+    if n < 0 {
+      if errno == EINTR { continue }
+      throw CLIError("cannot read \(path == "-" ? "standard input" : path): \(String(cString: strerror(errno)))")
+    }
+    if n == 0 { break }
+    out += chunk[..<n]
+    if out.count > 4 << 20 { throw CLIError("\(path == "-" ? "standard input" : path) is larger than 4 MiB") }
+  }
+  SecureBytes.wipe(&chunk)
+  return out
+}

@@ -1,0 +1,169 @@
+import Foundation
+import SSHKeys
+import Vault
+
+/// How vault entries look in `list`, `show` and their `--json` forms.
+enum VaultPresentation {
+  /// OpenSSH's `SHA256:` fingerprint of an entry's public key.
+  static func sha256(_ entry: VaultEntry) -> String {
+    if let key = try? PublicKey(blob: entry.publicKeyBlob), !key.sha256Fingerprint.isEmpty {
+      return key.sha256Fingerprint
+    }
+    // The `sha256-b64` cloud formula is the same digest with base64 padding.
+    if let b64 = entry.fingerprint("sha256-b64") { return "SHA256:" + b64.filter { $0 != "=" } }
+    return "-"
+  }
+
+  /// The key size in bits, when the public key parses.
+  static func bits(_ entry: VaultEntry) -> Int? {
+    guard let key = try? PublicKey(blob: entry.publicKeyBlob), key.bits > 0 else { return nil }
+    return key.bits
+  }
+
+  /// A UTC timestamp in ISO 8601 form.
+  static func time(_ seconds: Int64) -> String {
+    let f = ISO8601DateFormatter()
+    f.timeZone = TimeZone(identifier: "UTC")
+    return f.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+  }
+
+  /// Binding flags as words.
+  static func flagWords(_ flags: VaultBinding.Flags) -> [String] {
+    var out: [String] = []
+    if flags.contains(.createdByCloud) { out.append("created-by-cloud") }
+    if flags.contains(.importedToCloud) { out.append("imported-to-cloud") }
+    return out
+  }
+
+  /// `region:name` (with the cloud when it is not the default one).
+  static func bindingLabel(_ b: VaultBinding) -> String {
+    let place = b.region.isEmpty ? b.keyName : "\(b.region):\(b.keyName)"
+    let cloud = [b.cloud, b.account].filter { !$0.isEmpty }.joined(separator: " ")
+    return cloud.isEmpty ? place : "\(cloud) \(place)"
+  }
+
+  /// The aligned table of `keyhold list`.
+  static func table(_ view: VaultPublicView) -> String {
+    let header = ["NAME", "TYPE", "FINGERPRINT", "BINDINGS"]
+    var rows: [[String]] = []
+    for e in view.entries.sorted(by: { $0.name < $1.name }) {
+      let type = bits(e).map { "\(e.algorithm) \($0)" } ?? e.algorithm
+      var bindings = e.bindings.map { b -> String in
+        let state = view.status.record(for: b, of: e.id)?.state ?? "not synced"
+        return "\(bindingLabel(b)) (\(state))"
+      }.joined(separator: ", ")
+      if bindings.isEmpty { bindings = "-" }
+      if view.isOrphaned(e) { bindings += " [orphaned]" }
+      rows.append([e.name, type, sha256(e), bindings])
+    }
+    let widths = (0..<header.count - 1).map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }
+    return ([header] + rows).map { row in
+      row.enumerated().map { i, cell in
+        i < widths.count ? cell.padding(toLength: widths[i] + 2, withPad: " ", startingAt: 0) : cell
+      }
+      .joined()
+    }.joined(separator: "\n") + "\n"
+  }
+
+  /// The JSON document of `keyhold list --json` and `keyhold show --json`.
+  struct KeyJSON: Encodable {
+    struct Status: Encodable {
+      var state: String
+      var checkedAt: String
+      var matchedFingerprintKind: String?
+      var instancesInUse: Int?
+      var observedKeyPairId: String?
+      var detail: String?
+      var orphaned: Bool
+    }
+    struct Binding: Encodable {
+      var cloud: String
+      var account: String
+      var region: String
+      var keyName: String
+      var cloudFingerprint: String?
+      var keyPairId: String?
+      var created: String?
+      var flags: [String]
+      var status: Status?
+    }
+    var name: String
+    var id: String
+    var type: String
+    var bits: Int?
+    var comment: String
+    var created: String
+    var fingerprint: String
+    var fingerprints: [String: String]
+    var bindings: [Binding]
+    var orphaned: Bool
+
+    init(_ e: VaultEntry, view: VaultPublicView) {
+      name = e.name
+      id = e.id.description
+      type = e.algorithm
+      bits = VaultPresentation.bits(e)
+      comment = e.comment
+      created = VaultPresentation.time(e.createdAt)
+      fingerprint = VaultPresentation.sha256(e)
+      fingerprints = Dictionary(e.fingerprints.map { ($0.kind, $0.value) }, uniquingKeysWith: { a, _ in a })
+      orphaned = view.isOrphaned(e)
+      bindings = e.bindings.map { b in
+        let s = view.status.record(for: b, of: e.id).map { r in
+          Status(
+            state: r.state, checkedAt: VaultPresentation.time(r.checkedAt),
+            matchedFingerprintKind: r.matchedFingerprintKind.isEmpty ? nil : r.matchedFingerprintKind,
+            instancesInUse: r.instancesInUse,
+            observedKeyPairId: r.observedKeyPairID.isEmpty ? nil : r.observedKeyPairID,
+            detail: r.detail.isEmpty ? nil : r.detail, orphaned: r.flags.contains(.orphaned))
+        }
+        return Binding(
+          cloud: b.cloud, account: b.account, region: b.region, keyName: b.keyName,
+          cloudFingerprint: b.cloudFingerprint.isEmpty ? nil : b.cloudFingerprint,
+          keyPairId: b.keyPairID.isEmpty ? nil : b.keyPairID,
+          created: b.createdAt == 0 ? nil : VaultPresentation.time(b.createdAt),
+          flags: VaultPresentation.flagWords(b.flags), status: s)
+      }
+    }
+  }
+
+  /// Encodes a value as pretty, key-sorted JSON plus a newline.
+  static func json<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+  }
+
+  /// The multi-line description of `keyhold show`.
+  static func details(_ e: VaultEntry, view: VaultPublicView) -> String {
+    var lines: [(String, String)] = [
+      ("name", e.name), ("id", e.id.description),
+      ("type", bits(e).map { "\(e.algorithm) \($0) bits" } ?? e.algorithm), ("comment", e.comment),
+      ("created", time(e.createdAt)), ("fingerprint", sha256(e)),
+    ]
+    if let key = try? PublicKey(blob: e.publicKeyBlob) {
+      let line = key.openSSHLine(comment: e.comment)
+      if !line.isEmpty { lines.append(("public key", line)) }
+    }
+    for f in e.fingerprints { lines.append(("  " + f.kind, f.value)) }
+    for b in e.bindings {
+      var text = bindingLabel(b)
+      if !b.cloudFingerprint.isEmpty { text += " fingerprint \(b.cloudFingerprint)" }
+      if !b.keyPairID.isEmpty { text += " id \(b.keyPairID)" }
+      let words = flagWords(b.flags)
+      if !words.isEmpty { text += " [\(words.joined(separator: ","))]" }
+      lines.append(("binding", text))
+      if let r = view.status.record(for: b, of: e.id) {
+        var s = "\(r.state) at \(time(r.checkedAt))"
+        if !r.matchedFingerprintKind.isEmpty { s += ", matched \(r.matchedFingerprintKind)" }
+        if let n = r.instancesInUse { s += ", \(n) instance\(n == 1 ? "" : "s") in use" }
+        if !r.detail.isEmpty { s += ": \(r.detail)" }
+        lines.append(("  last sync", s))
+      }
+    }
+    if view.isOrphaned(e) { lines.append(("flags", "orphaned")) }
+    let width = (lines.map { $0.0.count }.max() ?? 0) + 2
+    return lines.map { ($0.0 + ":").padding(toLength: width, withPad: " ", startingAt: 0) + $0.1 }.joined(
+      separator: "\n") + "\n"
+  }
+}

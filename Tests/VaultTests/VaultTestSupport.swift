@@ -1,0 +1,75 @@
+import SSHKeys
+import Testing
+
+@testable import Vault
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A fresh private folder under /tmp, removed by the caller with ``removeTree(_:)``.
+func makeTempDir() -> String {
+  var template = Array("/tmp/keyhold-vault-test-XXXXXX".utf8CString)
+  let p = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+  return String(cString: p!)
+}
+
+/// Removes a test folder and everything in it.
+func removeTree(_ path: String) {
+  guard let d = opendir(path) else { return }
+  var names: [String] = []
+  while let ent = readdir(d) {
+    let name = withUnsafeBytes(of: ent.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    if name != "." && name != ".." { names.append(name) }
+  }
+  closedir(d)
+  for n in names {
+    let full = path + "/" + n
+    var st = stat()
+    if lstat(full, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR { removeTree(full) } else { unlink(full) }
+  }
+  rmdir(path)
+}
+
+/// A passphrase in guarded memory.
+func secret(_ s: String) -> SecureBytes { SecureBytes(copying: Array(s.utf8)) }
+
+/// Reads a file's bytes (nil when missing).
+func fileBytes(_ path: String) -> [UInt8]? { try? VaultIO.read(path, limit: 1 << 30) }
+
+/// Writes bytes to a file, replacing it.
+func writeBytes(_ path: String, _ bytes: [UInt8]) {
+  let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+  precondition(fd >= 0)
+  _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+  close(fd)
+}
+
+/// A store on a fresh temp folder, with a fixed clock and the minimum KDF.
+struct TestVault {
+  let dir: String
+  let store: VaultStore
+  let passphrase = secret("correct horse")
+
+  init(create: Bool = true) throws {
+    dir = makeTempDir()
+    store = VaultStore(path: dir + "/sub/vault", lockTimeout: 5, now: { 1_700_000_000 })
+    if create { try store.create(passphrase: passphrase, kdf: .minimum) }
+  }
+
+  func cleanup() { removeTree(dir) }
+}
+
+/// An entry with a fake public blob and made-up fingerprints and bindings, for tests on opaque blobs.
+func fakeEntry(_ name: String, blob: [UInt8]? = nil, bindings: [VaultBinding] = []) -> VaultEntry {
+  VaultEntry(
+    id: VaultEntryID(bytes: Sodium.randomBytes(16))!, name: name, algorithm: "ssh-ed25519",
+    publicKeyBlob: blob ?? Sodium.randomBytes(51), comment: "comment of \(name)", createdAt: 1_700_000_000,
+    fingerprints: [
+      VaultFingerprint(kind: "md5-ssh", value: "aa:bb"), VaultFingerprint(kind: "sha256-b64", value: "x="),
+    ],
+    bindings: bindings)
+}
+
+/// A fake private wire blob.
+func fakeWire(_ tag: String) -> SecureBytes { SecureBytes(copying: Array("private-\(tag)".utf8)) }
