@@ -100,7 +100,7 @@ struct AgentCommand: ParsableCommand {
         socketPath: bindAddress, csh: csh, foreground: foreground || debug, debug: debug,
         lifetime: lifetime.flatMap(SSHTimeSpec.seconds).flatMap { $0 == 0 ? nil : $0 },
         fingerprintHash: FingerprintHash(rawValue: fingerprintHash) ?? .sha256,
-        vaultPath: noVault ? nil : AgentVaultLocation.resolve(explicit: vault), lazyUnlock: !noLazyUnlock,
+        vaultPath: noVault ? nil : try AgentVaultSourceFactory.resolve(option: vault), lazyUnlock: !noLazyUnlock,
         hideOrphaned: hideOrphaned, command: command)
       try AgentRunner(options: options).run()
     }

@@ -97,30 +97,40 @@ final class TestSSHD: @unchecked Sendable {
       scratch: directory.path)
     let keys = try authorizedKeys.map { try String(contentsOfFile: $0, encoding: .utf8) }.joined()
     try keys.write(toFile: directory.path + "/authorized_keys", atomically: true, encoding: .utf8)
-    port = TestSSHD.freePort()
-    var config = """
-      ListenAddress 127.0.0.1
-      Port \(port)
-      HostKey \(hostKey)
-      PidFile \(directory.path)/sshd.pid
-      AuthorizedKeysFile \(directory.path)/authorized_keys
-      UsePAM no
-      StrictModes no
-      PasswordAuthentication no
-      KbdInteractiveAuthentication no
-      PermitRootLogin prohibit-password
+    // Two tests may be handed the same free port; sshd then fails to bind and exits, and we try another one.
+    var started: (pid_t, Int)? = nil
+    for _ in 0..<10 where started == nil {
+      let port = TestSSHD.freePort()
+      var config = """
+        ListenAddress 127.0.0.1
+        Port \(port)
+        HostKey \(hostKey)
+        PidFile \(directory.path)/sshd.pid
+        AuthorizedKeysFile \(directory.path)/authorized_keys
+        UsePAM no
+        StrictModes no
+        PasswordAuthentication no
+        KbdInteractiveAuthentication no
+        PermitRootLogin prohibit-password
 
-      """
-    if let ca = trustedUserCA { config += "TrustedUserCAKeys \(ca)\n" }
-    try config.write(toFile: directory.path + "/sshd_config", atomically: true, encoding: .utf8)
-    pid = try Spawn.start(
-      "/usr/sbin/sshd", ["-f", directory.path + "/sshd_config", "-D", "-e"], environment: Spawn.environment([:]),
-      scratch: directory.path, tag: "sshd")
-    // Wait until it accepts connections.
-    for _ in 0..<500 {
-      if TestSSHD.canConnect(port) { break }
-      usleep(10_000)
+        """
+      if let ca = trustedUserCA { config += "TrustedUserCAKeys \(ca)\n" }
+      try config.write(toFile: directory.path + "/sshd_config", atomically: true, encoding: .utf8)
+      let pid = try Spawn.start(
+        "/usr/sbin/sshd", ["-f", directory.path + "/sshd_config", "-D", "-e"], environment: Spawn.environment([:]),
+        scratch: directory.path, tag: "sshd")
+      for _ in 0..<500 {
+        let log = (try? String(contentsOfFile: directory.path + "/sshd.err", encoding: .utf8)) ?? ""
+        if log.contains("Server listening on 127.0.0.1 port \(port)") {
+          started = (pid, port)
+          break
+        }
+        if waitpid(pid, nil, WNOHANG) == pid { break }
+        usleep(10_000)
+      }
     }
+    guard let started else { throw POSIXError(.EADDRINUSE) }
+    (pid, port) = started
   }
 
   deinit {
