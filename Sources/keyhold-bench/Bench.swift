@@ -2,7 +2,7 @@
 @main
 struct Bench {
   static func main() throws {
-    let args = Array(CommandLine.arguments.dropFirst())
+    let args = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("--") }
     let all = ["vault", "agent", "cloud"]
     let selected = args.isEmpty ? all : args
     for name in selected {
