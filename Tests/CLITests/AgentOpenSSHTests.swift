@@ -229,3 +229,22 @@ import Testing
     #expect(try bed.listed().count == 1)
   }
 }
+
+/// Socket activation: systemd (here its `systemd-socket-activate` helper) owns the socket and starts the agent
+/// with it as descriptor 3 on the first connection.
+@Test func socketActivatedAgentServesTheSocketItWasHanded() throws {
+  let dir = try CLIHarness.makeTempDirectory("activate")
+  let socket = dir.path + "/agent.socket"
+  let pid = try Spawn.start(
+    "/usr/bin/systemd-socket-activate", ["-l", socket, CLIHarness.binary.path, "agent", "-D", "--no-vault"],
+    environment: Spawn.environment([:]), scratch: dir.path, tag: "activate")
+  defer {
+    kill(pid, SIGTERM)
+    _ = Spawn.wait(pid, scratch: dir.path, tag: "activate")
+  }
+  for _ in 0..<500 where !FileManager.default.fileExists(atPath: socket) { usleep(10_000) }
+  let r = try Spawn.run(
+    "/usr/bin/ssh-add", ["-l"], environment: Spawn.environment(["SSH_AUTH_SOCK": socket]), scratch: dir.path)
+  #expect(r.status == 1)
+  #expect(r.stdout == "The agent has no identities.\n")
+}
