@@ -29,8 +29,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
   case 5:
     readerOps(input)
   case 6:
-    // FUZZ-SLOT agent: feed `input` to the agent frame decoder (SSHWire) and decode each frame as an agent message.
-    break
+    agentFrames(input)
   default:
     // Vault files: as given, and wrapped in a valid envelope (length and checksum) so mutations reach the sections.
     for candidate in [input, vaultEnvelope(input)] {
@@ -77,4 +76,22 @@ private func vaultEnvelope(_ body: [UInt8]) -> [UInt8] {
   w.writeUInt64(~total)
   w.writeBytes(body)
   return w.bytes + Sodium.hash(w.bytes)
+}
+
+/// Feeds the agent frame decoder in two pieces and decodes each frame as a request and as a reply; whatever decodes
+/// must re-encode to the same bytes (canonical agent messages).
+private func agentFrames(_ input: [UInt8]) {
+  var decoder = FrameDecoder()
+  let cut = input.isEmpty ? 0 : Int(input[0]) % (input.count + 1)
+  for piece in [input[..<cut], input[cut...]] {
+    decoder.append(piece)
+    while let frame = try? decoder.next() {
+      if let request = try? AgentRequest.decode(frame), request.encode() != frame {
+        fatalError("agent request decode then encode changed the bytes")
+      }
+      if let response = try? AgentResponse.decode(frame), response.encode() != frame {
+        fatalError("agent response decode then encode changed the bytes")
+      }
+    }
+  }
 }
