@@ -1,11 +1,11 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 import Dispatch
 import SSHKeys
 import SSHWire
 import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// The ssh-agent protocol engine: decodes a request, asks the keyring, encodes the reply.
 ///
@@ -204,7 +204,10 @@ public final class Agent: Sendable {
       }
       s.changed(listSealed: configuration.lazyUnlock)
     }
-    log(.debug, "added \(key.algorithm.rawValue) \(fingerprint(key.plainPublicKey)) \"\(request.comment)\" life \(seconds ?? 0) confirm \(confirm) destinations \(destinations.count)")
+    log(
+      .debug,
+      "added \(key.algorithm.rawValue) \(fingerprint(key.plainPublicKey)) \"\(request.comment)\" life \(seconds ?? 0) confirm \(confirm) destinations \(destinations.count)"
+    )
     if let seconds { scheduleReap(after: seconds) }
     return AgentReplies.success
   }

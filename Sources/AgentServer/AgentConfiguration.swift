@@ -1,8 +1,8 @@
+import SSHKeys
+
 #if canImport(Glibc)
   import Glibc
 #endif
-
-import SSHKeys
 
 /// How much the agent logs (`-D`: info, `-d`: debug).
 public enum AgentLogLevel: Int, Sendable, Comparable {

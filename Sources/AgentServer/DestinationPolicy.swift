@@ -1,8 +1,8 @@
+import SSHWire
+
 #if canImport(Glibc)
   import Glibc
 #endif
-
-import SSHWire
 
 /// Decides whether a destination-restricted key may be listed or used on a connection, from the connection's
 /// session bindings (PROTOCOL.agent §1–2). Pure: no state of its own.

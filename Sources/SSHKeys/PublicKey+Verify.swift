@@ -11,7 +11,8 @@ extension PublicKey {
     guard let sig = try? SignatureBlob(decoding: signature) else { return false }
     switch structure.plainKey {
     case .ed25519(let pub):
-      return sig.algorithm == "ssh-ed25519" && Sodium.ed25519Verify(signature: sig.signature, message: data, publicKey: pub)
+      return sig.algorithm == "ssh-ed25519"
+        && Sodium.ed25519Verify(signature: sig.signature, message: data, publicKey: pub)
     case .ecdsa(let curve, _):
       guard sig.algorithm == curve.keyType, let values = try? SignatureBlob.ECDSAValues(decoding: sig.signature)
       else { return false }

@@ -85,7 +85,8 @@ public struct SessionBind: Sendable, Equatable {
   }
 
   static func read(_ r: inout AgentReader) throws(AgentProtocolError) -> SessionBind {
-    SessionBind(hostKey: try r.string(), sessionID: try r.string(), signature: try r.string(), isForwarding: try r.bool())
+    SessionBind(
+      hostKey: try r.string(), sessionID: try r.string(), signature: try r.string(), isForwarding: try r.bool())
   }
 
   func encode(into w: inout SSHWriter) {

@@ -11,13 +11,6 @@ public struct AgentPrivateKeyWire: Sendable, Equatable {
   /// The certificate blob when the key type is a certificate type.
   public let certificate: [UInt8]?
 
-  /// Wraps raw bytes that already hold one key (checked by ``decode(_:)``).
-  init(keyType: String, bytes: [UInt8], certificate: [UInt8]?) {
-    self.keyType = keyType
-    self.bytes = bytes
-    self.certificate = certificate
-  }
-
   /// Reads one key in agent wire form from `bytes`, which must hold exactly that key.
   public static func decode(_ bytes: [UInt8]) throws(AgentProtocolError) -> AgentPrivateKeyWire {
     var r = AgentReader(bytes)

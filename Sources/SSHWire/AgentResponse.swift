@@ -170,7 +170,8 @@ public struct AgentVaultStatus: Sendable, Equatable {
   static func read(_ r: inout AgentReader) throws(AgentProtocolError) -> AgentVaultStatus {
     let raw = try r.byte()
     guard let state = State(rawValue: raw) else { throw .invalidField("vault state \(raw)") }
-    return AgentVaultStatus(state: state, keyCount: try r.uint32(), secondsLeft: try r.uint32(), agentLocked: try r.bool())
+    return AgentVaultStatus(
+      state: state, keyCount: try r.uint32(), secondsLeft: try r.uint32(), agentLocked: try r.bool())
   }
 
   func encode(into w: inout SSHWriter) {

@@ -70,23 +70,32 @@ enum AgentBench {
       let b = try measureSign(theirs, key, flags, seconds: seconds)
       let ratio = a.cpuPerOp / b.cpuPerOp
       let target = 1 / targets[name]!
-      print(row("sign \(name) CPU/op", micro(a.cpuPerOp), micro(b.cpuPerOp), ratioText(ratio), "≤ \(ratioText(target))"))
+      print(
+        row("sign \(name) CPU/op", micro(a.cpuPerOp), micro(b.cpuPerOp), ratioText(ratio), "≤ \(ratioText(target))"))
       if ratio > target { failures.append("sign \(name)") }
     }
     let listA = try measure(ours, seconds: seconds) { c in _ = try c.call(.requestIdentities) }
     let listB = try measure(theirs, seconds: seconds) { c in _ = try c.call(.requestIdentities) }
-    print(row("list 3 keys CPU/op", micro(listA.cpuPerOp), micro(listB.cpuPerOp), ratioText(listA.cpuPerOp / listB.cpuPerOp), "-"))
+    print(
+      row(
+        "list 3 keys CPU/op", micro(listA.cpuPerOp), micro(listB.cpuPerOp), ratioText(listA.cpuPerOp / listB.cpuPerOp),
+        "-"))
     let connA = try measureConnect(ours, seconds: seconds)
     let connB = try measureConnect(theirs, seconds: seconds)
-    print(row("connect+list CPU/op", micro(connA.cpuPerOp), micro(connB.cpuPerOp), ratioText(connA.cpuPerOp / connB.cpuPerOp), "-"))
+    print(
+      row(
+        "connect+list CPU/op", micro(connA.cpuPerOp), micro(connB.cpuPerOp), ratioText(connA.cpuPerOp / connB.cpuPerOp),
+        "-"))
 
     // Throughput: RSA-2048 signatures with one connection, then two in parallel.
     for peer in [ours, theirs] {
       let one = try throughput(peer, keys[2].1, .rsaSHA512, connections: 1, seconds: seconds)
       let two = try throughput(peer, keys[2].1, .rsaSHA512, connections: 2, seconds: seconds)
       let gain = two / one
-      print(row("\(peer.name) RSA-2048 2 conn/1 conn", String(format: "%.0f/s", one), String(format: "%.0f/s", two),
-        String(format: "%.2fx", gain), peer.name == "keyhold" ? "≥ 1.70x" : "-"))
+      print(
+        row(
+          "\(peer.name) RSA-2048 2 conn/1 conn", String(format: "%.0f/s", one), String(format: "%.0f/s", two),
+          String(format: "%.2fx", gain), peer.name == "keyhold" ? "≥ 1.70x" : "-"))
       if peer.name == "keyhold" && gain < 1.7 { failures.append("2-connection throughput") }
     }
 
@@ -100,14 +109,24 @@ enum AgentBench {
     let bigB = try measure(theirs, seconds: seconds) { c in _ = try c.call(.requestIdentities) }
     let listRatio = bigA.wallPerOp / bigB.wallPerOp
     print(row("list 1,003 keys time/op", micro(bigA.wallPerOp), micro(bigB.wallPerOp), ratioText(listRatio), "≤ 1/5.0"))
-    print(row("list 1,003 keys CPU/op", micro(bigA.cpuPerOp), micro(bigB.cpuPerOp), ratioText(bigA.cpuPerOp / bigB.cpuPerOp), "-"))
+    print(
+      row(
+        "list 1,003 keys CPU/op", micro(bigA.cpuPerOp), micro(bigB.cpuPerOp), ratioText(bigA.cpuPerOp / bigB.cpuPerOp),
+        "-"))
     if listRatio > 0.2 { failures.append("list 1,000 keys") }
     let rssA = rssKiB(ours.pid)
     let rssB = rssKiB(theirs.pid)
-    print(row("RSS with 1,003 keys", "\(rssA) KiB", "\(rssB) KiB", ratioText(Double(rssA) / Double(max(rssB, 1))), "≤ 1"))
+    print(
+      row("RSS with 1,003 keys", "\(rssA) KiB", "\(rssB) KiB", ratioText(Double(rssA) / Double(max(rssB, 1))), "≤ 1"))
     if rssA > rssB { failures.append("RSS") }
-    print(row("  of which anonymous", "\(rssKiB(ours.pid, field: "RssAnon:")) KiB", "\(rssKiB(theirs.pid, field: "RssAnon:")) KiB", "", ""))
-    if CommandLine.arguments.contains("--pause") { print("pids \(ours.pid) \(theirs.pid)"); sleep(30) }
+    print(
+      row(
+        "  of which anonymous", "\(rssKiB(ours.pid, field: "RssAnon:")) KiB",
+        "\(rssKiB(theirs.pid, field: "RssAnon:")) KiB", "", ""))
+    if CommandLine.arguments.contains("--pause") {
+      print("pids \(ours.pid) \(theirs.pid)")
+      sleep(30)
+    }
     print(failures.isEmpty ? "agent: every target met" : "agent: targets missed: \(failures.joined(separator: ", "))")
   }
 
@@ -189,7 +208,9 @@ enum AgentBench {
 
   static func measureSign(_ peer: Peer, _ key: PrivateKey, _ flags: SignFlags, seconds: Double) throws -> Measure {
     let request = AgentFrame.frame(
-      AgentRequest.signRequest(AgentSignRequest(keyBlob: key.publicKey.blob, data: Array(repeating: 0x5a, count: 128), flags: flags.rawValue)).encode())
+      AgentRequest.signRequest(
+        AgentSignRequest(keyBlob: key.publicKey.blob, data: Array(repeating: 0x5a, count: 128), flags: flags.rawValue)
+      ).encode())
     var count = 0
     return try measure(peer, seconds: seconds) { c in
       try c.writeRaw(request)
@@ -222,7 +243,9 @@ enum AgentBench {
     -> Double
   {
     let request = AgentFrame.frame(
-      AgentRequest.signRequest(AgentSignRequest(keyBlob: key.publicKey.blob, data: Array(repeating: 0x5a, count: 128), flags: flags.rawValue)).encode())
+      AgentRequest.signRequest(
+        AgentSignRequest(keyBlob: key.publicKey.blob, data: Array(repeating: 0x5a, count: 128), flags: flags.rawValue)
+      ).encode())
     let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: connections)
     defer { counts.deallocate() }
     let box = CountsBox(counts)
@@ -250,10 +273,12 @@ enum AgentBench {
 
   static func micro(_ seconds: Double) -> String { String(format: "%.1f µs", seconds * 1e6) }
 
-  static func ratioText(_ r: Double) -> String { r >= 1 || r == 0 ? String(format: "%.2f", r) : String(format: "1/%.1f", 1 / r) }
+  static func ratioText(_ r: Double) -> String {
+    r >= 1 || r == 0 ? String(format: "%.2f", r) : String(format: "1/%.1f", 1 / r)
+  }
 
   static func row(_ a: String, _ b: String, _ c: String, _ d: String, _ e: String) -> String {
     func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
-    return "  " + pad(a, 30) + pad(b, 14) + pad(c, 14) + pad(d, 10) + e
+    return "  " + pad(a, 34) + pad(b, 14) + pad(c, 14) + pad(d, 10) + e
   }
 }

@@ -72,7 +72,11 @@ import Testing
 
   @Test func confirmPromptNamesTheKey() throws {
     let prompts = Mutex<[String]>([])
-    let t = try TestAgent(configuration: AgentConfiguration(confirm: { p in prompts.withLock { $0.append(p) }; return true }))
+    let t = try TestAgent(
+      configuration: AgentConfiguration(confirm: { p in
+        prompts.withLock { $0.append(p) }
+        return true
+      }))
     let c = try t.client()
     let k = try Self.key("work key")
     _ = try c.call(Self.add(k, [.confirm]))
@@ -106,7 +110,8 @@ import Testing
     let c = try t.client()
     let mine = try Self.key("mine")
     _ = try c.call(Self.add(mine))
-    #expect(try c.call(.extension(.vaultUnlock(passphrase: Array("wrong".utf8), timeoutSeconds: 0))) == .extensionFailure)
+    #expect(
+      try c.call(.extension(.vaultUnlock(passphrase: Array("wrong".utf8), timeoutSeconds: 0))) == .extensionFailure)
     #expect(try c.call(.extension(.vaultUnlock(passphrase: Array("vault-pass".utf8), timeoutSeconds: 0))) == .success)
     #expect(try Self.listed(c) == ["mine", "vault key"])
     guard case .signResponse = try c.call(Self.sign(v)) else {
@@ -119,16 +124,21 @@ import Testing
   }
 
   @Test func unlockMessageOpensASealedVaultWhenTheAgentIsNotLocked() throws {
-    let t = try TestAgent(configuration: AgentConfiguration(lazyUnlock: false), source: MemoryKeySource(keys: [try Self.key("v")]))
+    let t = try TestAgent(
+      configuration: AgentConfiguration(lazyUnlock: false), source: MemoryKeySource(keys: [try Self.key("v")]))
     let c = try t.client()
     #expect(try c.call(.unlock(passphrase: Array("vault-pass".utf8))) == .success)
     #expect(try Self.listed(c) == ["v"])
     let status = try c.call(.extension(.vaultStatus))
-    #expect(status == .extensionResponse(.vaultStatus(AgentVaultStatus(state: .open, keyCount: 1, secondsLeft: 0, agentLocked: false))))
+    #expect(
+      status
+        == .extensionResponse(
+          .vaultStatus(AgentVaultStatus(state: .open, keyCount: 1, secondsLeft: 0, agentLocked: false))))
   }
 
   @Test func lockSealsTheVaultAndUnlockWithTheSamePassphraseReopensIt() throws {
-    let t = try TestAgent(configuration: AgentConfiguration(lazyUnlock: false), source: MemoryKeySource(keys: [try Self.key("v")]))
+    let t = try TestAgent(
+      configuration: AgentConfiguration(lazyUnlock: false), source: MemoryKeySource(keys: [try Self.key("v")]))
     let c = try t.client()
     #expect(try c.call(.extension(.vaultUnlock(passphrase: Array("vault-pass".utf8), timeoutSeconds: 0))) == .success)
     #expect(try c.call(.lock(passphrase: Array("vault-pass".utf8))) == .success)
@@ -140,7 +150,8 @@ import Testing
   @Test func vaultTimeoutSealsItOnTheInjectedClock() throws {
     let clock = ManualClock()
     let t = try TestAgent(
-      configuration: AgentConfiguration(lazyUnlock: false, clock: clock), source: MemoryKeySource(keys: [try Self.key("v")]))
+      configuration: AgentConfiguration(lazyUnlock: false, clock: clock),
+      source: MemoryKeySource(keys: [try Self.key("v")]))
     let c = try t.client()
     #expect(try c.call(.extension(.vaultUnlock(passphrase: Array("vault-pass".utf8), timeoutSeconds: 60))) == .success)
     clock.advance(30)
@@ -215,7 +226,8 @@ import Testing
       return w.bytes
     }
     let good = try t.client()
-    _ = try good.call(.extension(.sessionBind(SessionBind(hostKey: allowedHost, sessionID: [7], signature: [0], isForwarding: false))))
+    _ = try good.call(
+      .extension(.sessionBind(SessionBind(hostKey: allowedHost, sessionID: [7], signature: [0], isForwarding: false))))
     #expect(try Self.listed(good) == ["restricted"])
     guard case .signResponse = try good.call(Self.sign(k, userauth([7]))) else {
       Issue.record("allowed host refused")
@@ -225,7 +237,8 @@ import Testing
     #expect(try good.call(Self.sign(k, [1, 2, 3])) == .failure)  // not a userauth request
 
     let bad = try t.client()
-    _ = try bad.call(.extension(.sessionBind(SessionBind(hostKey: otherHost, sessionID: [9], signature: [0], isForwarding: false))))
+    _ = try bad.call(
+      .extension(.sessionBind(SessionBind(hostKey: otherHost, sessionID: [9], signature: [0], isForwarding: false))))
     #expect(try Self.listed(bad).isEmpty)
     #expect(try bad.call(Self.sign(k, userauth([9]))) == .failure)
   }

@@ -81,7 +81,10 @@ import Testing
     let t = try TestAgent()
     let c = try t.client()
     let reply = try c.call(.extension(.vaultStatus))
-    #expect(reply == .extensionResponse(.vaultStatus(AgentVaultStatus(state: .none, keyCount: 0, secondsLeft: 0, agentLocked: false))))
+    #expect(
+      reply
+        == .extensionResponse(
+          .vaultStatus(AgentVaultStatus(state: .none, keyCount: 0, secondsLeft: 0, agentLocked: false))))
     #expect(try c.call(.extension(.vaultLock)) == .extensionFailure)
   }
 

@@ -3,7 +3,9 @@ import Testing
 
 /// `keyhold agent` driven by OpenSSH 9.2's own clients: ssh-add, ssh, sshd, ssh-keygen, git.
 @Suite struct AgentOpenSSHTests {
-  static let keyTypes: [(String, Int?)] = [("ed25519", nil), ("ecdsa", 256), ("ecdsa", 384), ("ecdsa", 521), ("rsa", 2048)]
+  static let keyTypes: [(String, Int?)] = [
+    ("ed25519", nil), ("ecdsa", 256), ("ecdsa", 384), ("ecdsa", 521), ("rsa", 2048),
+  ]
 
   @Test func everyKeyTypeIsAddedListedAndSigns() throws {
     let bed = try AgentTestbed()
@@ -85,7 +87,8 @@ import Testing
     chmod(askpass, 0o755)
     let bed = try AgentTestbed(environment: ["SSH_ASKPASS": askpass])
     let a = try bed.makeKey("ed25519", name: "a")
-    #expect(try bed.sshAdd(["-c", a], environment: ["SSH_ASKPASS": "/bin/true", "SSH_ASKPASS_REQUIRE": "force"]).status == 0)
+    #expect(
+      try bed.sshAdd(["-c", a], environment: ["SSH_ASKPASS": "/bin/true", "SSH_ASKPASS_REQUIRE": "force"]).status == 0)
     try "0".write(toFile: answer, atomically: true, encoding: .utf8)
     #expect(try bed.sshAdd(["-T", a + ".pub"]).status == 0)
     try "1".write(toFile: answer, atomically: true, encoding: .utf8)

@@ -58,7 +58,8 @@ import Testing
 
   @Test func shellIsChosenFromSHELLLikeSSHAgent() throws {
     let dir = try CLIHarness.makeTempDirectory("agent-out")
-    let ours = try Self.daemon(CLIHarness.binary, ["agent", "-a", dir.path + "/k.sock"], environment: ["SHELL": "/bin/tcsh"])
+    let ours = try Self.daemon(
+      CLIHarness.binary, ["agent", "-a", dir.path + "/k.sock"], environment: ["SHELL": "/bin/tcsh"])
     defer { stop(ours.stdout) }
     #expect(ours.stdout.hasPrefix("setenv SSH_AUTH_SOCK"))
   }
@@ -89,7 +90,10 @@ import Testing
 
   @Test func commandRunsWithTheAgentAndItsStatusIsReturned() throws {
     let r = try CLIHarness.run(
-      ["agent", "sh", "-c", "ssh-add -l >/dev/null; echo $?; test -S \"$SSH_AUTH_SOCK\" && kill -0 $SSH_AGENT_PID && exit 7"])
+      [
+        "agent", "sh", "-c",
+        "ssh-add -l >/dev/null; echo $?; test -S \"$SSH_AUTH_SOCK\" && kill -0 $SSH_AGENT_PID && exit 7",
+      ])
     #expect(r.stdout == "1\n")  // ssh-add -l: "The agent has no identities." exits 1
     #expect(r.status == 7)
   }

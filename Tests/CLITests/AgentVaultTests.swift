@@ -21,8 +21,11 @@ import Testing
       let bin = CLIHarness.binary.path
       let made = try scratch.run(
         "/bin/sh",
-        ["-c", "\(bin) init --vault \(vault) --kdf interactive --passphrase-fd 3 3<\(passFile) && "
-          + "\(bin) import --vault \(vault) --name cloudkey --passphrase-fd 3 \(key) 3<\(passFile)"])
+        [
+          "-c",
+          "\(bin) init --vault \(vault) --kdf interactive --passphrase-fd 3 3<\(passFile) && "
+            + "\(bin) import --vault \(vault) --name cloudkey --passphrase-fd 3 \(key) 3<\(passFile)",
+        ])
       #expect(made.status == 0, "\(made.stderr)")
       sshd = try TestSSHD(authorizedKeys: [key + ".pub"])
       bed = try AgentTestbed(flags: ["--vault", vault] + agentFlags, environment: environment)
@@ -93,7 +96,8 @@ import Testing
   @Test func lazyUnlockAsksForThePassphraseOnFirstUse() throws {
     let dir = try CLIHarness.makeTempDirectory("lazy")
     let askpass = dir.path + "/askpass"
-    try "#!/bin/sh\ntouch \(dir.path)/asked\necho vault-pass\n".write(toFile: askpass, atomically: true, encoding: .utf8)
+    try "#!/bin/sh\ntouch \(dir.path)/asked\necho vault-pass\n".write(
+      toFile: askpass, atomically: true, encoding: .utf8)
     chmod(askpass, 0o755)
     let s = try Setup(agentFlags: [], environment: ["SSH_ASKPASS": askpass])
     #expect(try s.bed.sshAdd(["-l"]).stdout.contains("cloudkey"))  // listed while sealed

@@ -14,9 +14,11 @@ private func u32(_ v: UInt32) -> [UInt8] {
 }
 
 /// An Ed25519 private key in agent wire form (fixed bytes; not a real key, SSHWire does not check).
-private let ed25519Key: [UInt8] = string("ssh-ed25519") + string([UInt8](repeating: 1, count: 32))
+private let ed25519Key: [UInt8] =
+  string("ssh-ed25519") + string([UInt8](repeating: 1, count: 32))
   + string([UInt8](repeating: 2, count: 64))
-private let rsaKey: [UInt8] = string("ssh-rsa") + string([0x00, 0xc1]) + string([1, 0, 1]) + string([5]) + string([6])
+private let rsaKey: [UInt8] =
+  string("ssh-rsa") + string([0x00, 0xc1]) + string([1, 0, 1]) + string([5]) + string([6])
   + string([7]) + string([8])
 private let hostKeyBlob = string("ssh-ed25519") + string([UInt8](repeating: 9, count: 32))
 
@@ -44,7 +46,10 @@ private let canonicalRequests: [(String, [UInt8])] = [
   ("lock", [22] + string("secret")),
   ("unlock", [23] + string("secret")),
   ("query", [27] + string("query")),
-  ("session-bind", [27] + string("session-bind@openssh.com") + string(hostKeyBlob) + string("sid") + string("sig") + [1]),
+  (
+    "session-bind",
+    [27] + string("session-bind@openssh.com") + string(hostKeyBlob) + string("sid") + string("sig") + [1]
+  ),
   ("vault unlock", [27] + string("vault-unlock@keyhold") + string("pw") + u32(300)),
   ("vault lock", [27] + string("vault-lock@keyhold")),
   ("vault status", [27] + string("vault-status@keyhold")),
@@ -94,7 +99,9 @@ private let malformed: [(String, [UInt8], AgentProtocolError)] = [
   ("add unknown key type", [17] + string("ssh-foo") + string(""), .unknownKeyType("ssh-foo")),
   ("unknown constraint", [25] + ed25519Key + string("") + [7], .unknownConstraint(7)),
   ("duplicate confirm", [25] + ed25519Key + string("") + [2, 2], .duplicateConstraint("confirm")),
-  ("duplicate lifetime", [25] + ed25519Key + string("") + [1] + u32(1) + [1] + u32(2), .duplicateConstraint("lifetime")),
+  (
+    "duplicate lifetime", [25] + ed25519Key + string("") + [1] + u32(1) + [1] + u32(2), .duplicateConstraint("lifetime")
+  ),
   ("lifetime truncated", [25] + ed25519Key + string("") + [1, 0, 0], .malformed(.truncated(needed: 4, available: 2))),
   (
     "unknown constraint extension", [25] + ed25519Key + string("") + [255] + string("x@y") + [1],
@@ -103,7 +110,9 @@ private let malformed: [(String, [UInt8], AgentProtocolError)] = [
   (
     "destination without to-host",
     [25] + ed25519Key + string("") + [255] + string("restrict-destination-v00@openssh.com")
-      + string(string(string(string("") + string("") + string("")) + string(string("") + string("") + string("")) + string(""))),
+      + string(
+        string(string(string("") + string("") + string("")) + string(string("") + string("") + string("")) + string(""))
+      ),
     .invalidDestinationConstraint("to-hostname and to-hostkeys are required")
   ),
   ("bad comment utf8", [17] + ed25519Key + string([0xff]), .malformed(.invalidUTF8)),
@@ -114,7 +123,10 @@ private let malformed: [(String, [UInt8], AgentProtocolError)] = [
     [27] + string("session-bind@openssh.com") + string(hostKeyBlob) + string("s") + string("g") + [2],
     .malformed(.invalidBool(2))
   ),
-  ("vault unlock without timeout", [27] + string("vault-unlock@keyhold") + string("pw"), .malformed(.truncated(needed: 4, available: 0))),
+  (
+    "vault unlock without timeout", [27] + string("vault-unlock@keyhold") + string("pw"),
+    .malformed(.truncated(needed: 4, available: 0))
+  ),
   ("remove with huge length", [18, 0xff, 0xff, 0xff, 0xff], .malformed(.truncated(needed: 0xffff_ffff, available: 0))),
 ]
 
@@ -160,14 +172,16 @@ func malformedRequestGivesItsTypedError(_ name: String) {
 @Test func certificateKeyKeepsItsCertificateAndEveryByte() throws {
   let pk = [UInt8](repeating: 3, count: 32)
   let cert = string("ssh-ed25519-cert-v01@openssh.com") + string("nonce") + string(pk) + [0, 0, 0, 0]
-  let wire = string("ssh-ed25519-cert-v01@openssh.com") + string(cert) + string(pk) + string([UInt8](repeating: 4, count: 64))
+  let wire =
+    string("ssh-ed25519-cert-v01@openssh.com") + string(cert) + string(pk) + string([UInt8](repeating: 4, count: 64))
   let key = try AgentPrivateKeyWire.decode(wire)
   #expect(key.certificate == cert)
   #expect(key.bytes == wire)
 }
 
 @Test func userAuthRequestIsRecognised() {
-  let data = string("sid") + [50] + string("root") + string("ssh-connection")
+  let data =
+    string("sid") + [50] + string("root") + string("ssh-connection")
     + string("publickey-hostbound-v00@openssh.com") + [1] + string("ssh-ed25519") + string(hostKeyBlob)
     + string(hostKeyBlob)
   let req = UserAuthRequest.parse(data)

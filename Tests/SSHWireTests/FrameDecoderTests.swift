@@ -2,7 +2,9 @@ import SSHWire
 import Testing
 
 /// Three frames of different sizes, as a client might send them.
-private let bodies: [[UInt8]] = [[11], [13] + [UInt8](repeating: 7, count: 300), [27, 0, 0, 0, 5] + Array("query".utf8)]
+private let bodies: [[UInt8]] = [
+  [11], [13] + [UInt8](repeating: 7, count: 300), [27, 0, 0, 0, 5] + Array("query".utf8),
+]
 private let stream: [UInt8] = bodies.flatMap { AgentFrame.frame($0) }
 
 private func drain(_ d: inout FrameDecoder) throws -> [[UInt8]] {

@@ -28,7 +28,8 @@ struct AgentRunner {
   /// `-k`: sends SIGTERM to SSH_AGENT_PID and prints the commands that unset the variables.
   static func killAgent(csh: Bool) throws {
     guard let text = getenv("SSH_AGENT_PID").map({ String(cString: $0) }) else {
-      throw CLIError("SSH_AGENT_PID not set, cannot kill agent", hint: "run it in the shell that evaluated `keyhold agent -s`")
+      throw CLIError(
+        "SSH_AGENT_PID not set, cannot kill agent", hint: "run it in the shell that evaluated `keyhold agent -s`")
     }
     guard let pid = Int32(text), pid >= 2 else {
       throw CLIError("SSH_AGENT_PID=\"\(text)\", which is not a good PID")
@@ -80,7 +81,8 @@ struct AgentRunner {
       close(listener.fd)
       if options.command.isEmpty {
         Self.writeOut(
-          setLine("SSH_AUTH_SOCK", listener.path ?? "") + setLine("SSH_AGENT_PID", "\(pid)") + "echo Agent pid \(pid);\n")
+          setLine("SSH_AUTH_SOCK", listener.path ?? "") + setLine("SSH_AGENT_PID", "\(pid)")
+            + "echo Agent pid \(pid);\n")
         exit(0)
       }
       setenv("SSH_AUTH_SOCK", listener.path ?? "", 1)
@@ -146,7 +148,9 @@ struct AgentRunner {
       confirm: { Askpass.confirm($0) }, askVaultPassphrase: { Askpass.passphrase($0) },
       log: logging ? Self.logLine : nil,
       logLevel: logLevel)
-    let source = options.vaultPath.flatMap { AgentVaultSourceFactory.make(path: $0, hideOrphaned: options.hideOrphaned) }
+    let source = options.vaultPath.flatMap {
+      AgentVaultSourceFactory.make(path: $0, hideOrphaned: options.hideOrphaned)
+    }
     let agent = Agent(configuration: configuration, source: source)
     listener.serveInBackground(agent)
     while true {

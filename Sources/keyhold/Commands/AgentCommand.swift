@@ -36,7 +36,8 @@ struct AgentCommand: ParsableCommand {
 
   @Option(
     name: .customShort("t"),
-    help: ArgumentHelp("Default lifetime of added keys (seconds, or ssh time format such as 5m, 1h30m).", valueName: "LIFE"))
+    help: ArgumentHelp(
+      "Default lifetime of added keys (seconds, or ssh time format such as 5m, 1h30m).", valueName: "LIFE"))
   var lifetime: String?
 
   @Option(
@@ -51,10 +52,13 @@ struct AgentCommand: ParsableCommand {
 
   @Option(
     name: .customShort("P"),
-    help: ArgumentHelp("Allowed PKCS#11 providers; accepted for compatibility (smartcards are refused).", valueName: "LIST"))
+    help: ArgumentHelp(
+      "Allowed PKCS#11 providers; accepted for compatibility (smartcards are refused).", valueName: "LIST"))
   var providers: String?
 
-  @Option(name: .long, help: ArgumentHelp("The vault file (default: KEYHOLD_VAULT, then the default path).", valueName: "PATH"))
+  @Option(
+    name: .long,
+    help: ArgumentHelp("The vault file (default: KEYHOLD_VAULT, then the default path).", valueName: "PATH"))
   var vault: String?
 
   @Flag(name: .long, help: "Serve no vault: behave exactly like ssh-agent.")

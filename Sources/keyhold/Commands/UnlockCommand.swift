@@ -11,7 +11,8 @@ struct UnlockCommand: ParsableCommand {
 
   @Option(
     name: .long,
-    help: ArgumentHelp("Seal the vault again after DURATION (seconds, or ssh time format such as 30m, 8h).", valueName: "DURATION"))
+    help: ArgumentHelp(
+      "Seal the vault again after DURATION (seconds, or ssh time format such as 30m, 8h).", valueName: "DURATION"))
   var timeout: String?
 
   @Option(name: .long, help: ArgumentHelp("Read the passphrase from descriptor N.", valueName: "N"))

@@ -18,7 +18,9 @@ final class MemoryKeySource: AgentKeySource, @unchecked Sendable {
   var unlockCount: Int { unlocks.withLock { $0 } }
 
   func publicKeys() throws -> [AgentSourceKey] {
-    keys.map { AgentSourceKey(blob: $0.publicKey.blob, comment: $0.comment, hidden: hidden.contains($0.publicKey.blob)) }
+    keys.map {
+      AgentSourceKey(blob: $0.publicKey.blob, comment: $0.comment, hidden: hidden.contains($0.publicKey.blob))
+    }
   }
 
   struct WrongPassphrase: Error {}

@@ -11,9 +11,10 @@ final class TestAgent: @unchecked Sendable {
   let agent: Agent
   let listener: AgentListener
 
-  init(configuration: AgentConfiguration = AgentConfiguration(), source: (any AgentKeySource)? = nil,
-    verify: (@Sendable ([UInt8], [UInt8], [UInt8]) -> Bool)? = nil) throws
-  {
+  init(
+    configuration: AgentConfiguration = AgentConfiguration(), source: (any AgentKeySource)? = nil,
+    verify: (@Sendable ([UInt8], [UInt8], [UInt8]) -> Bool)? = nil
+  ) throws {
     directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyhold-agent-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     path = directory + "/agent.sock"

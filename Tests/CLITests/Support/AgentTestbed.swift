@@ -66,7 +66,8 @@ final class AgentTestbed: @unchecked Sendable {
 
   /// `ssh-keygen -lf PUB` fingerprint (second field).
   func fingerprint(_ publicKey: String) throws -> String {
-    let r = try Spawn.run("/usr/bin/ssh-keygen", ["-lf", publicKey], environment: Spawn.environment([:]), scratch: directory.path)
+    let r = try Spawn.run(
+      "/usr/bin/ssh-keygen", ["-lf", publicKey], environment: Spawn.environment([:]), scratch: directory.path)
     return String(r.stdout.split(separator: " ")[1])
   }
 
@@ -143,8 +144,11 @@ final class TestSSHD: @unchecked Sendable {
   func ssh(_ bed: AgentTestbed, _ command: String, options: [String] = []) throws -> Spawn.Result {
     try bed.run(
       "/usr/bin/ssh",
-      ["-F", "/dev/null", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
-       "-o", "LogLevel=ERROR", "-p", "\(port)"] + options + ["root@127.0.0.1", command])
+      [
+        "-F", "/dev/null", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o",
+        "BatchMode=yes",
+        "-o", "LogLevel=ERROR", "-p", "\(port)",
+      ] + options + ["root@127.0.0.1", command])
   }
 
   static func freePort() -> Int {
@@ -173,7 +177,9 @@ final class TestSSHD: @unchecked Sendable {
     addr.sin_addr.s_addr = inet_addr("127.0.0.1")
     addr.sin_port = UInt16(port).bigEndian
     return withUnsafePointer(to: &addr) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+      }
     } == 0
   }
 }

@@ -72,7 +72,9 @@ enum Spawn {
   /// The environment of the test process plus `extra`, without SSH_ASKPASS and SSH_AUTH_SOCK unless given.
   static func environment(_ extra: [String: String]) -> [String: String] {
     var env = ProcessInfo.processInfo.environment
-    for k in ["SSH_ASKPASS", "SSH_AUTH_SOCK", "SSH_AGENT_PID", "SSH_ASKPASS_REQUIRE", "DISPLAY"] { env.removeValue(forKey: k) }
+    for k in ["SSH_ASKPASS", "SSH_AUTH_SOCK", "SSH_AGENT_PID", "SSH_ASKPASS_REQUIRE", "DISPLAY"] {
+      env.removeValue(forKey: k)
+    }
     for (k, v) in extra { env[k] = v }
     return env
   }
