@@ -13,5 +13,11 @@ extension Keyhold {
     PasswdCommand.self,
     FingerprintCommand.self,
     KeygenCommand.self,
+    CreateCommand.self,
+    UploadCommand.self,
+    DeleteCommand.self,
+    SyncCommand.self,
+    AuditCommand.self,
+    PruneCommand.self,
   ]
 }
