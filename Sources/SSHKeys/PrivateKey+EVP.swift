@@ -106,6 +106,7 @@ extension PrivateKey {
       case 521: curve = "P-521"
       default: throw .unsupportedKeyType("ecdsa with \(size) bits (use 256, 384 or 521)")
       }
+      try SecureMemory.requireOpenSSLHeapRoom()
       guard let pkey = keyhold_EVP_EC_gen(curve) else { throw EVP.failure("EC key generation") }
       let owned = EVPKey(owning: pkey)
       return try fromEVP(owned.pointer, comment: comment)
@@ -113,6 +114,7 @@ extension PrivateKey {
       let size = bits ?? 3072
       guard size >= 2048 else { throw .unsupportedKeyType("ssh-rsa with \(size) bits (keyhold needs at least 2048)") }
       guard size <= 16384 else { throw .unsupportedKeyType("ssh-rsa with \(size) bits (at most 16384)") }
+      try SecureMemory.requireOpenSSLHeapRoom()
       guard let pkey = keyhold_EVP_RSA_gen(UInt32(size)) else { throw EVP.failure("RSA key generation") }
       let owned = EVPKey(owning: pkey)
       return try fromEVP(owned.pointer, comment: comment)
