@@ -50,8 +50,12 @@ enum KeyFileWrappers {
   /// aws cli JSON: an object with `KeyMaterial` and usually `KeyFingerprint`, `KeyName`, `KeyPairId`.
   private static func awsJSON(_ data: [UInt8]) throws(KeyError) -> Unwrapped {
     let object: Any
+    // The copy Foundation needs holds the key text: zero it once parsed. (The KeyMaterial string Foundation makes
+    // cannot be wiped; it is copied out once below and dropped.)
+    var json = Data(data)
+    defer { json.resetBytes(in: 0..<json.count) }
     do {
-      object = try JSONSerialization.jsonObject(with: Data(data), options: [])
+      object = try JSONSerialization.jsonObject(with: json, options: [])
     } catch {
       throw .unrecognizedFormat("input starts with { but is not valid JSON")
     }
