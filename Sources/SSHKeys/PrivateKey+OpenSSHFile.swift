@@ -8,7 +8,9 @@ extension PrivateKey {
   ///
   /// The returned text holds the secret key in ordinary memory; write it out and drop it.
   public func openSSHPrivateKeyFile() -> String {
-    String(decoding: openSSHPrivateKeyFileBytes().unsafeCopy(), as: UTF8.self)
+    var bytes = openSSHPrivateKeyFileBytes().unsafeCopy()
+    defer { SecureBytes.wipe(&bytes) }
+    return String(decoding: bytes, as: UTF8.self)
   }
 
   /// ``openSSHPrivateKeyFile()`` in guarded memory, every intermediate copy wiped.
