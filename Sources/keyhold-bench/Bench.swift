@@ -3,13 +3,14 @@
 struct Bench {
   static func main() throws {
     let args = Array(CommandLine.arguments.dropFirst())
-    let all = ["vault", "agent", "cloud"]
+    let all = ["keys", "vault", "agent", "cloud"]
     let selected = args.isEmpty ? all : args
     for name in selected {
       switch name {
       case "vault": try VaultBench.run()
       case "agent": try AgentBench.run()
       case "cloud": try CloudBench.run()
+      case "keys": try KeysBench.run()
       default: print("unknown benchmark \(name); choose from \(all.joined(separator: ", "))")
       }
     }
