@@ -1,4 +1,4 @@
-/// Benchmarks for keyhold (`make bench`): `keyhold-bench [vault|agent|cloud ...]`, all of them by default.
+/// Benchmarks for keyhold (`make bench`): `keyhold-bench [keys|vault|agent|cloud ...]`, all of them by default.
 @main
 struct Bench {
   static func main() throws {
