@@ -1,15 +1,21 @@
-/// Benchmarks for keyhold (`make bench`): `keyhold-bench [vault|agent|cloud ...]`, all of them by default.
+/// Benchmarks for keyhold (`make bench`): `keyhold-bench [keys|vault|agent|cloud ...]`, all of them by default.
 @main
 struct Bench {
   static func main() throws {
+<<<<<<< HEAD
     let args = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("--") }
     let all = ["vault", "agent", "cloud"]
+=======
+    let args = Array(CommandLine.arguments.dropFirst())
+    let all = ["keys", "vault", "agent", "cloud"]
+>>>>>>> main
     let selected = args.isEmpty ? all : args
     for name in selected {
       switch name {
       case "vault": try VaultBench.run()
       case "agent": try AgentBench.run()
       case "cloud": try CloudBench.run()
+      case "keys": try KeysBench.run()
       default: print("unknown benchmark \(name); choose from \(all.joined(separator: ", "))")
       }
     }

@@ -11,10 +11,16 @@ extension Keyhold {
     RemoveCommand.self,
     RenameCommand.self,
     PasswdCommand.self,
-    FingerprintCommand.self,
-    KeygenCommand.self,
     AgentCommand.self,
     UnlockCommand.self,
     LockCommand.self,
+    SyncCommand.self,
+    AuditCommand.self,
+    CreateCommand.self,
+    UploadCommand.self,
+    DeleteCommand.self,
+    PruneCommand.self,
+    FingerprintCommand.self,
+    KeygenCommand.self,
   ]
 }

@@ -1,0 +1,109 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A throwaway `moto_server` on a free loopback port, for tests that need a real EC2 Query endpoint.
+///
+/// `start` picks a free port, launches `moto_server -H 127.0.0.1 -p PORT` with the given extra environment, and
+/// waits until the port accepts connections; `stop` (also run on deinit) kills it and reaps it.
+final class MotoServer: @unchecked Sendable {
+  let port: Int
+  let process: Process
+  private let lock = NSLock()
+  private var stopped = false
+
+  /// `http://127.0.0.1:PORT`.
+  var url: String { "http://127.0.0.1:\(port)" }
+
+  /// Whether `moto_server` is on PATH.
+  static var isInstalled: Bool { findExecutable("moto_server") != nil }
+
+  static func findExecutable(_ name: String) -> String? {
+    for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
+      let path = "\(dir)/\(name)"
+      if access(path, X_OK) == 0 { return path }
+    }
+    return nil
+  }
+
+  /// Starts a server and waits (up to `wait` seconds) until it listens.
+  init(environment: [String: String] = [:], wait: Double = 30) throws {
+    guard let exe = MotoServer.findExecutable("moto_server") else { throw MotoError("moto_server not on PATH") }
+    port = try MotoServer.freePort()
+    process = Process()
+    process.executableURL = URL(fileURLWithPath: exe)
+    process.arguments = ["-H", "127.0.0.1", "-p", String(port)]
+    var env = ProcessInfo.processInfo.environment
+    env.merge(environment) { _, new in new }
+    process.environment = env
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let deadline = Date().addingTimeInterval(wait)
+    while !MotoServer.accepts(port: port) {
+      guard process.isRunning, Date() < deadline else {
+        stop()
+        throw MotoError("moto_server did not start on port \(port)")
+      }
+      usleep(50_000)
+    }
+  }
+
+  deinit { stop() }
+
+  /// Kills the server (SIGTERM, then SIGKILL) and waits for it.
+  func stop() {
+    let first = lock.withLock {
+      defer { stopped = true }
+      return !stopped
+    }
+    guard first, process.processIdentifier > 0 else { return }
+    if process.isRunning {
+      kill(process.processIdentifier, SIGTERM)
+      for _ in 0..<40 where process.isRunning { usleep(50_000) }
+      if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+    process.waitUntilExit()
+  }
+
+  /// A port nothing listens on right now (bound to port 0 and released).
+  static func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw MotoError("socket failed") }
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = 0
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let ok = withUnsafeMutablePointer(to: &addr) { p in
+      p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+        bind(fd, sa, len) == 0 && getsockname(fd, sa, &len) == 0
+      }
+    }
+    guard ok else { throw MotoError("bind failed") }
+    return Int(UInt16(bigEndian: addr.sin_port))
+  }
+
+  static func accepts(port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = in_port_t(UInt16(port).bigEndian)
+    return withUnsafePointer(to: &addr) { p in
+      p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+      }
+    }
+  }
+}
+
+struct MotoError: Error, CustomStringConvertible {
+  let description: String
+  init(_ d: String) { description = d }
+}
