@@ -2,13 +2,8 @@
 @main
 struct Bench {
   static func main() throws {
-<<<<<<< HEAD
-    let args = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("--") }
-    let all = ["vault", "agent", "cloud"]
-=======
-    let args = Array(CommandLine.arguments.dropFirst())
+    let args = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("--") }  // --quick etc. go to each bench
     let all = ["keys", "vault", "agent", "cloud"]
->>>>>>> main
     let selected = args.isEmpty ? all : args
     for name in selected {
       switch name {
