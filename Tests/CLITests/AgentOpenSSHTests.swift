@@ -80,6 +80,7 @@ import Testing
 
   @Test func confirmConstraintAsksAskpassAndHonoursTheAnswer() throws {
     let dir = try CLIHarness.makeTempDirectory("confirm")
+    defer { try? FileManager.default.removeItem(at: dir) }
     let answer = dir.path + "/answer"
     let askpass = dir.path + "/askpass"
     try "#!/bin/sh\necho \"$SSH_ASKPASS_PROMPT\" >> \(dir.path)/prompts\nexit $(cat \(answer))\n".write(
@@ -99,6 +100,7 @@ import Testing
 
   @Test func waitingConfirmPromptDoesNotBlockOtherClients() throws {
     let dir = try CLIHarness.makeTempDirectory("confirm-wait")
+    defer { try? FileManager.default.removeItem(at: dir) }
     let askpass = dir.path + "/askpass"
     // The prompt announces itself, then waits until the test releases it.
     try "#!/bin/sh\ntouch \(dir.path)/asking\nwhile [ ! -e \(dir.path)/release ]; do sleep 0.05; done\nexit 0\n".write(
@@ -237,6 +239,7 @@ import Testing
 /// with it as descriptor 3 on the first connection.
 @Test func socketActivatedAgentServesTheSocketItWasHanded() throws {
   let dir = try CLIHarness.makeTempDirectory("activate")
+  defer { try? FileManager.default.removeItem(at: dir) }
   let socket = dir.path + "/agent.socket"
   let pid = try Spawn.start(
     "/usr/bin/systemd-socket-activate", ["-l", socket, CLIHarness.binary.path, "agent", "-D", "--no-vault"],

@@ -44,6 +44,7 @@ import Testing
 
   @Test func bourneOutputMatchesSSHAgent() throws {
     let (ours, theirs, dir) = try startBoth(["-s"])
+    defer { try? FileManager.default.removeItem(at: dir) }
     defer { stop(ours, theirs) }
     #expect(Self.normalise(ours, socket: dir.path + "/k.sock") == Self.normalise(theirs, socket: dir.path + "/o.sock"))
     #expect(ours.hasPrefix("SSH_AUTH_SOCK=\(dir.path)/k.sock; export SSH_AUTH_SOCK;\nSSH_AGENT_PID="))
@@ -51,6 +52,7 @@ import Testing
 
   @Test func cShellOutputMatchesSSHAgent() throws {
     let (ours, theirs, dir) = try startBoth(["-c"])
+    defer { try? FileManager.default.removeItem(at: dir) }
     defer { stop(ours, theirs) }
     #expect(Self.normalise(ours, socket: dir.path + "/k.sock") == Self.normalise(theirs, socket: dir.path + "/o.sock"))
     #expect(ours.hasPrefix("setenv SSH_AUTH_SOCK \(dir.path)/k.sock;\nsetenv SSH_AGENT_PID "))
@@ -58,6 +60,7 @@ import Testing
 
   @Test func shellIsChosenFromSHELLLikeSSHAgent() throws {
     let dir = try CLIHarness.makeTempDirectory("agent-out")
+    defer { try? FileManager.default.removeItem(at: dir) }
     let ours = try Self.daemon(
       CLIHarness.binary, ["agent", "-a", dir.path + "/k.sock"], environment: ["SHELL": "/bin/tcsh"])
     defer { stop(ours.stdout) }
@@ -66,6 +69,7 @@ import Testing
 
   @Test func killOutputMatchesSSHAgentAndStopsTheAgent() throws {
     let (ours, theirs, dir) = try startBoth(["-s"])
+    defer { try? FileManager.default.removeItem(at: dir) }
     let ourPID = try #require(Self.pid(in: ours))
     let theirPID = try #require(Self.pid(in: theirs))
     let k1 = try CLIHarness.run(["agent", "-k"], environment: ["SSH_AGENT_PID": "\(ourPID)"])
@@ -100,6 +104,7 @@ import Testing
 
   @Test func foregroundModePrintsTheSocketLineLikeSSHAgent() throws {
     let dir = try CLIHarness.makeTempDirectory("agent-out")
+    defer { try? FileManager.default.removeItem(at: dir) }
     let path = dir.path + "/fg.sock"
     let p = Process()
     p.executableURL = CLIHarness.binary
@@ -124,6 +129,7 @@ import Testing
 
   @Test func invokedAsSSHAgentTheBinaryIsTheAgent() throws {
     let dir = try CLIHarness.makeTempDirectory("agent-argv0")
+    defer { try? FileManager.default.removeItem(at: dir) }
     let link = dir.appendingPathComponent("ssh-agent")
     try FileManager.default.createSymbolicLink(at: link, withDestinationURL: CLIHarness.binary)
     let r = try Self.daemon(link, ["-s", "-a", dir.path + "/a.sock"])
@@ -133,6 +139,7 @@ import Testing
 
   @Test func defaultSocketLivesInAPrivateRuntimeFolder() throws {
     let runtime = try CLIHarness.makeTempDirectory("agent-xdg")
+    defer { try? FileManager.default.removeItem(at: runtime) }
     chmod(runtime.path, 0o700)
     let r = try Self.daemon(CLIHarness.binary, ["agent", "-s"], environment: ["XDG_RUNTIME_DIR": runtime.path])
     defer { stop(r.stdout) }

@@ -95,6 +95,7 @@ import Testing
 
   @Test func lazyUnlockAsksForThePassphraseOnFirstUse() throws {
     let dir = try CLIHarness.makeTempDirectory("lazy")
+    defer { try? FileManager.default.removeItem(at: dir) }
     let askpass = dir.path + "/askpass"
     try "#!/bin/sh\ntouch \(dir.path)/asked\necho vault-pass\n".write(
       toFile: askpass, atomically: true, encoding: .utf8)
@@ -115,9 +116,11 @@ import Testing
   }
 
   @Test func unlockWithoutAnAgentExplainsWhatToDo() throws {
+    let scratch = try CLIHarness.makeTempDirectory("noagent")
+    defer { try? FileManager.default.removeItem(at: scratch) }
     let r = try Spawn.run(
       CLIHarness.binary.path, ["unlock", "--passphrase-fd", "0"], environment: Spawn.environment([:]), stdin: "x\n",
-      scratch: try CLIHarness.makeTempDirectory("noagent").path)
+      scratch: scratch.path)
     #expect(r.status == 1)
     #expect(r.stderr.contains("keyhold: error: SSH_AUTH_SOCK is not set"))
     #expect(r.stderr.contains("keyhold: hint:"))

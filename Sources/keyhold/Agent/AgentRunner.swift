@@ -48,7 +48,8 @@ struct AgentRunner {
     let listener: AgentListener
     do {
       if let path = options.socketPath {
-        listener = try AgentListener.bind(path: path)
+        // Bound by its absolute name: the agent changes to / after forking and must still remove it on exit.
+        listener = try AgentListener.bind(path: Self.absolute(path))
       } else if options.foreground, options.command.isEmpty, let fd = Self.activatedSocket() {
         listener = AgentListener(adopting: fd)
         activated = true
@@ -64,7 +65,7 @@ struct AgentRunner {
     let cleanup = Cleanup(listener: listener, directory: createdDirectory)
 
     if options.foreground {
-      if let path = listener.path {
+      if let path = options.socketPath ?? listener.path {
         Self.writeOut(setLine("SSH_AUTH_SOCK", path) + "echo Agent pid \(startPID);\n")
       }
       serve(listener, cleanup: cleanup, parent: nil, activated: activated)
@@ -81,11 +82,11 @@ struct AgentRunner {
       close(listener.fd)
       if options.command.isEmpty {
         Self.writeOut(
-          setLine("SSH_AUTH_SOCK", listener.path ?? "") + setLine("SSH_AGENT_PID", "\(pid)")
+          setLine("SSH_AUTH_SOCK", options.socketPath ?? listener.path ?? "") + setLine("SSH_AGENT_PID", "\(pid)")
             + "echo Agent pid \(pid);\n")
         exit(0)
       }
-      setenv("SSH_AUTH_SOCK", listener.path ?? "", 1)
+      setenv("SSH_AUTH_SOCK", options.socketPath ?? listener.path ?? "", 1)
       setenv("SSH_AGENT_PID", "\(pid)", 1)
       let argv: [UnsafeMutablePointer<CChar>?] = options.command.map { strdup($0) } + [nil]
       execvp(options.command[0], argv)
@@ -118,6 +119,15 @@ struct AgentRunner {
       closedir(dir)
     }
     for fd in open { close(fd) }
+  }
+
+  /// `path` made absolute against the working directory.
+  static func absolute(_ path: String) -> String {
+    if path.hasPrefix("/") { return path }
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    guard getcwd(&buffer, buffer.count) != nil else { return path }
+    let cwd = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return cwd == "/" ? "/" + path : cwd + "/" + path
   }
 
   /// `NAME=VALUE; export NAME;` or the C-shell `setenv NAME VALUE;`, as ssh-agent prints them.
