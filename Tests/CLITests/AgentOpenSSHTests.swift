@@ -83,9 +83,8 @@ import Testing
     defer { try? FileManager.default.removeItem(at: dir) }
     let answer = dir.path + "/answer"
     let askpass = dir.path + "/askpass"
-    try "#!/bin/sh\necho \"$SSH_ASKPASS_PROMPT\" >> \(dir.path)/prompts\nexit $(cat \(answer))\n".write(
-      toFile: askpass, atomically: true, encoding: .utf8)
-    chmod(askpass, 0o755)
+    try Spawn.writeScript(
+      askpass, "#!/bin/sh\necho \"$SSH_ASKPASS_PROMPT\" >> \(dir.path)/prompts\nexit $(cat \(answer))\n")
     let bed = try AgentTestbed(environment: ["SSH_ASKPASS": askpass])
     let a = try bed.makeKey("ed25519", name: "a")
     #expect(
@@ -103,9 +102,8 @@ import Testing
     defer { try? FileManager.default.removeItem(at: dir) }
     let askpass = dir.path + "/askpass"
     // The prompt announces itself, then waits until the test releases it.
-    try "#!/bin/sh\ntouch \(dir.path)/asking\nwhile [ ! -e \(dir.path)/release ]; do sleep 0.05; done\nexit 0\n".write(
-      toFile: askpass, atomically: true, encoding: .utf8)
-    chmod(askpass, 0o755)
+    try Spawn.writeScript(
+      askpass, "#!/bin/sh\ntouch \(dir.path)/asking\nwhile [ ! -e \(dir.path)/release ]; do sleep 0.05; done\nexit 0\n")
     let bed = try AgentTestbed(environment: ["SSH_ASKPASS": askpass])
     let a = try bed.makeKey("ed25519", name: "a")
     let b = try bed.makeKey("ed25519", name: "b")

@@ -97,9 +97,7 @@ import Testing
     let dir = try CLIHarness.makeTempDirectory("lazy")
     defer { try? FileManager.default.removeItem(at: dir) }
     let askpass = dir.path + "/askpass"
-    try "#!/bin/sh\ntouch \(dir.path)/asked\necho vault-pass\n".write(
-      toFile: askpass, atomically: true, encoding: .utf8)
-    chmod(askpass, 0o755)
+    try Spawn.writeScript(askpass, "#!/bin/sh\ntouch \(dir.path)/asked\necho vault-pass\n")
     let s = try Setup(agentFlags: [], environment: ["SSH_ASKPASS": askpass])
     #expect(try s.bed.sshAdd(["-l"]).stdout.contains("cloudkey"))  // listed while sealed
     #expect(!FileManager.default.fileExists(atPath: dir.path + "/asked"))

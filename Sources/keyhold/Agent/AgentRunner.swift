@@ -162,6 +162,7 @@ struct AgentRunner {
       AgentVaultSourceFactory.make(path: $0, hideOrphaned: options.hideOrphaned)
     }
     let agent = Agent(configuration: configuration, source: source)
+    StartupPages.release()
     listener.serveInBackground(agent)
     while true {
       var signal: Int32 = 0

@@ -59,8 +59,7 @@ final class AgentTestbed: @unchecked Sendable {
   /// Writes an executable shell script and returns its path.
   func script(_ name: String, _ body: String) throws -> String {
     let path = directory.path + "/" + name
-    try ("#!/bin/sh\n" + body + "\n").write(toFile: path, atomically: true, encoding: .utf8)
-    chmod(path, 0o755)
+    try Spawn.writeScript(path, "#!/bin/sh\n" + body + "\n")
     return path
   }
 

@@ -78,4 +78,15 @@ enum Spawn {
     for (k, v) in extra { env[k] = v }
     return env
   }
+
+  /// Writes an executable script through a close-on-exec descriptor: a program forked meanwhile by another test
+  /// must not inherit it open for writing, or executing the script fails with ETXTBSY.
+  static func writeScript(_ path: String, _ text: String) throws {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+    guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    let bytes = Array(text.utf8)
+    let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
+    close(fd)
+    guard n == bytes.count else { throw POSIXError(.EIO) }
+  }
 }
