@@ -66,7 +66,9 @@ public final class Agent: Sendable {
       }
     }
     switch request {
-    case .requestIdentities: return list(connection)
+    case .requestIdentities:
+      refreshVaultIfChanged()
+      return list(connection)
     case .signRequest(let r): return try sign(r, connection)
     case .addIdentity(let a), .addIDConstrained(let a): return try add(a, connection)
     case .removeIdentity(let blob): return try remove(blob, connection)
@@ -299,6 +301,7 @@ public final class Agent: Sendable {
 
   func refreshVaultPublicKeys() {
     guard let source else { return }
+    let generation = source.generation()
     let keys: [AgentSourceKey]
     do { keys = try source.publicKeys() } catch {
       log(.info, "vault public keys unavailable: \(error)")
@@ -306,8 +309,17 @@ public final class Agent: Sendable {
     }
     state.withLock { s in
       s.vaultPublic = keys
+      s.vaultGeneration = generation
       s.changed(listSealed: configuration.lazyUnlock)
     }
+  }
+
+  /// Re-reads the vault's public keys when the source changed since they were read (a key imported while the
+  /// agent runs is listed, and lazily unlocked, without restarting the agent).
+  func refreshVaultIfChanged() {
+    guard let source else { return }
+    let generation = source.generation()
+    if state.withLock({ $0.vaultGeneration }) != generation { refreshVaultPublicKeys() }
   }
 
   func openVault(_ passphrase: SecureBytes, timeout: UInt32?) throws(AgentFailure) {

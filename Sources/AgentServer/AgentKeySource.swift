@@ -10,6 +10,14 @@ public protocol AgentKeySource: Sendable {
   func publicKeys() throws -> [AgentSourceKey]
   /// Opens the source with `passphrase` and returns its private keys (each with its comment).
   func unlock(passphrase: SecureBytes) throws -> [PrivateKey]
+  /// A value that changes whenever the public keys may have changed (e.g. the vault file's modification time), so
+  /// the agent re-reads them; cheap, called before listings.
+  func generation() -> UInt64
+}
+
+extension AgentKeySource {
+  /// Sources that never change report a constant generation.
+  public func generation() -> UInt64 { 0 }
 }
 
 /// The public half of a key held by an ``AgentKeySource``.

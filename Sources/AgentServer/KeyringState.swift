@@ -29,6 +29,8 @@ struct KeyringState: Sendable {
   var vaultKeys: [KeyIdentity] = []
   /// The vault's public keys, known while sealed.
   var vaultPublic: [AgentSourceKey] = []
+  /// The source generation ``vaultPublic`` was read at.
+  var vaultGeneration: UInt64? = nil
   /// The vault's state.
   var vault: VaultState = .none
   /// The lock passphrase hash while the agent is locked (SSH_AGENTC_LOCK).

@@ -105,6 +105,15 @@ import Testing
     #expect(FileManager.default.fileExists(atPath: dir.path + "/asked"))
   }
 
+  @Test func keyImportedWhileTheAgentRunsIsListed() throws {
+    let s = try Setup(agentFlags: [])
+    #expect(try s.bed.listed().count == 1)
+    let second = try s.bed.makeKey("ecdsa", bits: 256, name: "second")
+    let imported = try s.keyhold("import --vault \(s.vault) --name second --passphrase-fd 3 \(second)")
+    #expect(imported.status == 0, "\(imported.stderr)")
+    #expect(try s.bed.sshAdd(["-l"]).stdout.contains("second"))
+  }
+
   @Test func unlockWithATimeoutSealsTheVaultAgain() throws {
     let s = try Setup()
     #expect(try s.keyhold("unlock --timeout 1 --passphrase-fd 3").status == 0)
