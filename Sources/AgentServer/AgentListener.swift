@@ -32,6 +32,7 @@ public final class AgentListener: Sendable {
   /// The socket's path, when the listener created it (nil for a socket handed over by systemd).
   public let path: String?
   private let connections = Atomic<Int>(0)
+  private let workers = ConnectionWorkers()
 
   /// Adopts an already listening socket, e.g. descriptor 3 from systemd socket activation (`LISTEN_FDS`).
   public init(adopting fd: Int32) {
@@ -121,7 +122,7 @@ public final class AgentListener: Sendable {
       }
       let number = connections.add(1, ordering: .relaxed).newValue
       let state = AgentConnectionState(peerUID: uid, peerPID: pid, number: number)
-      let started = PosixThread.spawn { AgentListener.serveConnection(client, agent: agent, state: state) }
+      let started = workers.run { AgentListener.serveConnection(client, agent: agent, state: state) }
       if !started {
         agent.log(.info, "cannot start a thread for connection \(number)")
         close(client)
