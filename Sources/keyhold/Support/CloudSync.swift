@@ -60,6 +60,7 @@ struct CloudSync {
     }
     // Vault entries as audit keys; only bindings to this cloud and the listed regions take part.
     var origins: [Origin: (VaultEntry, VaultBinding)] = [:]
+    origins.reserveCapacity(view.entries.reduce(0) { $0 + $1.bindings.count })
     let wanted = Set(regions)
     // Earlier results by binding, looked up once per binding (a linear search each would be quadratic).
     var previous: [RecordKey: VaultStatusRecord] = [:]
@@ -69,8 +70,7 @@ struct CloudSync {
       for b in entry.bindings where cloud.covers(b) && wanted.contains(cloud.region(of: b.region)) {
         let scope = scopeOf(cloud.region(of: b.region))
         // A binding an earlier sync found listed cannot be "not visible yet" any more.
-        let seen =
-          view.status.record(for: b, of: entry.id).map { $0.state != "pending" && $0.state != "error" } ?? false
+        let seen = previous[RecordKey(entry.id, b)].map { $0.state != "pending" && $0.state != "error" } ?? false
         bindings.append(
           KeyBinding(
             scope: scope, keyName: b.keyName, keyPairId: b.keyPairID.isEmpty ? nil : b.keyPairID,
@@ -114,10 +114,11 @@ struct CloudSync {
     if !queries.isEmpty {
       let byRegion = Dictionary(uniqueKeysWithValues: queries.map { ($0.key.region, $0.value) })
       let counts = try blocking { await sweep.instanceCounts(byRegion) }
-      for i in listings.indices {
-        if case .success(let c)? = counts[listings[i].scope.region] { listings[i].instanceCounts = c }
+      var byScope: [CloudScope: [String: Int]] = [:]
+      for (region, result) in counts {
+        if case .success(let c) = result { byScope[scopeOf(region)] = c }
       }
-      report = Reconciler.reconcile(keys, listings, options: .init(now: report.generatedAt, pendingGrace: pendingGrace))
+      report.applyInstanceCounts(byScope)
     }
 
     let wrote = try storeStatus(report, origins: origins)
