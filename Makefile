@@ -45,12 +45,15 @@ lint-man:
 	@pages=$$(ls man/*.[1-8] 2>/dev/null); if [ -n "$$pages" ]; then \
 	  mandoc -T lint -W warning $$pages && for f in $$pages; do groff -mandoc -ww -z $$f || exit 1; done; fi
 
-# Coverage-guided fuzzing of the decoders (SSH wire, agent frames, key files, vault). FUZZ_TIME seconds.
+# Coverage-guided fuzzing of the decoders (SSH wire, agent frames, key files, vault). FUZZ_TIME seconds. The corpus
+# is seeded with the committed vectors first (reseeding is idempotent; libFuzzer keeps what it found).
 FUZZ_TIME ?= 60
 fuzz: deps
 	$(SWIFT) build --scratch-path .build-fuzz --product FuzzDecoders --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address
-	mkdir -p .fuzz-corpus
-	SWIFT_BACKTRACE=enable=no .build-fuzz/debug/FuzzDecoders -max_total_time=$(FUZZ_TIME) .fuzz-corpus
+	scripts/seed-fuzz-corpus.sh .fuzz-corpus
+	mkdir -p .fuzz-artifacts
+	SWIFT_BACKTRACE=enable=no .build-fuzz/debug/FuzzDecoders -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+	  -artifact_prefix=.fuzz-artifacts/ .fuzz-corpus
 
 bench: test-deps
 	$(SWIFT) build -c release

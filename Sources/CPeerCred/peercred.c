@@ -23,3 +23,5 @@ int keyhold_disable_core_dumps(void) {
   int b = setrlimit(RLIMIT_CORE, &rl);
   return (a == 0 && b == 0) ? 0 : -1;
 }
+
+int keyhold_set_parent_death_signal(int sig) { return prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0); }

@@ -7,8 +7,8 @@ import Vault
 /// The fixed passphrase offered to encrypted inputs, so decryption paths run too.
 private let fuzzPassphrase = SecureBytes(copying: Array("keyhold-test-passphrase".utf8))
 
-/// Keeps each run cheap: a mutated bcrypt round count must not turn one input into a minute of work.
-private let fuzzLimits = KeyFile.Limits(maxBcryptRounds: 2, maxInputBytes: 1 << 16)
+/// Keeps each run cheap: a mutated bcrypt round or PBKDF2 iteration count must not turn one input into minutes of work.
+private let fuzzLimits = KeyFile.Limits(maxBcryptRounds: 2, maxInputBytes: 1 << 16, maxPKCS8Iterations: 4096)
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {

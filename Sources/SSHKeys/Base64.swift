@@ -13,6 +13,12 @@ public enum Base64 {
 
   /// Encodes `bytes` with `=` padding.
   public static func encode<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+    String(decoding: encodedBytes(bytes), as: UTF8.self)
+  }
+
+  /// Encodes `bytes` with `=` padding as ASCII bytes, in one buffer of exactly the final size, so a caller encoding
+  /// a secret can wipe the only copy.
+  public static func encodedBytes<C: Collection>(_ bytes: C) -> [UInt8] where C.Element == UInt8 {
     var out = [UInt8]()
     out.reserveCapacity((bytes.count + 2) / 3 * 4)
     var it = bytes.makeIterator()
@@ -25,7 +31,7 @@ public enum Base64 {
       out.append(b == nil ? UInt8(ascii: "=") : alphabet[Int((n >> 6) & 63)])
       out.append(c == nil ? UInt8(ascii: "=") : alphabet[Int(n & 63)])
     }
-    return String(decoding: out, as: UTF8.self)
+    return out
   }
 
   /// Decodes base64, skipping ASCII whitespace when `ignoringWhitespace` is set. Returns nil on any other stray
@@ -35,7 +41,9 @@ public enum Base64 {
     _ text: C, ignoringWhitespace: Bool = false, requirePadding: Bool = true
   ) -> [UInt8]? where C.Element == UInt8 {
     var out = [UInt8]()
-    out.reserveCapacity(text.count / 4 * 3)
+    // Room for the largest possible result (unpadded input may end in a partial quantum), so the buffer never
+    // grows: growing would free a partial copy of a decoded secret without wiping it.
+    out.reserveCapacity((text.count + 3) / 4 * 3)
     var quantum: UInt32 = 0
     var filled = 0
     var padding = 0

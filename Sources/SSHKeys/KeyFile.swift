@@ -8,14 +8,18 @@ public enum KeyFile {
     public var maxBcryptRounds: Int
     /// The largest input accepted, in bytes.
     public var maxInputBytes: Int
+    /// The most PBKDF2 iterations (and the largest scrypt N·r·p) an encrypted PKCS#8 key may ask for.
+    public var maxPKCS8Iterations: Int
 
     /// Creates limits.
-    public init(maxBcryptRounds: Int, maxInputBytes: Int) {
+    public init(maxBcryptRounds: Int, maxInputBytes: Int, maxPKCS8Iterations: Int = 10_000_000) {
       self.maxBcryptRounds = maxBcryptRounds
       self.maxInputBytes = maxInputBytes
+      self.maxPKCS8Iterations = maxPKCS8Iterations
     }
 
-    /// Generous defaults: `ssh-keygen -a 100000` files (minutes of work) and 1 MiB of input.
+    /// Generous defaults: `ssh-keygen -a 100000` files (minutes of work), 1 MiB of input, and ten million PBKDF2
+    /// iterations (`openssl pkcs8` writes 2,048; a few seconds of work at this limit).
     public static let `default` = Limits(maxBcryptRounds: 100_000, maxInputBytes: 1 << 20)
   }
 
@@ -84,7 +88,7 @@ public enum KeyFile {
       return try PublicKeyFile.parseRFC4716(data)
     }
     switch PEMFile.derShape(data) {
-    case .whole: return try PEMFile.parseDER(data, provider: provider)
+    case .whole: return try PEMFile.parseDER(data, provider: provider, limits: limits)
     case .truncated: throw KeyError.malformed("truncated DER: the outer SEQUENCE is longer than the input")
     case .notDER: break
     }

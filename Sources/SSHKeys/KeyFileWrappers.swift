@@ -50,8 +50,12 @@ enum KeyFileWrappers {
   /// aws cli JSON: an object with `KeyMaterial` and usually `KeyFingerprint`, `KeyName`, `KeyPairId`.
   private static func awsJSON(_ data: [UInt8]) throws(KeyError) -> Unwrapped {
     let object: Any
+    // The copy Foundation needs holds the key text: zero it once parsed. (The KeyMaterial string Foundation makes
+    // cannot be wiped; it is copied out once below and dropped.)
+    var json = Data(data)
+    defer { json.resetBytes(in: 0..<json.count) }
     do {
-      object = try JSONSerialization.jsonObject(with: Data(data), options: [])
+      object = try JSONSerialization.jsonObject(with: json, options: [])
     } catch {
       throw .unrecognizedFormat("input starts with { but is not valid JSON")
     }
@@ -70,22 +74,31 @@ enum KeyFileWrappers {
   /// the alphabetical order of the response fields: KeyFingerprint, KeyMaterial, KeyName, KeyPairId).
   private static func awsText(_ data: [UInt8], tab: Int) throws(KeyError) -> Unwrapped {
     let fingerprint = String(decoding: data[..<tab], as: UTF8.self)
-    let lines = PEMFile.lines(Array(data[(tab + 1)...]))
+    let lines = PEMFile.lines(data[(tab + 1)...])
     guard let endLine = lines.firstIndex(where: { $0.starts(with: Array("-----END ".utf8)) }) else {
       throw .malformed("aws text output: no END line")
     }
     // The material keeps its own trailing newline, so the name and id columns usually start the next line.
     let last = lines[endLine]
     let columns: ArraySlice<UInt8>
+    // One buffer of the input's size, appended in place: temporaries or a growing buffer would leave unwiped
+    // copies of the key text behind.
     var material = [UInt8]()
-    for line in lines[..<endLine] { material += line + [0x0a] }
+    material.reserveCapacity(data.count + 1)
+    for line in lines[..<endLine] {
+      material.append(contentsOf: line)
+      material.append(0x0a)
+    }
     if let t = last.firstIndex(of: 0x09) {
-      material += last[..<t] + [0x0a]
+      material.append(contentsOf: last[..<t])
+      material.append(0x0a)
       columns = last[(t + 1)...]
     } else if endLine + 1 < lines.count, lines[endLine + 1].first == 0x09 {
-      material += last + [0x0a]
+      material.append(contentsOf: last)
+      material.append(0x0a)
       columns = lines[endLine + 1].dropFirst()
     } else {
+      SecureBytes.wipe(&material)
       throw .malformed("aws text output: no key name after the END line")
     }
     let cols = columns.split(separator: 0x09, omittingEmptySubsequences: false)

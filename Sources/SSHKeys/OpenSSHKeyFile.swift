@@ -151,7 +151,8 @@ enum OpenSSHKeyFile {
     }
     guard rounds >= 1 else { throw .unsupportedCipher("bcrypt rounds \(rounds)") }
 
-    var section = SSHWriter(capacity: 1024)
+    // Sized for the whole section so the writer never reallocates (which would leave a stray copy of the key).
+    var section = SSHWriter(capacity: 8 + key.plainWire.count + 4 + comment.utf8.count + cipher.blockSize)
     let check = Sodium.randomBytes(4)
     section.writeBytes(check)
     section.writeBytes(check)
@@ -194,7 +195,7 @@ enum OpenSSHKeyFile {
 
   /// `-----BEGIN OPENSSH PRIVATE KEY-----`, base64 in 70-column lines, `-----END ...-----`, as sshkey.c writes it.
   static func armour(_ binary: [UInt8]) -> SecureBytes {
-    var b64 = Array(Base64.encode(binary).utf8)
+    var b64 = Base64.encodedBytes(binary)
     defer { SecureBytes.wipe(&b64) }
     var out = [UInt8]()
     out.reserveCapacity(b64.count + b64.count / 70 + 80)
@@ -224,8 +225,7 @@ extension KeyFile {
   ) throws(KeyError) -> SecureBytes {
     let comment = comment ?? key.comment
     guard let passphrase else {
-      var text = Array(key.withComment(comment).openSSHPrivateKeyFile().utf8)
-      return SecureBytes(consuming: &text)
+      return key.withComment(comment).openSSHPrivateKeyFileBytes()
     }
     return try OpenSSHKeyFile.encodeEncrypted(
       key, comment: comment, passphrase: passphrase, rounds: rounds, cipherName: cipher)

@@ -98,6 +98,26 @@ enum EVP {
       pointer = p
     }
 
+    /// From the big-endian magnitude of a secret, in OpenSSL's secure heap when it is enabled. The flag travels:
+    /// `OSSL_PARAM_BLD` copies a secure number into secure memory and the key built from it keeps it there.
+    init(secret magnitude: [UInt8]) throws(KeyError) {
+      guard let p = BN_secure_new() else { throw EVP.failure("BN_secure_new") }
+      let ok = magnitude.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress, Int32($0.count), p) != nil }
+      guard ok else {
+        BN_clear_free(p)
+        throw EVP.failure("BN_bin2bn")
+      }
+      BN_set_flags(p, Int32(BN_FLG_CONSTTIME))
+      pointer = p
+    }
+
+    /// A secret zero, to receive a computed secret (in the secure heap when it is enabled).
+    init(secretZero: ()) throws(KeyError) {
+      guard let p = BN_secure_new() else { throw EVP.failure("BN_secure_new") }
+      BN_set_flags(p, Int32(BN_FLG_CONSTTIME))
+      pointer = p
+    }
+
     /// Takes ownership of `pointer`.
     init(owning pointer: OpaquePointer) { self.pointer = pointer }
 
@@ -136,17 +156,16 @@ enum EVP {
       return r
     }
 
-    /// `a - 1`.
+    /// `a - 1` (a secret number: p − 1 and q − 1 reveal the factors).
     func minusOne(_ a: BigNum) throws(KeyError) -> BigNum {
-      let r = try BigNum()
+      let r = try BigNum(secretZero: ())
       guard BN_sub(r.pointer, a.pointer, BN_value_one()) == 1 else { throw EVP.failure("BN_sub") }
       return r
     }
 
-    /// `a mod m`, non-negative.
+    /// `a mod m`, non-negative, as a secret number (it computes the CRT exponents).
     func mod(_ a: BigNum, _ m: BigNum) throws(KeyError) -> BigNum {
-      let r = try BigNum()
-      BN_set_flags(r.pointer, Int32(BN_FLG_CONSTTIME))
+      let r = try BigNum(secretZero: ())
       guard BN_nnmod(r.pointer, a.pointer, m.pointer, pointer) == 1 else { throw EVP.failure("BN_nnmod") }
       return r
     }
@@ -269,14 +288,14 @@ enum EVP {
   static func rsaPrivateKey(n: [UInt8], e: [UInt8], d: [UInt8], iqmp: [UInt8], p: [UInt8], q: [UInt8])
     throws(KeyError) -> EVPKey
   {
+    try SecureMemory.requireOpenSSLHeapRoom()
     let ctx = try BigNumContext()
     let bn = try BigNum(n)
     let be = try BigNum(e)
-    let bd = try BigNum(d)
-    let bp = try BigNum(p)
-    let bq = try BigNum(q)
-    let biqmp = try BigNum(iqmp)
-    BN_set_flags(bd.pointer, Int32(BN_FLG_CONSTTIME))
+    let bd = try BigNum(secret: d)
+    let bp = try BigNum(secret: p)
+    let bq = try BigNum(secret: q)
+    let biqmp = try BigNum(secret: iqmp)
     guard bp.bitCount > 1, bq.bitCount > 1 else { throw .malformed("rsa prime is 0 or 1") }
     guard BigNum.compare(try ctx.mul(bp, bq), bn) == 0 else { throw .malformed("rsa modulus is not p*q") }
     guard try ctx.modMul(biqmp, bq, bp).isOne else { throw .malformed("rsa iqmp is not q^-1 mod p") }
@@ -287,16 +306,18 @@ enum EVP {
     guard try ctx.modMul(be, dmp1, pm1).isOne, try ctx.modMul(be, dmq1, qm1).isOne else {
       throw .malformed("rsa private exponent does not match the public exponent")
     }
-    let b = try ParamBuilder()
-    try b.number("n", bn)
-    try b.number("e", be)
-    try b.number("d", bd)
-    try b.number("rsa-factor1", bp)
-    try b.number("rsa-factor2", bq)
-    try b.number("rsa-exponent1", dmp1)
-    try b.number("rsa-exponent2", dmq1)
-    try b.number("rsa-coefficient1", biqmp)
-    return try b.makeKey(type: "RSA", selection: keyhold_EVP_PKEY_KEYPAIR())
+    // Built by decoding a PKCS#1 RSAPrivateKey (RFC 8017 §A.1.2) rather than by EVP_PKEY_fromdata: OpenSSL 3.0's
+    // ASN.1 decoder puts the private numbers in its secure heap, fromdata copies them to the ordinary heap.
+    var numbers = [bn, be, bd, bp, bq, dmp1, dmq1, biqmp].map(\.magnitude)
+    defer { for i in numbers.indices { SecureBytes.wipe(&numbers[i]) } }
+    var der = DERWriter.sequenceOfIntegers(version: 0, numbers)
+    defer { SecureBytes.wipe(&der) }
+    let pkey: OpaquePointer? = der.withUnsafeBufferPointer { buf in
+      var cursor = buf.baseAddress
+      return d2i_PrivateKey(EVP_PKEY_RSA, nil, &cursor, buf.count)
+    }
+    guard let pkey else { throw failure("rsa key from components") }
+    return EVPKey(owning: pkey)
   }
 
   /// An EC public key; OpenSSL rejects points that are not on the curve.
@@ -316,11 +337,11 @@ enum EVP {
 
   /// An EC private key, checked in full: the point is on the curve, 0 < d < n, and Q = d·G.
   static func ecPrivateKey(curve: PublicKeyBlob.Curve, point: [UInt8], d: [UInt8]) throws(KeyError) -> EVPKey {
+    try SecureMemory.requireOpenSSLHeapRoom()
     let b = try ParamBuilder()
     try b.text("group", groupName(curve))
     try b.octets("pub", point)
-    let bd = try BigNum(d)
-    BN_set_flags(bd.pointer, Int32(BN_FLG_CONSTTIME))
+    let bd = try BigNum(secret: d)
     try b.number("priv", bd)
     let key: EVPKey
     do { key = try b.makeKey(type: "EC", selection: keyhold_EVP_PKEY_KEYPAIR()) } catch {

@@ -44,6 +44,8 @@ enum OpenSSLDecode {
     label: String, provider: PassphraseProvider,
     _ decode: (PassphraseCallback, UnsafeMutableRawPointer) -> OpaquePointer?
   ) throws -> PrivateKey {
+    // OpenSSL decodes private numbers straight into its secure heap; a full heap would read as a bad file.
+    try SecureMemory.requireOpenSSLHeapRoom()
     let context = CallbackContext(provider)
     ERR_clear_error()
     let pkey = withExtendedLifetime(context) {

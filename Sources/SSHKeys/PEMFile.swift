@@ -14,20 +14,29 @@ struct PEMBlock: Sendable {
     headers.first { $0.name.lowercased() == name.lowercased() }?.value
   }
 
-  /// Re-armours the block canonically (64-column base64), for OpenSSL's PEM reader.
+  /// Re-armours the block canonically (64-column base64), for OpenSSL's PEM reader. The result holds the secret
+  /// body; it is built in one buffer of its final size so the caller's wipe reaches the only copy.
   func armoured() -> [UInt8] {
-    var s = "-----BEGIN \(label)-----\n"
-    for h in headers { s += "\(h.name): \(h.value)\n" }
-    if !headers.isEmpty { s += "\n" }
-    let b64 = Array(Base64.encode(body).utf8)
+    var b64 = Base64.encodedBytes(body)
+    defer { SecureBytes.wipe(&b64) }
+    let begin = Array("-----BEGIN \(label)-----\n".utf8)
+    let end = Array("-----END \(label)-----\n".utf8)
+    var head = [UInt8]()
+    for h in headers { head += Array("\(h.name): \(h.value)\n".utf8) }
+    if !headers.isEmpty { head.append(0x0a) }
+    var out = [UInt8]()
+    out.reserveCapacity(begin.count + head.count + b64.count + b64.count / 64 + 1 + end.count)
+    out += begin
+    out += head
     var i = 0
     while i < b64.count {
-      let end = min(i + 64, b64.count)
-      s += String(decoding: b64[i..<end], as: UTF8.self) + "\n"
-      i = end
+      let stop = min(i + 64, b64.count)
+      out.append(contentsOf: b64[i..<stop])
+      out.append(0x0a)
+      i = stop
     }
-    s += "-----END \(label)-----\n"
-    return Array(s.utf8)
+    out += end
+    return out
   }
 }
 
@@ -35,17 +44,20 @@ struct PEMBlock: Sendable {
 /// encrypted PEM), plus the `OPENSSH PRIVATE KEY` armour, which OpenSSL cannot read and keyhold decodes itself.
 enum PEMFile {
   /// Splits text into lines without their `\n` / `\r\n` terminators.
-  static func lines(_ data: [UInt8]) -> [ArraySlice<UInt8>] {
+  static func lines(_ data: [UInt8]) -> [ArraySlice<UInt8>] { lines(data[...]) }
+
+  /// Splits a slice into lines (slices of the same storage: nothing is copied).
+  static func lines(_ data: ArraySlice<UInt8>) -> [ArraySlice<UInt8>] {
     var out = [ArraySlice<UInt8>]()
-    var start = 0
-    for i in 0..<data.count where data[i] == 0x0a {
+    var start = data.startIndex
+    for i in data.indices where data[i] == 0x0a {
       var end = i
       if end > start && data[end - 1] == 0x0d { end -= 1 }
       out.append(data[start..<end])
       start = i + 1
     }
-    if start < data.count {
-      var end = data.count
+    if start < data.endIndex {
+      var end = data.endIndex
       if data[end - 1] == 0x0d { end -= 1 }
       out.append(data[start..<end])
     }
@@ -84,6 +96,8 @@ enum PEMFile {
       i += 1
       var headers: [(name: String, value: String)] = []
       var bodyText = [UInt8]()
+      // Never grows past the input, so no partial copy of the secret text is left behind by a reallocation.
+      bodyText.reserveCapacity(data.count)
       var inHeaders = true
       var ended = false
       while i < all.count {
@@ -165,7 +179,9 @@ enum PEMFile {
         container = label == "RSA PRIVATE KEY" ? .pkcs1 : .sec1
       }
     case "PRIVATE KEY": container = .pkcs8
-    case "ENCRYPTED PRIVATE KEY": container = .encryptedPKCS8
+    case "ENCRYPTED PRIVATE KEY":
+      try PKCS8KDFLimit.check(all[index].body, maxWork: limits.maxPKCS8Iterations)
+      container = .encryptedPKCS8
     case "DSA PRIVATE KEY": throw KeyError.unsupportedKeyType("ssh-dss")
     case "SSH2 ENCRYPTED PRIVATE KEY": throw KeyError.unrecognizedFormat("ssh.com private keys are not supported")
     case "PUBLIC KEY", "RSA PUBLIC KEY":
@@ -215,7 +231,9 @@ enum PEMFile {
   }
 
   /// Parses DER without armour: PKCS#1, SEC1, PKCS#8, or encrypted PKCS#8.
-  static func parseDER(_ data: [UInt8], provider: PassphraseProvider) throws -> ParsedKeyFile {
+  static func parseDER(_ data: [UInt8], provider: PassphraseProvider, limits: KeyFile.Limits) throws -> ParsedKeyFile {
+    // Only an EncryptedPrivateKeyInfo has key-derivation parameters; on other structures the walk finds none.
+    try PKCS8KDFLimit.check(data, maxWork: limits.maxPKCS8Iterations)
     let key = try OpenSSLDecode.privateKey(label: "DER", provider: provider) { cb, ctx in
       decodeDER(data, callback: cb, context: ctx)
     }

@@ -8,11 +8,24 @@ extension PrivateKey {
   /// Supports RSA (two primes, at least 2048 bits), EC on P-256/384/521 and Ed25519. RSA p and q keep the order the
   /// container had, so the PKCS#8 encoding (and the `sha1-pkcs8` fingerprint) stays the container's.
   static func fromEVP(_ pkey: OpaquePointer, comment: String) throws(KeyError) -> PrivateKey {
-    var f: Fields
+    var f = try fields(of: pkey)
+    defer { f.wipe() }
+    return try build(f, certificate: nil, certificateBlob: nil, comment: comment)
+  }
+
+  /// Reads a key's fields out of OpenSSL; if reading fails halfway, the secret fields already read are wiped.
+  private static func fields(of pkey: OpaquePointer) throws(KeyError) -> Fields {
+    var f = Fields(algorithm: .ed25519)
+    var complete = false
+    defer { if !complete { f.wipe() } }
     if EVP_PKEY_is_a(pkey, "ED25519") == 1 {
-      f = Fields(algorithm: .ed25519)
       f.point = try EVP.rawPublicKey(pkey)
-      f.secret = try EVP.rawPrivateKey(pkey) + f.point
+      // Build seed ‖ point in one buffer of its final size: `seed + point` would leave an unwiped temporary.
+      var seed = try EVP.rawPrivateKey(pkey)
+      f.secret.reserveCapacity(seed.count + f.point.count)
+      f.secret.append(contentsOf: seed)
+      f.secret.append(contentsOf: f.point)
+      SecureBytes.wipe(&seed)
     } else if EVP_PKEY_is_a(pkey, "EC") == 1 {
       let group = try EVP.textParam(pkey, "group")
       guard let curve = EVP.curve(groupName: group) else { throw .unsupportedKeyType("ecdsa on curve \(group)") }
@@ -41,8 +54,8 @@ extension PrivateKey {
       let name = EVP_PKEY_get0_type_name(pkey).map { String(cString: $0) } ?? "unknown"
       throw .unsupportedKeyType(name)
     }
-    defer { f.wipe() }
-    return try build(f, certificate: nil, certificateBlob: nil, comment: comment)
+    complete = true
+    return f
   }
 
   /// The DER PKCS#8 PrivateKeyInfo (RFC 5208) of the key, byte for byte what
@@ -93,6 +106,7 @@ extension PrivateKey {
       case 521: curve = "P-521"
       default: throw .unsupportedKeyType("ecdsa with \(size) bits (use 256, 384 or 521)")
       }
+      try SecureMemory.requireOpenSSLHeapRoom()
       guard let pkey = keyhold_EVP_EC_gen(curve) else { throw EVP.failure("EC key generation") }
       let owned = EVPKey(owning: pkey)
       return try fromEVP(owned.pointer, comment: comment)
@@ -100,6 +114,7 @@ extension PrivateKey {
       let size = bits ?? 3072
       guard size >= 2048 else { throw .unsupportedKeyType("ssh-rsa with \(size) bits (keyhold needs at least 2048)") }
       guard size <= 16384 else { throw .unsupportedKeyType("ssh-rsa with \(size) bits (at most 16384)") }
+      try SecureMemory.requireOpenSSLHeapRoom()
       guard let pkey = keyhold_EVP_RSA_gen(UInt32(size)) else { throw EVP.failure("RSA key generation") }
       let owned = EVPKey(owning: pkey)
       return try fromEVP(owned.pointer, comment: comment)

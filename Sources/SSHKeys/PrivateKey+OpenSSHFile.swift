@@ -8,6 +8,13 @@ extension PrivateKey {
   ///
   /// The returned text holds the secret key in ordinary memory; write it out and drop it.
   public func openSSHPrivateKeyFile() -> String {
+    var bytes = openSSHPrivateKeyFileBytes().unsafeCopy()
+    defer { SecureBytes.wipe(&bytes) }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  /// ``openSSHPrivateKeyFile()`` in guarded memory, every intermediate copy wiped.
+  func openSSHPrivateKeyFileBytes() -> SecureBytes {
     var section = plainWire.unsafeCopy()
     defer { SecureBytes.wipe(&section) }
     let check = Sodium.randomBytes(4)
@@ -15,16 +22,7 @@ extension PrivateKey {
     var body = PrivateKey.fileBody(
       publicBlob: plainPublicKey.blob, check: check, wire: section, comment: commentBytes)
     defer { SecureBytes.wipe(&body) }
-    var text = "-----BEGIN OPENSSH PRIVATE KEY-----\n"
-    var encoded = Array(Sodium.base64(body).utf8)
-    defer { SecureBytes.wipe(&encoded) }
-    var start = 0
-    while start < encoded.count {
-      let end = min(start + 70, encoded.count)
-      text += String(decoding: encoded[start..<end], as: UTF8.self) + "\n"
-      start = end
-    }
-    return text + "-----END OPENSSH PRIVATE KEY-----\n"
+    return OpenSSHKeyFile.armour(body)
   }
 
   private static func fileBody(publicBlob: [UInt8], check: [UInt8], wire: [UInt8], comment: [UInt8]) -> [UInt8] {

@@ -102,8 +102,9 @@ extension PrivateKey {
         let innerLength = 8 + rPad + r.count + sPad + s.count
         return .success(
           PrivateKey.blob(algorithm: curve.keyType, signatureLength: innerLength) { out in
+            // Two direct calls rather than a loop over an array literal, which would allocate on every signature.
             var i = 0
-            for (range, pad) in [(r, rPad), (s, sPad)] {
+            func put(_ range: Range<Int>, _ pad: Int) {
               let n = range.count + pad
               out[i] = UInt8(truncatingIfNeeded: n >> 24)
               out[i + 1] = UInt8(truncatingIfNeeded: n >> 16)
@@ -114,6 +115,8 @@ extension PrivateKey {
                 from: UnsafeRawBufferPointer(rebasing: sig[range]))
               i += range.count
             }
+            put(r, rPad)
+            put(s, sPad)
           })
       } catch {
         return .failure(error)

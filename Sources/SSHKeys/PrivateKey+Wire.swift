@@ -123,6 +123,11 @@ extension PrivateKey {
       material = .ed25519(derived.secret)
     case .rsa:
       try PublicKey.validateRSA(e: f.e, n: f.n)
+      // Every private component is smaller than n. Checking sizes first keeps a hostile key from making the
+      // consistency arithmetic below multiply and divide megabyte-long numbers.
+      guard [f.secret, f.iqmp, f.p, f.q].allSatisfy({ !$0.isEmpty && $0.count <= f.n.count }) else {
+        throw .malformed("rsa private component is zero or longer than the modulus")
+      }
       let key = try EVP.rsaPrivateKey(n: f.n, e: f.e, d: f.secret, iqmp: f.iqmp, p: f.p, q: f.q)
       let signers = RSASigners(
         sha1: try EVP.SignTemplate(key: key, rsaDigest: .sha1),
@@ -130,9 +135,12 @@ extension PrivateKey {
         sha512: try EVP.SignTemplate(key: key, rsaDigest: .sha512))
       material = .rsa(key, signers, modulusBytes: f.n.count)
     case .ecdsaP256, .ecdsaP384, .ecdsaP521:
-      let curve = f.curve!
+      guard let curve = f.curve else { throw .malformed("ecdsa key without a curve") }
       guard f.point.count == curve.pointBytes, f.point.first == 0x04 else {
         throw .malformed("\(curve.rawValue) point is not uncompressed")
+      }
+      guard !f.secret.isEmpty, f.secret.count <= curve.fieldBytes else {
+        throw .malformed("\(curve.rawValue) private scalar is zero or longer than the curve order")
       }
       let key = try EVP.ecPrivateKey(curve: curve, point: f.point, d: f.secret)
       material = .ecdsa(key, curve, try EVP.SignTemplate(key: key))

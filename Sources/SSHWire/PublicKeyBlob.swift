@@ -35,7 +35,16 @@ public indirect enum PublicKeyBlob: Hashable, Sendable {
     public var pointBytes: Int { 1 + 2 * fieldBytes }
 
     /// The key type name, `ecdsa-sha2-<curve>`.
-    public var keyType: String { "ecdsa-sha2-" + rawValue }
+    ///
+    /// Literals rather than `"ecdsa-sha2-" + rawValue`: the name is read on every signature, and a concatenation
+    /// longer than 15 bytes allocates each time.
+    public var keyType: String {
+      switch self {
+      case .nistp256: return "ecdsa-sha2-nistp256"
+      case .nistp384: return "ecdsa-sha2-nistp384"
+      case .nistp521: return "ecdsa-sha2-nistp521"
+      }
+    }
 
     /// The curve size in bits, as `ssh-keygen -l` reports it.
     public var bits: Int {

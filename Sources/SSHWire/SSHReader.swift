@@ -91,15 +91,27 @@ public struct SSHReader: Sendable {
   /// Rejects non-canonical encodings (RFC 4251 §5: no needless leading 0x00 or 0xff), so decode then encode gives the
   /// same bytes. Zero is returned as an empty array.
   public mutating func readPositiveMPInt() throws(WireError) -> [UInt8] {
-    let raw = try readString()
-    guard let first = raw.first else { return [] }
+    // Read in place rather than through readString: the magnitude is often secret (private exponents, primes),
+    // and an intermediate copy with the sign byte would be freed without being wiped.
+    var probe = self
+    let length = Int(try probe.readUInt32())
+    guard length <= probe.remaining else { throw .truncated(needed: length, available: probe.remaining) }
+    let start = probe.offset
+    guard length > 0 else {
+      self = probe
+      return []
+    }
+    let first = bytes[start]
     if first & 0x80 != 0 { throw .nonCanonicalMPInt }
+    var skip = 0
     if first == 0 {
       // A leading zero is only allowed when the next byte has its top bit set.
-      guard raw.count >= 2, raw[1] & 0x80 != 0 else { throw .nonCanonicalMPInt }
-      return Array(raw[1...])
+      guard length >= 2, bytes[start + 1] & 0x80 != 0 else { throw .nonCanonicalMPInt }
+      skip = 1
     }
-    return raw
+    let out = Array(bytes[(start + skip)..<(start + length)])
+    offset = start + length
+    return out
   }
 
   /// Reads a `name-list` (comma-separated US-ASCII names).

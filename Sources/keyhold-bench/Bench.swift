@@ -1,15 +1,16 @@
-/// Benchmarks for keyhold (`make bench`): `keyhold-bench [vault|agent|cloud ...]`, all of them by default.
+/// Benchmarks for keyhold (`make bench`): `keyhold-bench [keys|vault|agent|cloud ...]`, all of them by default.
 @main
 struct Bench {
   static func main() throws {
     let args = Array(CommandLine.arguments.dropFirst())
-    let all = ["vault", "agent", "cloud"]
+    let all = ["keys", "vault", "agent", "cloud"]
     let selected = args.isEmpty ? all : args
     for name in selected {
       switch name {
       case "vault": try VaultBench.run()
       case "agent": try AgentBench.run()
       case "cloud": try CloudBench.run()
+      case "keys": try KeysBench.run()
       default: print("unknown benchmark \(name); choose from \(all.joined(separator: ", "))")
       }
     }

@@ -1,5 +1,9 @@
 import ArgumentParser
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// The `keyhold` command: a local keystore and SSH agent for cloud key pairs.
 @main
 struct Keyhold: ParsableCommand {
@@ -9,6 +13,14 @@ struct Keyhold: ParsableCommand {
     version: KeyholdVersion.string,
     subcommands: Keyhold.allSubcommands
   )
+
+  /// Runs the command line; invoked as `ssh-agent` or `keyhold-agent` (a symlink), the binary is `keyhold agent`.
+  static func main() {
+    var arguments = Array(CommandLine.arguments.dropFirst())
+    let invokedAs = CommandLine.arguments.first.map { String($0.split(separator: "/").last ?? "") } ?? ""
+    if invokedAs == "ssh-agent" || invokedAs == "keyhold-agent" { arguments.insert("agent", at: 0) }
+    main(arguments)
+  }
 }
 
 /// The release version.

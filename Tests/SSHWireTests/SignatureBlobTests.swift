@@ -57,3 +57,30 @@ import Testing
     }
   }
 }
+
+/// `readPositiveMPInt` reads in place (no intermediate copy of a secret); its answers are unchanged.
+struct PositiveMPIntInPlaceTests {
+  static func read(_ bytes: [UInt8]) -> Result<([UInt8], Int), WireError> {
+    var r = SSHReader(bytes)
+    do throws(WireError) {
+      let v = try r.readPositiveMPInt()
+      return .success((v, r.offset))
+    } catch {
+      return .failure(error)
+    }
+  }
+
+  @Test func canonicalMagnitudesDecodeAndAdvanceTheReader() throws {
+    #expect(try Self.read([0, 0, 0, 0, 9]).get() == ([], 4))
+    #expect(try Self.read([0, 0, 0, 1, 0x7f, 9]).get() == ([0x7f], 5))
+    #expect(try Self.read([0, 0, 0, 2, 0x00, 0x80, 9]).get() == ([0x80], 6))
+  }
+
+  @Test func nonCanonicalAndTruncatedMPIntsThrowWithoutMovingTheReader() {
+    for bad: [UInt8] in [[0, 0, 0, 1, 0x80], [0, 0, 0, 1, 0], [0, 0, 0, 2, 0, 0x7f], [0, 0, 0, 3, 1], [0, 0, 0]] {
+      var r = SSHReader(bad)
+      #expect(throws: WireError.self) { try r.readPositiveMPInt() }
+      #expect(r.offset == 0)
+    }
+  }
+}

@@ -10,4 +10,6 @@ int keyhold_accept_cloexec(int fd);
 
 /// prctl(PR_SET_DUMPABLE, 0) and RLIMIT_CORE = 0. Returns 0 on success.
 int keyhold_disable_core_dumps(void);
+/// prctl(PR_SET_PDEATHSIG, sig): deliver `sig` to this process when its parent exits. Returns 0 on success.
+int keyhold_set_parent_death_signal(int sig);
 #endif

@@ -1,0 +1,463 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+import Dispatch
+import SSHKeys
+import SSHWire
+import Synchronization
+
+/// The ssh-agent protocol engine: decodes a request, asks the keyring, encodes the reply.
+///
+/// It knows nothing of sockets (see ``AgentListener``); it is safe to call from many connection threads at once.
+/// Shared state sits behind one lock that is never held while signing, prompting or deriving a key, so a slow
+/// request (an RSA-4096 signature, a confirmation prompt, a vault passphrase prompt) never stalls other clients.
+public final class Agent: Sendable {
+  let configuration: AgentConfiguration
+  let source: (any AgentKeySource)?
+  let verifyHostSignature: @Sendable (_ hostKey: [UInt8], _ signature: [UInt8], _ data: [UInt8]) -> Bool
+  let state: Mutex<KeyringState>
+  /// Serialises vault openings (explicit and lazy) so one passphrase prompt serves every waiting request.
+  let vaultGate = Mutex<Void>(())
+
+  /// Creates an agent. With a `source` the agent starts with that vault sealed; without one it behaves exactly
+  /// like ssh-agent. `verifyHostSignature` checks session-bind signatures (defaults to SSHKeys' verification).
+  public init(
+    configuration: AgentConfiguration, source: (any AgentKeySource)? = nil,
+    verifyHostSignature: (@Sendable ([UInt8], [UInt8], [UInt8]) -> Bool)? = nil
+  ) {
+    self.configuration = configuration
+    self.source = source
+    self.verifyHostSignature = verifyHostSignature ?? HostKeySignature.verify
+    var initial = KeyringState()
+    if source != nil { initial.vault = .sealed }
+    self.state = Mutex(initial)
+    refreshVaultPublicKeys()
+  }
+
+  // MARK: - The one entry point
+
+  /// Handles one frame body and returns the framed reply. Every refusal becomes SSH_AGENT_FAILURE (or
+  /// SSH_AGENT_EXTENSION_FAILURE for a failed known extension) here and nowhere else.
+  public func process(_ body: [UInt8], connection: inout AgentConnectionState) -> [UInt8] {
+    do throws(AgentFailure) {
+      let request: AgentRequest
+      do { request = try AgentRequest.decode(body) } catch { throw AgentFailure.malformed(error) }
+      log(.debug, "connection \(connection.number): \(request)")
+      return try dispatch(request, connection: &connection)
+    } catch {
+      let name = AgentMessageType.name(of: body.first ?? 0)
+      log(.info, "connection \(connection.number): \(name) refused: \(error)")
+      return error.reply
+    }
+  }
+
+  func dispatch(_ request: AgentRequest, connection: inout AgentConnectionState) throws(AgentFailure) -> [UInt8] {
+    let locked = state.withLock { s in
+      if s.reap(now: configuration.clock.now()) { s.changed(listSealed: configuration.lazyUnlock) }
+      return s.lock != nil
+    }
+    // A locked agent lists nothing and refuses everything but unlock and session-bind (PROTOCOL.agent, DESIGN §5).
+    if locked {
+      switch request {
+      case .unlock, .extension(.sessionBind): break
+      case .requestIdentities: return AgentReplies.noIdentities
+      default: throw .locked
+      }
+    }
+    switch request {
+    case .requestIdentities: return list(connection)
+    case .signRequest(let r): return try sign(r, connection)
+    case .addIdentity(let a), .addIDConstrained(let a): return try add(a, connection)
+    case .removeIdentity(let blob): return try remove(blob, connection)
+    case .removeAllIdentities, .removeAllRSAIdentities: return removeAll()
+    case .addSmartcardKey, .addSmartcardKeyConstrained, .removeSmartcardKey:
+      throw .unsupported("smartcard keys")
+    case .lock(let p): return try lock(p)
+    case .unlock(let p): return try unlock(p)
+    case .extension(let e): return try handleExtension(e, &connection)
+    case .unknown(let t, _): throw .unsupported("message \(AgentMessageType.name(of: t))")
+    }
+  }
+
+  // MARK: - Listing
+
+  func list(_ connection: AgentConnectionState) -> [UInt8] {
+    let now = configuration.clock.now()
+    return state.withLock { s in
+      let local = connection.bindings.isEmpty && !connection.bindAttempted
+      if !s.anyDestinations || local {
+        if let cached = s.cachedAnswer { return cached }
+        let answer = Self.encodeAnswer(s.listed(lazyUnlock: configuration.lazyUnlock))
+        s.cachedAnswer = answer
+        return answer
+      }
+      let visible = s.listed(lazyUnlock: configuration.lazyUnlock).filter { entry in
+        guard let id = entry.identity else { return true }
+        return DestinationPolicy.permitted(id, on: connection, user: nil, now: now)
+      }
+      return Self.encodeAnswer(visible)
+    }
+  }
+
+  static func encodeAnswer(_ entries: [(blob: [UInt8], comment: String, identity: KeyIdentity?)]) -> [UInt8] {
+    var size = 9
+    for e in entries { size += 8 + e.blob.count + e.comment.utf8.count }
+    var w = SSHWriter(capacity: size)
+    w.writeUInt32(UInt32(size - 4))
+    w.writeByte(AgentMessageType.identitiesAnswer.rawValue)
+    w.writeUInt32(UInt32(entries.count))
+    for e in entries {
+      w.writeString(e.blob)
+      w.writeString(e.comment)
+    }
+    return w.bytes
+  }
+
+  // MARK: - Signing
+
+  func sign(_ request: AgentSignRequest, _ connection: AgentConnectionState) throws(AgentFailure) -> [UInt8] {
+    var target = state.withLock { $0.target(request.keyBlob) }
+    if case .sealedVaultKey = target {
+      try lazyUnlock()
+      target = state.withLock { $0.target(request.keyBlob) }
+    }
+    guard case .key(let identity) = target else { throw .keyNotFound }
+    var note: String? = nil
+    if !identity.destinations.isEmpty { note = try checkDestination(identity, request, connection) }
+    if identity.confirm {
+      var prompt = "Allow use of key \(identity.comment)?\nKey fingerprint \(fingerprint(identity.key.plainPublicKey))."
+      if let note { prompt += "\n" + note }
+      guard let confirm = configuration.confirm, confirm(prompt) else { throw .refusedByUser }
+    }
+    let signature: [UInt8]
+    do { signature = try identity.key.sign(request.data, flags: SignFlags(rawValue: request.flags)) } catch {
+      throw .badKey(error)
+    }
+    var w = SSHWriter(capacity: signature.count + 9)
+    w.writeUInt32(UInt32(signature.count + 5))
+    w.writeByte(AgentMessageType.signResponse.rawValue)
+    w.writeString(signature)
+    return w.bytes
+  }
+
+  /// PROTOCOL.agent §2: a restricted key signs only a user-authentication request for the session most recently
+  /// bound on this connection, to a host its rules allow.
+  func checkDestination(_ id: KeyIdentity, _ request: AgentSignRequest, _ connection: AgentConnectionState)
+    throws(AgentFailure) -> String
+  {
+    guard let last = connection.bindings.last else { throw .notPermitted("connection is not bound to a session") }
+    guard let auth = UserAuthRequest.parse(request.data), auth.keyBlob == request.keyBlob else {
+      throw .notPermitted("data to sign is not a user authentication request")
+    }
+    guard DestinationPolicy.permitted(id, on: connection, user: auth.user, now: configuration.clock.now()) else {
+      throw .notPermitted("host not allowed for this key")
+    }
+    guard auth.sessionID == last.sessionID else { throw .notPermitted("session id is not the last bound one") }
+    if connection.bindings.count > 1 && auth.hostKey == nil {
+      throw .notPermitted("forwarded connection without host key in the request")
+    }
+    if let hostKey = auth.hostKey, hostKey != last.hostKey {
+      throw .notPermitted("host key in the request differs from the bound one")
+    }
+    return "public key authentication request for user \"\(auth.user)\" to listed host"
+  }
+
+  func fingerprint(_ key: PublicKey) -> String {
+    configuration.fingerprintHash == .md5 ? key.md5Fingerprint : key.sha256Fingerprint
+  }
+
+  // MARK: - Adding and removing
+
+  func add(_ request: AgentAddIdentity, _ connection: AgentConnectionState) throws(AgentFailure) -> [UInt8] {
+    var lifetime: UInt32? = nil
+    var confirm = false
+    var destinations: [DestinationConstraint] = []
+    for c in request.constraints {
+      switch c {
+      case .lifetime(let s): lifetime = s
+      case .confirm: confirm = true
+      case .restrictDestination(let d): destinations = d
+      case .maxSignatures, .associatedCertificates, .securityKeyProvider: throw .unsupported("constraint \(c.name)")
+      }
+    }
+    // The key stays raw bytes through SSHWire; SSHKeys parses it once, certificate form included.
+    var reader = SSHReader(request.key.bytes)
+    let parsed: PrivateKey
+    do { parsed = try PrivateKey.decodeWire(&reader) } catch { throw .badKey(error) }
+    guard reader.isAtEnd else { throw .malformed(.malformed(.trailingBytes(reader.remaining))) }
+    let key = parsed.withComment(request.comment)
+    let blob = key.publicKey.blob
+    let now = configuration.clock.now()
+    let seconds = lifetime ?? configuration.defaultLifetime
+    let identity = KeyIdentity(
+      blob: blob, comment: request.comment, key: key, expiry: seconds.map { now + UInt64($0) }, confirm: confirm,
+      destinations: destinations)
+    try state.withLock { s throws(AgentFailure) in
+      if let i = s.added.firstIndex(where: { $0.blob == blob }) {
+        guard DestinationPolicy.permitted(s.added[i], on: connection, user: nil, now: now) else {
+          throw .notPermitted("key not visible on this connection")
+        }
+        s.added[i] = identity  // re-adding replaces constraints (DESIGN §5), keeping the key's place
+      } else {
+        s.added.append(identity)
+      }
+      s.changed(listSealed: configuration.lazyUnlock)
+    }
+    log(.debug, "added \(key.algorithm.rawValue) \(fingerprint(key.plainPublicKey)) \"\(request.comment)\" life \(seconds ?? 0) confirm \(confirm) destinations \(destinations.count)")
+    if let seconds { scheduleReap(after: seconds) }
+    return AgentReplies.success
+  }
+
+  func remove(_ blob: [UInt8], _ connection: AgentConnectionState) throws(AgentFailure) -> [UInt8] {
+    let now = configuration.clock.now()
+    try state.withLock { s throws(AgentFailure) in
+      if let i = s.added.firstIndex(where: { $0.blob == blob }) {
+        guard DestinationPolicy.permitted(s.added[i], on: connection, user: nil, now: now) else {
+          throw .notPermitted("key not visible on this connection")
+        }
+        s.added.remove(at: i)
+      } else if let i = s.vaultKeys.firstIndex(where: { $0.blob == blob }) {
+        s.vaultKeys.remove(at: i)
+      } else {
+        throw .keyNotFound
+      }
+      s.changed(listSealed: configuration.lazyUnlock)
+    }
+    return AgentReplies.success
+  }
+
+  func removeAll() -> [UInt8] {
+    state.withLock { s in
+      s.added = []
+      s.vaultKeys = []
+      if case .open = s.vault { s.vault = .sealed }
+      s.changed(listSealed: configuration.lazyUnlock)
+    }
+    return AgentReplies.success
+  }
+
+  // MARK: - Lock and unlock
+
+  func lock(_ passphrase: [UInt8]) throws(AgentFailure) -> [UInt8] {
+    guard !passphrase.isEmpty else { throw .emptyPassphrase }
+    let secret = SecureBytes(copying: passphrase)
+    let hash: LockHash
+    do { hash = try LockHash(passphrase: secret, parameters: configuration.lockKDF) } catch {
+      throw .unsupported("lock hash: \(error)")
+    }
+    try state.withLock { s throws(AgentFailure) in
+      guard s.lock == nil else { throw .alreadyLocked }
+      s.lock = hash
+      // `ssh-add -x` also seals the vault (DESIGN §5).
+      if case .open = s.vault {
+        s.vaultKeys = []
+        s.vault = .sealed
+        s.lockSealedVault = true
+      }
+      s.changed(listSealed: configuration.lazyUnlock)
+    }
+    log(.info, "agent locked")
+    return AgentReplies.success
+  }
+
+  func unlock(_ passphrase: [UInt8]) throws(AgentFailure) -> [UInt8] {
+    guard !passphrase.isEmpty else { throw .emptyPassphrase }
+    let secret = SecureBytes(copying: passphrase)
+    let (current, vault) = state.withLock { ($0.lock, $0.vault) }
+    if let current {
+      guard current.matches(secret) else {
+        // Back off 0.1 s more per failure, up to 10 s, as OpenSSH; only this connection waits.
+        let failures = state.withLock { s in
+          s.failedUnlocks = min(s.failedUnlocks + 1, 100)
+          return s.failedUnlocks
+        }
+        usleep(100_000 * failures)
+        throw .wrongPassphrase
+      }
+      let reopen = state.withLock { s in
+        s.lock = nil
+        s.failedUnlocks = 0
+        defer { s.lockSealedVault = false }
+        s.changed(listSealed: configuration.lazyUnlock)
+        return s.lockSealedVault
+      }
+      log(.info, "agent unlocked")
+      if reopen { _ = try? openVault(secret, timeout: nil) }
+      return AgentReplies.success
+    }
+    // Not locked but the vault is sealed: the unlock passphrase opens the vault, so `ssh-add -X` works (DESIGN §5).
+    guard vault == .sealed else { throw .notLocked }
+    try openVault(secret, timeout: nil)
+    return AgentReplies.success
+  }
+
+  // MARK: - Vault
+
+  func refreshVaultPublicKeys() {
+    guard let source else { return }
+    let keys: [AgentSourceKey]
+    do { keys = try source.publicKeys() } catch {
+      log(.info, "vault public keys unavailable: \(error)")
+      return
+    }
+    state.withLock { s in
+      s.vaultPublic = keys
+      s.changed(listSealed: configuration.lazyUnlock)
+    }
+  }
+
+  func openVault(_ passphrase: SecureBytes, timeout: UInt32?) throws(AgentFailure) {
+    try vaultGate.withLock { _ throws(AgentFailure) in try openVaultHoldingGate(passphrase, timeout: timeout) }
+  }
+
+  func openVaultHoldingGate(_ passphrase: SecureBytes, timeout: UInt32?) throws(AgentFailure) {
+    guard let source else { throw .noVault }
+    let keys: [PrivateKey]
+    do { keys = try source.unlock(passphrase: passphrase) } catch { throw .vault("\(error)") }
+    let publics = (try? source.publicKeys()) ?? []
+    let hidden = Set(publics.filter(\.hidden).map(\.blob))
+    let identities = keys.map {
+      KeyIdentity(
+        blob: $0.publicKey.blob, comment: $0.comment, key: $0, fromVault: true,
+        hidden: hidden.contains($0.publicKey.blob))
+    }
+    let now = configuration.clock.now()
+    state.withLock { s in
+      s.vaultKeys = identities
+      if !publics.isEmpty { s.vaultPublic = publics }
+      s.vault = .open(until: timeout.flatMap { $0 == 0 ? nil : now + UInt64($0) })
+      s.lockSealedVault = false
+      s.changed(listSealed: configuration.lazyUnlock)
+    }
+    log(.info, "vault opened: \(identities.count) keys" + (timeout.map { $0 > 0 ? " for \($0) s" : "" } ?? ""))
+    if let timeout, timeout > 0 { scheduleReap(after: timeout) }
+  }
+
+  func sealVault() throws(AgentFailure) {
+    try state.withLock { s throws(AgentFailure) in
+      guard s.vault != .none else { throw .noVault }
+      s.vaultKeys = []
+      s.vault = .sealed
+      s.changed(listSealed: configuration.lazyUnlock)
+    }
+    log(.info, "vault sealed")
+  }
+
+  /// Lazy unlock: a sign request for a sealed vault key asks for the passphrase, once for all waiting requests.
+  func lazyUnlock() throws(AgentFailure) {
+    guard configuration.lazyUnlock, let ask = configuration.askVaultPassphrase else {
+      throw .vault("vault is sealed")
+    }
+    try vaultGate.withLock { _ throws(AgentFailure) in
+      let stillSealed = state.withLock { $0.vault == .sealed }
+      guard stillSealed else { return }
+      guard let passphrase = ask("Enter passphrase to unlock the keyhold vault: ") else {
+        throw .vault("passphrase entry cancelled")
+      }
+      try openVaultHoldingGate(passphrase, timeout: nil)
+    }
+  }
+
+  func vaultStatus() -> AgentVaultStatus {
+    let now = configuration.clock.now()
+    return state.withLock { s in
+      switch s.vault {
+      case .none: return AgentVaultStatus(state: .none, keyCount: 0, secondsLeft: 0, agentLocked: s.lock != nil)
+      case .sealed:
+        return AgentVaultStatus(
+          state: .sealed, keyCount: UInt32(s.vaultPublic.count), secondsLeft: 0, agentLocked: s.lock != nil)
+      case .open(let until):
+        let left = until.map { $0 > now ? UInt32(clamping: $0 - now) : 0 } ?? 0
+        return AgentVaultStatus(
+          state: .open, keyCount: UInt32(s.vaultKeys.count), secondsLeft: left, agentLocked: s.lock != nil)
+      }
+    }
+  }
+
+  // MARK: - Extensions
+
+  /// The extensions `query` reports.
+  public static let supportedExtensions = [
+    AgentExtensionRequest.Name.sessionBind, AgentExtensionRequest.Name.query, AgentExtensionRequest.Name.vaultUnlock,
+    AgentExtensionRequest.Name.vaultLock, AgentExtensionRequest.Name.vaultStatus,
+  ]
+
+  func handleExtension(_ request: AgentExtensionRequest, _ connection: inout AgentConnectionState)
+    throws(AgentFailure) -> [UInt8]
+  {
+    do throws(AgentFailure) {
+      switch request {
+      case .sessionBind(let bind):
+        try sessionBind(bind, &connection)
+        return AgentReplies.success
+      case .query:
+        return AgentReplies.frame(.extensionResponse(.query(Self.supportedExtensions)))
+      case .vaultUnlock(let passphrase, let timeout):
+        guard !passphrase.isEmpty else { throw .emptyPassphrase }
+        try openVault(SecureBytes(copying: passphrase), timeout: timeout)
+        return AgentReplies.success
+      case .vaultLock:
+        try sealVault()
+        return AgentReplies.success
+      case .vaultStatus:
+        return AgentReplies.frame(.extensionResponse(.vaultStatus(vaultStatus())))
+      case .other(let name, _):
+        throw .unsupported("extension \(name)")
+      }
+    } catch {
+      if case .unsupported = error { throw error }  // unknown extensions get a plain FAILURE
+      throw .extension(error)
+    }
+  }
+
+  /// PROTOCOL.agent §1: verify the host key's signature over the session id and record the binding.
+  func sessionBind(_ bind: SessionBind, _ connection: inout AgentConnectionState) throws(AgentFailure) {
+    connection.bindAttempted = true
+    guard bind.sessionID.count <= AgentConnectionState.maximumSessionIDLength else {
+      throw .sessionBind("session id too long")
+    }
+    guard verifyHostSignature(bind.hostKey, bind.signature, bind.sessionID) else {
+      throw .sessionBind("host key signature does not verify")
+    }
+    for b in connection.bindings {
+      guard b.forwarded else { throw .sessionBind("connection already bound for authentication") }
+      if b.sessionID == bind.sessionID {
+        if b.hostKey == bind.hostKey { return }
+        throw .sessionBind("session id bound to a different host key")
+      }
+    }
+    guard connection.bindings.count < AgentConnectionState.maximumBindings else {
+      throw .sessionBind("too many bindings")
+    }
+    connection.bindings.append(
+      AgentConnectionState.Binding(hostKey: bind.hostKey, sessionID: bind.sessionID, forwarded: bind.isForwarding))
+    log(.debug, "connection \(connection.number): bound to session (\(connection.bindings.count) hops)")
+  }
+
+  // MARK: - Lifetimes and shutdown
+
+  /// Removes expired keys and seals a timed-out vault now.
+  public func reapExpired() {
+    state.withLock { s in
+      if s.reap(now: configuration.clock.now()) { s.changed(listSealed: configuration.lazyUnlock) }
+    }
+  }
+
+  func scheduleReap(after seconds: UInt32) {
+    DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(Int(seconds)) + .milliseconds(50)) {
+      [weak self] in
+      self?.reapExpired()
+    }
+  }
+
+  /// Forgets every key, the vault's too, and seals the vault (SIGTERM, SIGUSR1).
+  public func removeAllKeys() {
+    _ = removeAll()
+  }
+
+  func log(_ level: AgentLogLevel, _ line: @autoclosure () -> String) {
+    guard level <= configuration.logLevel, let sink = configuration.log else { return }
+    sink(level, line())
+  }
+}

@@ -1,0 +1,110 @@
+import SSHWire
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Why talking to an agent failed.
+public enum AgentClientError: Error, Equatable, Sendable, CustomStringConvertible {
+  /// The socket could not be reached.
+  case connect(path: String, errno: Int32)
+  /// The agent closed the connection.
+  case closed
+  /// A read or write failed.
+  case io(errno: Int32)
+  /// The reply was not a well-formed agent message.
+  case badReply(AgentProtocolError)
+  /// The reply frame had an impossible length.
+  case badFrame(WireError)
+
+  public var description: String {
+    switch self {
+    case .connect(let path, let e): return "cannot connect to the agent at \(path): \(String(cString: strerror(e)))"
+    case .closed: return "the agent closed the connection"
+    case .io(let e): return "agent connection: \(String(cString: strerror(e)))"
+    case .badReply(let e): return "bad reply from the agent: \(e)"
+    case .badFrame(let e): return "bad reply from the agent: \(e)"
+    }
+  }
+}
+
+/// A blocking client of an agent socket: one request, one reply. Used by `keyhold unlock`/`lock`, the tests and
+/// the benchmark. Not for concurrent use.
+public final class AgentClient {
+  /// The connected descriptor.
+  public let fd: Int32
+  private var decoder = FrameDecoder()
+  private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+
+  /// Connects to the Unix socket at `path`.
+  public init(path: String) throws(AgentClientError) {
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    let bytes = Array(path.utf8)
+    guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+      throw .connect(path: path, errno: ENAMETOOLONG)
+    }
+    withUnsafeMutableBytes(of: &address.sun_path) { raw in
+      raw.copyBytes(from: bytes)
+      raw[bytes.count] = 0
+    }
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    guard fd >= 0 else { throw .connect(path: path, errno: errno) }
+    let rc = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+      }
+    }
+    guard rc == 0 else {
+      let e = errno
+      close(fd)
+      throw .connect(path: path, errno: e)
+    }
+    self.fd = fd
+  }
+
+  deinit { close(fd) }
+
+  /// Sends `request` and waits for the reply.
+  public func call(_ request: AgentRequest) throws(AgentClientError) -> AgentResponse {
+    try writeRaw(AgentFrame.frame(request.encode()))
+    return try readReply()
+  }
+
+  /// Sends raw bytes (frames, partial frames, garbage) as they are.
+  public func writeRaw(_ bytes: [UInt8]) throws(AgentClientError) {
+    var offset = 0
+    while offset < bytes.count {
+      let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw .io(errno: errno)
+      }
+      offset += n
+    }
+  }
+
+  /// Reads the next reply frame body.
+  public func readFrame() throws(AgentClientError) -> [UInt8] {
+    while true {
+      do {
+        if let body = try decoder.next() { return body }
+      } catch {
+        throw .badFrame(error)
+      }
+      let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw .io(errno: errno)
+      }
+      if n == 0 { throw .closed }
+      buffer.withUnsafeBytes { decoder.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+    }
+  }
+
+  /// Reads and decodes the next reply.
+  public func readReply() throws(AgentClientError) -> AgentResponse {
+    let body = try readFrame()
+    do { return try AgentResponse.decode(body) } catch { throw .badReply(error) }
+  }
+}

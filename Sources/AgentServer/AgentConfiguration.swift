@@ -1,0 +1,81 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+import SSHKeys
+
+/// How much the agent logs (`-D`: info, `-d`: debug).
+public enum AgentLogLevel: Int, Sendable, Comparable {
+  /// Errors and notable events.
+  case info = 1
+  /// Every request, by its spec name.
+  case debug = 2
+
+  public static func < (a: AgentLogLevel, b: AgentLogLevel) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// A monotonic clock in seconds, injected so lifetimes can be tested without waiting.
+public protocol AgentClock: Sendable {
+  /// Seconds on a clock that never goes backwards.
+  func now() -> UInt64
+}
+
+/// The system's monotonic clock.
+public struct MonotonicClock: AgentClock {
+  /// Creates the clock.
+  public init() {}
+
+  public func now() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec)
+  }
+}
+
+/// Which digest fingerprints in prompts and logs use (`-E`).
+public enum FingerprintHash: String, Sendable {
+  /// `SHA256:base64`.
+  case sha256
+  /// `MD5:hex:...`.
+  case md5
+}
+
+/// Everything the agent is told from outside: policy flags, and the closures through which it reaches the user.
+public struct AgentConfiguration: Sendable {
+  /// Lifetime given to keys added without one (`-t`); nil: forever.
+  public var defaultLifetime: UInt32?
+  /// Digest shown in confirmation prompts.
+  public var fingerprintHash: FingerprintHash
+  /// Whether a sign request for a sealed vault key may ask for the vault passphrase.
+  public var lazyUnlock: Bool
+  /// Asks the user to allow one use of a confirm-constrained key; true to allow. Nil: always refuse.
+  public var confirm: (@Sendable (_ prompt: String) -> Bool)?
+  /// Asks the user for the vault passphrase (lazy unlock). Nil or a nil result: no unlock.
+  public var askVaultPassphrase: (@Sendable (_ prompt: String) -> SecureBytes?)?
+  /// Receives log lines at or below ``logLevel``.
+  public var log: (@Sendable (_ level: AgentLogLevel, _ line: String) -> Void)?
+  /// The most detailed level passed to ``log``.
+  public var logLevel: AgentLogLevel
+  /// The clock for lifetimes and vault timeouts.
+  public var clock: any AgentClock
+  /// Argon2id parameters for the lock passphrase hash.
+  public var lockKDF: Sodium.KDFParameters
+
+  /// Creates a configuration with ssh-agent's defaults.
+  public init(
+    defaultLifetime: UInt32? = nil, fingerprintHash: FingerprintHash = .sha256, lazyUnlock: Bool = true,
+    confirm: (@Sendable (String) -> Bool)? = nil, askVaultPassphrase: (@Sendable (String) -> SecureBytes?)? = nil,
+    log: (@Sendable (AgentLogLevel, String) -> Void)? = nil, logLevel: AgentLogLevel = .info,
+    clock: any AgentClock = MonotonicClock(), lockKDF: Sodium.KDFParameters = LockHash.defaultParameters
+  ) {
+    self.defaultLifetime = defaultLifetime
+    self.fingerprintHash = fingerprintHash
+    self.lazyUnlock = lazyUnlock
+    self.confirm = confirm
+    self.askVaultPassphrase = askVaultPassphrase
+    self.log = log
+    self.logLevel = logLevel
+    self.clock = clock
+    self.lockKDF = lockKDF
+  }
+}

@@ -1,0 +1,30 @@
+import SSHKeys
+
+/// Where the agent's second set of keys comes from: the vault, handed in by the command-line tool so that the
+/// agent never imports the vault module (DESIGN §2).
+///
+/// Public keys are known without the passphrase, so the agent can list them while the vault is sealed and open
+/// it on first use (lazy unlock).
+public protocol AgentKeySource: Sendable {
+  /// The public halves of the source's keys, in listing order. Called while the vault is sealed.
+  func publicKeys() throws -> [AgentSourceKey]
+  /// Opens the source with `passphrase` and returns its private keys (each with its comment).
+  func unlock(passphrase: SecureBytes) throws -> [PrivateKey]
+}
+
+/// The public half of a key held by an ``AgentKeySource``.
+public struct AgentSourceKey: Sendable, Equatable {
+  /// The public key blob.
+  public var blob: [UInt8]
+  /// The comment (the key's name).
+  public var comment: String
+  /// True when the agent should not offer the key in listings (e.g. the cloud key pair is orphaned).
+  public var hidden: Bool
+
+  /// Creates an entry.
+  public init(blob: [UInt8], comment: String, hidden: Bool = false) {
+    self.blob = blob
+    self.comment = comment
+    self.hidden = hidden
+  }
+}

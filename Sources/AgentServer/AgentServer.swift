@@ -1,2 +1,0 @@
-/// The ssh-agent protocol server.
-public enum AgentServerModule {}

@@ -1,0 +1,235 @@
+import AgentServer
+import CPeerCred
+import SSHKeys
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Starts the agent process the way ssh-agent does: socket first, then fork (before any thread exists), the parent
+/// printing the shell commands or running COMMAND, the child serving until a signal.
+struct AgentRunner {
+  /// What `keyhold agent` was asked to do.
+  struct Options {
+    var socketPath: String?
+    var csh: Bool
+    var foreground: Bool
+    var debug: Bool
+    var lifetime: UInt32?
+    var fingerprintHash: FingerprintHash
+    var vaultPath: String?
+    var lazyUnlock: Bool
+    var hideOrphaned: Bool
+    var command: [String]
+  }
+
+  let options: Options
+
+  /// `-k`: sends SIGTERM to SSH_AGENT_PID and prints the commands that unset the variables.
+  static func killAgent(csh: Bool) throws {
+    guard let text = getenv("SSH_AGENT_PID").map({ String(cString: $0) }) else {
+      throw CLIError("SSH_AGENT_PID not set, cannot kill agent", hint: "run it in the shell that evaluated `keyhold agent -s`")
+    }
+    guard let pid = Int32(text), pid >= 2 else {
+      throw CLIError("SSH_AGENT_PID=\"\(text)\", which is not a good PID")
+    }
+    if Glibc.kill(pid, SIGTERM) == -1 {
+      throw CLIError("kill \(pid): \(String(cString: strerror(errno)))")
+    }
+    let format: (String) -> String = { csh ? "unsetenv \($0);\n" : "unset \($0);\n" }
+    writeOut(format("SSH_AUTH_SOCK") + format("SSH_AGENT_PID") + "echo Agent pid \(pid) killed;\n")
+  }
+
+  func run() throws {
+    let startPID = getpid()
+    var activated = false
+    var createdDirectory: String? = nil
+    let listener: AgentListener
+    do {
+      if let path = options.socketPath {
+        listener = try AgentListener.bind(path: path)
+      } else if options.foreground, options.command.isEmpty, let fd = Self.activatedSocket() {
+        listener = AgentListener(adopting: fd)
+        activated = true
+      } else {
+        let (dir, created) = try Self.defaultSocketDirectory()
+        createdDirectory = created ? dir : nil
+        listener = try AgentListener.bind(path: "\(dir)/agent.\(startPID)")
+      }
+    } catch let e as AgentListenerError {
+      if let createdDirectory { rmdir(createdDirectory) }
+      throw CLIError("\(e)")
+    }
+    let cleanup = Cleanup(listener: listener, directory: createdDirectory)
+
+    if options.foreground {
+      if let path = listener.path {
+        Self.writeOut(setLine("SSH_AUTH_SOCK", path) + "echo Agent pid \(startPID);\n")
+      }
+      serve(listener, cleanup: cleanup, parent: nil, activated: activated)
+    }
+
+    fflush(nil)
+    let pid = fork()
+    if pid < 0 {
+      cleanup.run()
+      throw CLIError("fork: \(String(cString: strerror(errno)))")
+    }
+    if pid != 0 {
+      // Parent: present the socket, or become COMMAND with the variables set.
+      close(listener.fd)
+      if options.command.isEmpty {
+        Self.writeOut(
+          setLine("SSH_AUTH_SOCK", listener.path ?? "") + setLine("SSH_AGENT_PID", "\(pid)") + "echo Agent pid \(pid);\n")
+        exit(0)
+      }
+      setenv("SSH_AUTH_SOCK", listener.path ?? "", 1)
+      setenv("SSH_AGENT_PID", "\(pid)", 1)
+      let argv: [UnsafeMutablePointer<CChar>?] = options.command.map { strdup($0) } + [nil]
+      execvp(options.command[0], argv)
+      printError("keyhold: error: \(options.command[0]): \(String(cString: strerror(errno)))")
+      exit(1)
+    }
+    // Child: the agent. Detach from the terminal, the caller's working directory and any descriptor it inherited
+    // (a caller waiting for its output pipe to close must not wait for the agent).
+    Self.closeInheritedDescriptors(keeping: listener.fd)
+    setsid()
+    _ = chdir("/")
+    let null = open("/dev/null", O_RDWR)
+    if null >= 0 {
+      dup2(null, 0)
+      dup2(null, 1)
+      dup2(null, 2)
+      if null > 2 { close(null) }
+    }
+    serve(listener, cleanup: cleanup, parent: options.command.isEmpty ? nil : startPID, activated: activated)
+  }
+
+  /// Closes every descriptor above standard error except `keep`.
+  static func closeInheritedDescriptors(keeping keep: Int32) {
+    var open: [Int32] = []
+    if let dir = opendir("/proc/self/fd") {
+      while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if let fd = Int32(name), fd > 2, fd != keep, fd != dirfd(dir) { open.append(fd) }
+      }
+      closedir(dir)
+    }
+    for fd in open { close(fd) }
+  }
+
+  /// `NAME=VALUE; export NAME;` or the C-shell `setenv NAME VALUE;`, as ssh-agent prints them.
+  func setLine(_ name: String, _ value: String) -> String {
+    options.csh ? "setenv \(name) \(value);\n" : "\(name)=\(value); export \(name);\n"
+  }
+
+  /// Runs the agent until SIGTERM, SIGINT or SIGHUP (or the parent's death when running COMMAND). Never returns.
+  func serve(_ listener: AgentListener, cleanup: Cleanup, parent: pid_t?, activated: Bool) -> Never {
+    _ = keyhold_disable_core_dumps()
+    signal(SIGPIPE, SIG_IGN)
+    // Block the signals before any thread starts, so every thread inherits the mask and only sigwait sees them.
+    var set = sigset_t()
+    sigemptyset(&set)
+    for s in [SIGTERM, SIGINT, SIGHUP, SIGUSR1] { sigaddset(&set, s) }
+    pthread_sigmask(SIG_BLOCK, &set, nil)
+    if let parent {
+      _ = keyhold_set_parent_death_signal(SIGTERM)
+      if getppid() != parent {
+        cleanup.run()
+        _exit(2)
+      }
+    }
+    let logLevel: AgentLogLevel = options.debug ? .debug : .info
+    let logging = options.foreground
+    let configuration = AgentConfiguration(
+      defaultLifetime: options.lifetime, fingerprintHash: options.fingerprintHash, lazyUnlock: options.lazyUnlock,
+      confirm: { Askpass.confirm($0) }, askVaultPassphrase: { Askpass.passphrase($0) },
+      log: logging ? Self.logLine : nil,
+      logLevel: logLevel)
+    let source = options.vaultPath.flatMap { AgentVaultSourceFactory.make(path: $0, hideOrphaned: options.hideOrphaned) }
+    let agent = Agent(configuration: configuration, source: source)
+    listener.serveInBackground(agent)
+    while true {
+      var signal: Int32 = 0
+      guard sigwait(&set, &signal) == 0 else { continue }
+      if signal == SIGUSR1 {
+        agent.removeAllKeys()
+        continue
+      }
+      if logging {
+        var bytes = Array("exiting on signal \(signal)\n".utf8)
+        _ = write(2, &bytes, bytes.count)
+      }
+      agent.removeAllKeys()
+      cleanup.run()
+      _exit(signal == SIGTERM && activated ? 0 : 2)
+    }
+  }
+
+  /// Writes one log line to standard error in one write, so lines from different threads never interleave.
+  @Sendable static func logLine(_ level: AgentLogLevel, _ line: String) {
+    let prefix = level == .debug ? "debug1: " : ""
+    var bytes = Array((prefix + line + "\n").utf8)
+    _ = write(2, &bytes, bytes.count)
+  }
+
+  /// What to remove when the agent exits: its socket and the private folder made for it.
+  struct Cleanup {
+    let listener: AgentListener
+    let directory: String?
+
+    func run() {
+      listener.removeSocket()
+      if let directory { rmdir(directory) }
+    }
+  }
+
+  /// Descriptor 3 when systemd socket activation handed us one socket (`LISTEN_PID` is us, `LISTEN_FDS=1`).
+  static func activatedSocket() -> Int32? {
+    guard let pid = getenv("LISTEN_PID").map({ String(cString: $0) }), Int32(pid) == getpid(),
+      let fds = getenv("LISTEN_FDS").map({ String(cString: $0) }), fds == "1", fcntl(3, F_GETFD) != -1
+    else { return nil }
+    unsetenv("LISTEN_PID")
+    unsetenv("LISTEN_FDS")
+    unsetenv("LISTEN_FDNAMES")
+    return 3
+  }
+
+  /// `$XDG_RUNTIME_DIR/keyhold` (made 0700 when missing, refused when others can enter it), or like ssh-agent a
+  /// fresh `$TMPDIR/ssh-XXXXXXXXXXXX` (or under /tmp). Returns the folder and whether it was made for this agent.
+  static func defaultSocketDirectory() throws -> (String, Bool) {
+    if let runtime = getenv("XDG_RUNTIME_DIR").map({ String(cString: $0) }), !runtime.isEmpty {
+      let dir = runtime + "/keyhold"
+      if mkdir(dir, 0o700) != 0 && errno != EEXIST {
+        throw CLIError("mkdir \(dir): \(String(cString: strerror(errno)))")
+      }
+      var st = stat()
+      guard lstat(dir, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { throw CLIError("\(dir) is not a folder") }
+      guard st.st_uid == getuid(), st.st_mode & 0o077 == 0 else {
+        throw CLIError("unsafe permissions on \(dir)", hint: "it must belong to you with mode 0700: chmod 700 \(dir)")
+      }
+      return (dir, false)
+    }
+    var base = "/tmp"
+    if let t = getenv("TMPDIR").map({ String(cString: $0) }), !t.isEmpty { base = t }
+    // Twelve random letters and digits, as OpenSSH's mkdtemp fills `ssh-XXXXXXXXXXXX` (glibc's fills only six).
+    let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
+    for _ in 0..<100 {
+      let name = String(decoding: Sodium.randomBytes(12).map { alphabet[Int($0) % alphabet.count] }, as: UTF8.self)
+      let dir = "\(base)/ssh-\(name)"
+      if mkdir(dir, 0o700) == 0 { return (dir, true) }
+      if errno != EEXIST { throw CLIError("mkdtemp: private socket dir: \(String(cString: strerror(errno)))") }
+    }
+    throw CLIError("mkdtemp: private socket dir: no free name under \(base)")
+  }
+
+  static func writeOut(_ text: String) {
+    var bytes = Array(text.utf8)
+    var off = 0
+    while off < bytes.count {
+      let n = bytes.withUnsafeMutableBytes { write(1, $0.baseAddress! + off, $0.count - off) }
+      if n <= 0 { if n < 0 && errno == EINTR { continue } else { break } }
+      off += n
+    }
+  }
+}
