@@ -1,5 +1,4 @@
 import ArgumentParser
-import Audit
 import Vault
 
 /// `keyhold prune --orphaned`: removes keys whose every key pair the last sync found gone.
@@ -61,13 +60,7 @@ struct PruneCommand: ParsableCommand {
         try withVaultErrors { _ = try store.remove(name: name, passphrase: passphrase) }
         try writeStdout("removed \(name)\n")
       }
-      // The last report should not keep showing keys that are gone.
-      let cache = AuditCache(vaultPath: store.path)
-      if var last = try? cache.load() {
-        let removed = Set(victims)
-        last.entries.removeAll { $0.localKey.map(removed.contains) ?? false }
-        try? cache.save(last)
-      }
+      AuditCache(vaultPath: store.path).forget(localKeys: Set(victims))
     }
   }
 }

@@ -49,4 +49,12 @@ struct AuditCache {
         "cannot read the last audit in \(path)", hint: "run `keyhold audit --refresh` to ask the cloud again")
     }
   }
+
+  /// Drops the entries of keys that left the vault from the last report, so `keyhold audit` stops showing them
+  /// before the next sync. Best effort: a missing or unreadable report is left alone.
+  func forget(localKeys names: Set<String>) {
+    guard var last = try? load() else { return }
+    last.entries.removeAll { $0.localKey.map(names.contains) ?? false }
+    try? save(last)
+  }
 }
