@@ -160,6 +160,11 @@ struct CloudCommandTests {
     r = try Self.keyhold(s, ["audit", "--refresh"], env: env)
     #expect(r.status == 0, "\(r.stdout)")
     #expect(r.stdout.contains("in-sync"))
+    // Every region DescribeRegions lists, listed concurrently.
+    r = try Self.keyhold(s, ["sync", "--all-regions"], env: env)
+    #expect(r.status == 0, "\(r.stderr)")
+    let regions = r.stdout.split(separator: "(").last.flatMap { Int($0.prefix { $0.isNumber }) } ?? 0
+    #expect(regions > 10, "\(r.stdout)")
   }
 
   /// With `INITIAL_NO_AUTH_ACTION_COUNT=3` moto lets the IAM setup through and then checks every signature.
