@@ -30,6 +30,14 @@ public struct AuditReport: Sendable, Equatable, Codable {
     FilteredAuditReport(full: self, shown: states.isEmpty ? entries : entries.filter { states.contains($0.state) })
   }
 
+  /// Records how many instances use each orphaned or replaced key pair (DescribeInstances answers per scope), without
+  /// reconciling again.
+  public mutating func applyInstanceCounts(_ counts: [CloudScope: [String: Int]]) {
+    for i in entries.indices where entries[i].state == .orphaned || entries[i].state == .replaced {
+      if let n = counts[entries[i].scope]?[entries[i].keyName] { entries[i].instancesInUse = n }
+    }
+  }
+
   /// The key pair names whose instance use should be asked about (orphaned and replaced), per scope.
   public var instanceQueries: [CloudScope: [String]] {
     var out: [CloudScope: Set<String>] = [:]

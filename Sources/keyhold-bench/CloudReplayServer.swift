@@ -84,13 +84,21 @@ final class CloudReplayServer: @unchecked Sendable {
         if n <= 0 { return }
         buffer += chunk[0..<n]
       }
+      let requestBody = String(decoding: buffer[(headerEnd! + 4)..<total], as: UTF8.self)
       buffer.removeFirst(total)
-      let body =
-        bodies[region]
-        ?? Array(
+      var body: [UInt8]
+      var status = "200 OK"
+      if requestBody.contains("Action=DescribeInstances") {
+        // No instances anywhere: orphaned key pairs are in use by none.
+        body = Array("<DescribeInstancesResponse><reservationSet/></DescribeInstancesResponse>".utf8)
+      } else if let recorded = bodies[region] {
+        body = recorded
+      } else {
+        status = "400 Bad Request"
+        body = Array(
           "<Response><Errors><Error><Code>InvalidRegion</Code><Message>\(region)</Message></Error></Errors></Response>"
             .utf8)
-      let status = bodies[region] == nil ? "400 Bad Request" : "200 OK"
+      }
       let header = "HTTP/1.1 \(status)\r\nContent-Type: text/xml;charset=UTF-8\r\nContent-Length: \(body.count)\r\n\r\n"
       guard writeAll(c, Array(header.utf8)), writeAll(c, body) else { return }
     }

@@ -154,6 +154,14 @@ struct ReconcilerTests {
     #expect(r.instanceQueries == [scopeA: ["web"]])
   }
 
+  @Test func instanceCountsApplyWithoutReconcilingAgain() {
+    var r = Reconciler.reconcile([rsa], [listing(scopeA, [])], options: .init(now: now))
+    #expect(r.entries.first?.instancesInUse == nil)
+    r.applyInstanceCounts([scopeA: ["web": 4], scopeB: ["web": 9]])
+    #expect(r.entries.first?.instancesInUse == 4)
+    #expect(r == Reconciler.reconcile([rsa], [listing(scopeA, [], counts: ["web": 4])], options: .init(now: now)))
+  }
+
   @Test func unlistedScopesProduceNothing() {
     let r = Reconciler.reconcile([rsa], [listing(scopeB, [])], options: .init(now: now))
     #expect(r.entries.isEmpty)

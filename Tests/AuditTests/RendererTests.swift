@@ -71,4 +71,21 @@ struct RendererTests {
     let data = try JSONEncoder().encode(r)
     #expect(try JSONDecoder().decode(AuditReport.self, from: data) == r)
   }
+
+  @Test func reportRoundTripsThroughRecordLines() throws {
+    var r = Self.report
+    r.entries.append(
+      AuditEntry(
+        state: .moved, scope: scopeA, keyName: "tab\there\\and\nnewline", localKey: "k", matchedKind: "md5-ssh",
+        movedTo: KeyPairLocation(scope: scopeB, keyName: "\\N"), instancesInUse: 0,
+        failure: ListingFailure(kind: "x", message: "")))
+    let text = r.encodeRecords()
+    #expect(try AuditReport(records: text) == r)
+    #expect(text.split(separator: "\n").count == 1 + r.failures.count + r.entries.count)
+    #expect(throws: AuditRecordsError.unsupportedVersion("9")) { try AuditReport(records: "keyhold-audit\t9\t0\n") }
+    #expect(throws: AuditRecordsError.malformed(line: 2, "unknown record")) {
+      try AuditReport(records: "keyhold-audit\t1\t0\nE\tin-sync\n")
+    }
+    #expect(throws: AuditRecordsError.self) { try AuditReport(records: "{}") }
+  }
 }

@@ -104,6 +104,9 @@ struct CloudCommandTests {
     #expect(r.stdout == "removed made-east\n")
     #expect(r.stderr.contains("kept in-use: 1 instance was launched with in-use in us-east-1"))
 
+    states = try Self.states(try Self.keyhold(s, ["audit", "--json"], env: env))
+    #expect(states["made-east"] == nil)  // the last report forgets pruned keys
+    #expect(states["in-use"]?["state"] as? String == "orphaned")
     r = try Self.keyhold(s, ["audit", "--refresh", "--json"], env: env)
     states = try Self.states(r)
     #expect(states["made-east"] == nil)
@@ -112,6 +115,56 @@ struct CloudCommandTests {
       try s.listedKeys().compactMap { $0["name"] as? String }.sorted() == [
         "in-use", "made-west", "piped", "uploaded",
       ])
+  }
+
+  @Test func deleteCreateRollbackAndDuplicates() throws {
+    let moto = try MotoServer()
+    defer { moto.stop() }
+    let s = try VaultSandbox()
+    defer { s.cleanup() }
+    let env = Self.env(moto, s)
+    func cloudNames() throws -> [String] {
+      let out = try Self.aws(["ec2", "describe-key-pairs"], env: env)
+      let doc = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: [[String: Any]]]
+      return (doc?["KeyPairs"] ?? []).compactMap { $0["KeyName"] as? String }.sorted()
+    }
+
+    // A wrong passphrase: the vault refuses the key, so the new key pair is deleted again.
+    var r = try s.run(["create", "lost"], passLines: ["wrong"], environment: env)
+    #expect(r.status == 1)
+    #expect(r.stderr.contains("deleted again"))
+    #expect(try cloudNames().isEmpty)
+
+    #expect(try s.run(["create", "a"], environment: env).status == 0)
+    #expect(try s.run(["create", "b"], environment: env).status == 0)
+    r = try s.run(["create", "a2", "--key-name", "a"], environment: env)
+    #expect(r.status == 1)
+    #expect(r.stderr.contains("InvalidKeyPair.Duplicate"))
+    #expect(r.stderr.contains("keyhold: hint:"))
+
+    // Delete the key pair and the key.
+    r = try s.run(["delete", "a", "--yes"], environment: env)
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout == "deleted key pair a in us-east-1\nremoved a\n")
+    // Delete only the key pair; the key stays, without its binding.
+    r = try s.run(["delete", "b", "--keep-local"], environment: env)
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(try cloudNames().isEmpty)
+    let keys = try s.listedKeys()
+    #expect(keys.compactMap { $0["name"] as? String } == ["b"])
+    #expect((keys.first?["bindings"] as? [Any])?.isEmpty == true)
+    // The key left in the vault can be uploaded again.
+    r = try s.run(["upload", "b"], environment: env)
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(try cloudNames() == ["b"])
+    r = try Self.keyhold(s, ["audit", "--refresh"], env: env)
+    #expect(r.status == 0, "\(r.stdout)")
+    #expect(r.stdout.contains("in-sync"))
+    // Every region DescribeRegions lists, listed concurrently.
+    r = try Self.keyhold(s, ["sync", "--all-regions"], env: env)
+    #expect(r.status == 0, "\(r.stderr)")
+    let regions = r.stdout.split(separator: "(").last.flatMap { Int($0.prefix { $0.isNumber }) } ?? 0
+    #expect(regions > 10, "\(r.stdout)")
   }
 
   /// With `INITIAL_NO_AUTH_ACTION_COUNT=3` moto lets the IAM setup through and then checks every signature.

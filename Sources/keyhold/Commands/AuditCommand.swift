@@ -58,7 +58,8 @@ struct AuditCommand: ParsableCommand {
         let sync = CloudSync(cloud: resolved, store: store, allRegions: allRegions, progress: isatty(2) == 1)
         report = try sync.run().report
       } else {
-        _ = try withVaultErrors { try store.readPublic() }
+        // The vault must exist, but its keys are not needed: the last report is self-contained.
+        guard store.exists else { throw cliError(.notFound(store.path)) }
         guard let last = try AuditCache(vaultPath: store.path).load() else {
           throw CLIError(
             "no sync has been recorded for this vault yet", hint: "run `keyhold sync` or `keyhold audit --refresh`",

@@ -76,6 +76,7 @@ struct DeleteCommand: ParsableCommand {
         let passphrase = try vault.readPassphrase()
         try withVaultErrors { _ = try store.remove(name: name, passphrase: passphrase) }
         try writeStdout("removed \(name)\n")
+        AuditCache(vaultPath: store.path).forget(localKeys: [name])
       } else {
         try dropBinding(binding, store: store)
       }

@@ -60,6 +60,7 @@ struct PruneCommand: ParsableCommand {
         try withVaultErrors { _ = try store.remove(name: name, passphrase: passphrase) }
         try writeStdout("removed \(name)\n")
       }
+      AuditCache(vaultPath: store.path).forget(localKeys: Set(victims))
     }
   }
 }

@@ -60,14 +60,17 @@ struct CloudSync {
     }
     // Vault entries as audit keys; only bindings to this cloud and the listed regions take part.
     var origins: [Origin: (VaultEntry, VaultBinding)] = [:]
+    origins.reserveCapacity(view.entries.reduce(0) { $0 + $1.bindings.count })
     let wanted = Set(regions)
+    // Earlier results by binding, looked up once per binding (a linear search each would be quadratic).
+    var previous: [RecordKey: VaultStatusRecord] = [:]
+    for r in view.status.records { previous[RecordKey(r)] = r }
     let keys = view.entries.map { entry -> LocalKey in
       var bindings: [KeyBinding] = []
       for b in entry.bindings where cloud.covers(b) && wanted.contains(cloud.region(of: b.region)) {
         let scope = scopeOf(cloud.region(of: b.region))
         // A binding an earlier sync found listed cannot be "not visible yet" any more.
-        let seen =
-          view.status.record(for: b, of: entry.id).map { $0.state != "pending" && $0.state != "error" } ?? false
+        let seen = previous[RecordKey(entry.id, b)].map { $0.state != "pending" && $0.state != "error" } ?? false
         bindings.append(
           KeyBinding(
             scope: scope, keyName: b.keyName, keyPairId: b.keyPairID.isEmpty ? nil : b.keyPairID,
@@ -111,10 +114,11 @@ struct CloudSync {
     if !queries.isEmpty {
       let byRegion = Dictionary(uniqueKeysWithValues: queries.map { ($0.key.region, $0.value) })
       let counts = try blocking { await sweep.instanceCounts(byRegion) }
-      for i in listings.indices {
-        if case .success(let c)? = counts[listings[i].scope.region] { listings[i].instanceCounts = c }
+      var byScope: [CloudScope: [String: Int]] = [:]
+      for (region, result) in counts {
+        if case .success(let c) = result { byScope[scopeOf(region)] = c }
       }
-      report = Reconciler.reconcile(keys, listings, options: .init(now: report.generatedAt, pendingGrace: pendingGrace))
+      report.applyInstanceCounts(byScope)
     }
 
     let wrote = try storeStatus(report, origins: origins)
@@ -141,7 +145,17 @@ struct CloudSync {
     guard !records.isEmpty else { return false }
     try withVaultErrors {
       try store.updateStatus { status, _ in
-        for r in records { status.set(r) }
+        // Replace by key in one pass; VaultStatus.set searches linearly, which is quadratic for thousands of keys.
+        var index: [RecordKey: Int] = [:]
+        for (i, r) in status.records.enumerated() { index[RecordKey(r)] = i }
+        for r in records {
+          if let i = index[RecordKey(r)] {
+            status.records[i] = r
+          } else {
+            index[RecordKey(r)] = status.records.count
+            status.records.append(r)
+          }
+        }
       }
     }
     return true
@@ -166,6 +180,31 @@ struct CloudSync {
     case .failure(let e):
       return CloudListing(scope: scope, result: .failure(ListingFailure(kind: e.kind, message: e.description)))
     }
+  }
+}
+
+/// The identity of a status record: the entry and the binding it is about.
+struct RecordKey: Hashable {
+  var entry: VaultEntryID
+  var cloud: String
+  var account: String
+  var region: String
+  var keyName: String
+
+  init(_ r: VaultStatusRecord) {
+    self.init(entry: r.entryID, cloud: r.cloud, account: r.account, region: r.region, keyName: r.keyName)
+  }
+
+  init(_ id: VaultEntryID, _ b: VaultBinding) {
+    self.init(entry: id, cloud: b.cloud, account: b.account, region: b.region, keyName: b.keyName)
+  }
+
+  init(entry: VaultEntryID, cloud: String, account: String, region: String, keyName: String) {
+    self.entry = entry
+    self.cloud = cloud
+    self.account = account
+    self.region = region
+    self.keyName = keyName
   }
 }
 
