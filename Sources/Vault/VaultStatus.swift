@@ -1,16 +1,29 @@
+import Synchronization
+
 /// The vault's unsealed status section: the last sync result per cloud binding.
 public struct VaultStatus: Hashable, Sendable {
   /// One record per (entry, binding) the cloud was last asked about.
-  public var records: [VaultStatusRecord]
+  public var records: [VaultStatusRecord] {
+    didSet { lookup = Lookup() }  // any change, even of one element, drops the index; it is rebuilt on next use
+  }
+
+  /// An index from (entry, binding) to the record's position, built on first lookup. `list`, `audit` and the
+  /// agent look up every binding of every key; a linear search each time is quadratic in the vault's size.
+  private var lookup = Lookup()
 
   /// Creates a status section.
   public init(records: [VaultStatusRecord] = []) {
     self.records = records
   }
 
+  public static func == (a: VaultStatus, b: VaultStatus) -> Bool { a.records == b.records }
+  public func hash(into hasher: inout Hasher) { hasher.combine(records) }
+
   /// The record for `binding` of entry `id`, if any.
   public func record(for binding: VaultBinding, of id: VaultEntryID) -> VaultStatusRecord? {
-    records.first { $0.describes(binding, of: id) }
+    let key = RecordKey(entryID: id, cloud: binding.cloud, account: binding.account, region: binding.region,
+      keyName: binding.keyName)
+    return lookup.index(of: key, in: records).map { records[$0] }
   }
 
   /// Every record about entry `id`.
@@ -20,7 +33,7 @@ public struct VaultStatus: Hashable, Sendable {
 
   /// Stores `record`, replacing the one about the same entry and binding.
   public mutating func set(_ record: VaultStatusRecord) {
-    if let i = records.firstIndex(where: { $0.entryID == record.entryID && $0.bindingKey == record.bindingKey }) {
+    if let i = lookup.index(of: RecordKey(record), in: records) {
       records[i] = record
     } else {
       records.append(record)
@@ -29,9 +42,51 @@ public struct VaultStatus: Hashable, Sendable {
 
   /// Drops records whose entry or binding no longer exists.
   mutating func prune(keeping entries: [VaultEntry]) {
-    records.removeAll { record in
-      guard let entry = entries.first(where: { $0.id == record.entryID }) else { return true }
-      return !entry.bindings.contains { record.describes($0, of: entry.id) }
+    var live = Set<RecordKey>()
+    for entry in entries {
+      for b in entry.bindings {
+        live.insert(
+          RecordKey(entryID: entry.id, cloud: b.cloud, account: b.account, region: b.region, keyName: b.keyName))
+      }
+    }
+    if records.allSatisfy({ live.contains(RecordKey($0)) }) { return }
+    records.removeAll { !live.contains(RecordKey($0)) }
+  }
+
+  /// What identifies a record: its entry and the binding it describes.
+  struct RecordKey: Hashable, Sendable {
+    var entryID: VaultEntryID
+    var cloud: String
+    var account: String
+    var region: String
+    var keyName: String
+
+    init(entryID: VaultEntryID, cloud: String, account: String, region: String, keyName: String) {
+      self.entryID = entryID
+      self.cloud = cloud
+      self.account = account
+      self.region = region
+      self.keyName = keyName
+    }
+
+    init(_ r: VaultStatusRecord) {
+      self.init(entryID: r.entryID, cloud: r.cloud, account: r.account, region: r.region, keyName: r.keyName)
+    }
+  }
+
+  /// The lazily built position index; shared by copies of an unchanged status, replaced on every change.
+  final class Lookup: Sendable {
+    private let table = Mutex<[RecordKey: Int]?>(nil)
+
+    func index(of key: RecordKey, in records: [VaultStatusRecord]) -> Int? {
+      table.withLock { table in
+        if table == nil {
+          var built = [RecordKey: Int](minimumCapacity: records.count)
+          for (i, r) in records.enumerated() where built[RecordKey(r)] == nil { built[RecordKey(r)] = i }
+          table = built
+        }
+        return table![key]
+      }
     }
   }
 }

@@ -79,7 +79,7 @@ import Testing
     #expect(Self.normalise(k1.stdout, socket: "") == Self.normalise(k2.stdout, socket: ""))
     // The agent removes its socket when it exits on SIGTERM.
     var gone = false
-    for _ in 0..<100 where !gone {
+    for _ in 0..<1500 where !gone {
       gone = !FileManager.default.fileExists(atPath: dir.path + "/k.sock")
       if !gone { usleep(20_000) }
     }

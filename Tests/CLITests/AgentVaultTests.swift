@@ -116,10 +116,16 @@ import Testing
 
   @Test func unlockWithATimeoutSealsTheVaultAgain() throws {
     let s = try Setup()
-    #expect(try s.keyhold("unlock --timeout 1 --passphrase-fd 3").status == 0)
+    // Generous bounds: a loaded machine must not turn this into a race. Exact expiry is pinned by the keyring
+    // tests on an injected clock; this checks the timeout reaches the agent and seals the vault on its own.
+    #expect(try s.keyhold("unlock --timeout 6 --passphrase-fd 3").status == 0)
     #expect(try s.bed.listed().count == 1)
-    usleep(2_500_000)
-    #expect(try s.bed.listed().isEmpty)
+    var sealed = false
+    for _ in 0..<60 where !sealed {
+      usleep(500_000)
+      sealed = try s.bed.listed().isEmpty
+    }
+    #expect(sealed)
   }
 
   @Test func unlockWithoutAnAgentExplainsWhatToDo() throws {

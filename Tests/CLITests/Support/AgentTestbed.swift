@@ -16,7 +16,7 @@ final class AgentTestbed: @unchecked Sendable {
       CLIHarness.binary.path, ["agent", "-d", "-a", socket] + flags, environment: Spawn.environment(extra),
       scratch: directory.path, tag: "agent")
     environment = ["SSH_AUTH_SOCK": socket]
-    for _ in 0..<500 where !FileManager.default.fileExists(atPath: socket) { usleep(10_000) }
+    for _ in 0..<3000 where !FileManager.default.fileExists(atPath: socket) { usleep(10_000) }
   }
 
   /// The agent's debug log so far.
@@ -119,7 +119,7 @@ final class TestSSHD: @unchecked Sendable {
       let pid = try Spawn.start(
         "/usr/sbin/sshd", ["-f", directory.path + "/sshd_config", "-D", "-e"], environment: Spawn.environment([:]),
         scratch: directory.path, tag: "sshd")
-      for _ in 0..<500 {
+      for _ in 0..<3000 {
         let log = (try? String(contentsOfFile: directory.path + "/sshd.err", encoding: .utf8)) ?? ""
         if log.contains("Server listening on 127.0.0.1 port \(port)") {
           started = (pid, port)
