@@ -12,12 +12,15 @@ public enum Sodium {
     case authenticationFailed
     /// An input had the wrong size.
     case badSize(String)
+    /// Guarded memory for the result could not be had.
+    case outOfSecureMemory
 
     public var description: String {
       switch self {
       case .kdfFailed: return "key derivation failed (out of memory?)"
       case .authenticationFailed: return "authentication failed"
       case .badSize(let what): return "wrong size: \(what)"
+      case .outOfSecureMemory: return "out of secure memory"
       }
     }
   }
@@ -144,7 +147,8 @@ public enum Sodium {
       scratch.withUnsafeMutableBytes { decrypt($0) }
       plain = SecureBytes(copying: [UInt8]())
     } else {
-      plain = SecureBytes(count: plainCount) { decrypt($0) }
+      // The size comes from the file: a failed allocation is an error, not a crash.
+      do { plain = try SecureBytes.allocate(count: plainCount) { decrypt($0) } } catch { throw .outOfSecureMemory }
     }
     if !ok { throw .authenticationFailed }
     return plain

@@ -68,6 +68,8 @@ extension VaultFile {
     do {
       plain = try Sodium.open(
         sealedPrivate, key: dataKey, nonce: sealedNonce, associatedData: Self.sealAssociatedData(entries))
+    } catch .outOfSecureMemory {
+      throw .outOfSecureMemory
     } catch {
       throw .tampered
     }
