@@ -79,19 +79,24 @@ public enum Sodium {
     precondition(sodiumReady)
     guard salt.count == saltBytes else { throw .badSize("salt must be \(saltBytes) bytes") }
     var failed = false
-    let key = SecureBytes(count: length) { out in
-      passphrase.withUnsafeBytes { pw in
-        // An empty passphrase has no base address; libsodium's pointers are non-null.
-        var empty: UInt8 = 0
-        let rc = withUnsafePointer(to: &empty) { emptyPtr in
-          crypto_pwhash(
-            out.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(length),
-            pw.baseAddress?.assumingMemoryBound(to: CChar.self)
-              ?? UnsafeRawPointer(emptyPtr).assumingMemoryBound(to: CChar.self),
-            UInt64(pw.count), salt, parameters.opsLimit, Int(parameters.memLimit), crypto_pwhash_ALG_ARGON2ID13)
+    let key: SecureBytes
+    do {
+      key = try SecureBytes.allocate(count: length) { out in
+        passphrase.withUnsafeBytes { pw in
+          // An empty passphrase has no base address; libsodium's pointers are non-null.
+          var empty: UInt8 = 0
+          let rc = withUnsafePointer(to: &empty) { emptyPtr in
+            crypto_pwhash(
+              out.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(length),
+              pw.baseAddress?.assumingMemoryBound(to: CChar.self)
+                ?? UnsafeRawPointer(emptyPtr).assumingMemoryBound(to: CChar.self),
+              UInt64(pw.count), salt, parameters.opsLimit, Int(parameters.memLimit), crypto_pwhash_ALG_ARGON2ID13)
+          }
+          if rc != 0 { failed = true }
         }
-        if rc != 0 { failed = true }
       }
+    } catch {
+      throw .outOfSecureMemory
     }
     if failed { throw .kdfFailed }
     return key

@@ -41,6 +41,8 @@ extension VaultFile {
       return key
     } catch let e as VaultError {
       throw e
+    } catch Sodium.Failure.outOfSecureMemory {
+      throw .outOfSecureMemory
     } catch {
       throw .wrongPassphrase
     }

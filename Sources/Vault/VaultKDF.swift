@@ -41,6 +41,8 @@ public struct VaultKDF: Equatable, Sendable {
     try Self.validate(parameters)
     do {
       return try Sodium.argon2id(passphrase: passphrase, salt: salt, parameters: parameters)
+    } catch .outOfSecureMemory {
+      throw .outOfSecureMemory
     } catch {
       throw .kdfFailed
     }
