@@ -124,7 +124,7 @@ struct SecureArenaTests {
 
   @Test func aSimulatedLimitMakesAllocationThrowInsteadOfTrapping() throws {
     let error = SecureBytes.withSimulatedLimit(bytes: 100) { () -> SecureBytes.AllocationError? in
-      do {
+      do throws(SecureBytes.AllocationError) {
         _ = try SecureBytes.allocate(count: 64) { _ in }
         _ = try SecureBytes.allocate(copying: [UInt8](repeating: 1, count: 64))
         return nil
