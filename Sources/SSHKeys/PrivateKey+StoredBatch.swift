@@ -8,8 +8,7 @@ import Synchronization
 extension PrivateKey {
   /// Decodes many stored keys (see ``decodeStoredWire(_:)``) held in one guarded buffer, on every core, and returns
   /// one result per range, in order. Unlocking a vault is CPU-bound key building, so it scales with the cores.
-  public static func decodeStoredWires(_ storage: SecureBytes, ranges: [Range<Int>]) -> [Result<PrivateKey, KeyError>]
-  {
+  public static func decodeStoredWires(_ storage: SecureBytes, ranges: [Range<Int>]) -> [Result<PrivateKey, KeyError>] {
     let count = ranges.count
     if count == 0 { return [] }
     let decodeOne: @Sendable (Int) -> Result<PrivateKey, KeyError> = { i in

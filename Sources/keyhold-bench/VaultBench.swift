@@ -82,7 +82,8 @@ enum VaultBench {
         parsed = []
         let start = now()
         for w in group {
-          parsed.append(try w.withUnsafeBytes { b in Result { () throws(KeyError) in try PrivateKey.decodeStoredWire(b) } }.get())
+          parsed.append(
+            try w.withUnsafeBytes { b in Result { () throws(KeyError) in try PrivateKey.decodeStoredWire(b) } }.get())
         }
         return now() - start
       }

@@ -17,7 +17,8 @@ struct SecureArenaTests {
       #expect(arena.statistics.slots == 3_000)
       switch order {
       case 0: regions.reverse()
-      case 1: regions = regions.enumerated().sorted { ($0.offset % 7, $0.offset) < ($1.offset % 7, $1.offset) }
+      case 1:
+        regions = regions.enumerated().sorted { ($0.offset % 7, $0.offset) < ($1.offset % 7, $1.offset) }
           .map(\.element)
       default: break
       }
