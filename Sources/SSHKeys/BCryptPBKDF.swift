@@ -9,10 +9,13 @@ public enum BCryptPBKDF {
   public enum Failure: Error, Equatable, Sendable, CustomStringConvertible {
     /// A parameter is outside what OpenSSH accepts (empty passphrase or salt, zero rounds, too long a key).
     case invalidParameter(String)
+    /// Guarded memory for the derived key could not be had.
+    case outOfSecureMemory
 
     public var description: String {
       switch self {
       case .invalidParameter(let why): return "invalid bcrypt_pbkdf parameter: \(why)"
+      case .outOfSecureMemory: return "out of secure memory"
       }
     }
   }
@@ -57,7 +60,7 @@ public enum BCryptPBKDF {
       _ = crypto_hash_sha512(sha2pass, pw.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(pw.count))
     }
 
-    return SecureBytes(count: keyLength) { key in
+    let derived = try? SecureBytes.allocate(count: keyLength) { key in
       var remaining = keyLength
       var count: UInt32 = 1
       while remaining > 0 {
@@ -89,6 +92,8 @@ public enum BCryptPBKDF {
         count += 1
       }
     }
+    guard let derived else { throw .outOfSecureMemory }
+    return derived
   }
 
   /// One bcrypt hash: expensive key schedule keyed by the two digests, then 64 encryptions of the magic string.

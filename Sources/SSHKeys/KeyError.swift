@@ -18,6 +18,8 @@ public enum KeyError: Error, Equatable, Sendable, CustomStringConvertible {
   case cryptoFailure(String)
   /// Not implemented yet.
   case notImplemented(String)
+  /// Guarded memory for the key's secrets could not be had (see ``SecureBytes/allocate(count:fill:)``).
+  case outOfSecureMemory
 
   public var description: String {
     switch self {
@@ -30,6 +32,10 @@ public enum KeyError: Error, Equatable, Sendable, CustomStringConvertible {
     case .signingFailed(let why): return "signing failed: \(why)"
     case .cryptoFailure(let why): return "crypto library error: \(why)"
     case .notImplemented(let what): return "not implemented: \(what)"
+    case .outOfSecureMemory: return "out of secure memory for the key"
     }
   }
+
+  /// The key error for a failed guarded allocation.
+  init(_ failure: SecureBytes.AllocationError) { self = .outOfSecureMemory }
 }

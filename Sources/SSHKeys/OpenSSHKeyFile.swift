@@ -84,6 +84,8 @@ enum OpenSSHKeyFile {
     do {
       keyIV = try BCryptPBKDF.derive(
         passphrase: passphrase, salt: salt, rounds: Int(rounds), keyLength: cipher.keyLength + cipher.ivLength)
+    } catch .outOfSecureMemory {
+      throw KeyError.outOfSecureMemory
     } catch {
       throw KeyError.malformed("bcrypt parameters: \(error)")
     }

@@ -285,9 +285,11 @@ enum EVP {
   /// components belong together: n = p·q, iqmp·q ≡ 1 (mod p), e·d ≡ 1 (mod p−1) and (mod q−1).
   ///
   /// p and q keep their order (OpenSSL "rsa-factor1" = p), so PKCS#8 output matches the container the key came from.
-  static func rsaPrivateKey(n: [UInt8], e: [UInt8], d: [UInt8], iqmp: [UInt8], p: [UInt8], q: [UInt8])
-    throws(KeyError) -> EVPKey
-  {
+  /// With `checked` false (a key keyhold checked at import, read back from authenticated storage) the three
+  /// relations are not re-proved; the CRT exponents are computed either way.
+  static func rsaPrivateKey(
+    n: [UInt8], e: [UInt8], d: [UInt8], iqmp: [UInt8], p: [UInt8], q: [UInt8], checked: Bool = true
+  ) throws(KeyError) -> EVPKey {
     try SecureMemory.requireOpenSSLHeapRoom()
     let ctx = try BigNumContext()
     let bn = try BigNum(n)
@@ -296,15 +298,20 @@ enum EVP {
     let bp = try BigNum(secret: p)
     let bq = try BigNum(secret: q)
     let biqmp = try BigNum(secret: iqmp)
+    // p, q > 1 keeps p − 1 and q − 1 non-zero for the reductions below, checked or not.
     guard bp.bitCount > 1, bq.bitCount > 1 else { throw .malformed("rsa prime is 0 or 1") }
-    guard BigNum.compare(try ctx.mul(bp, bq), bn) == 0 else { throw .malformed("rsa modulus is not p*q") }
-    guard try ctx.modMul(biqmp, bq, bp).isOne else { throw .malformed("rsa iqmp is not q^-1 mod p") }
+    if checked {
+      guard BigNum.compare(try ctx.mul(bp, bq), bn) == 0 else { throw .malformed("rsa modulus is not p*q") }
+      guard try ctx.modMul(biqmp, bq, bp).isOne else { throw .malformed("rsa iqmp is not q^-1 mod p") }
+    }
     let pm1 = try ctx.minusOne(bp)
     let qm1 = try ctx.minusOne(bq)
     let dmp1 = try ctx.mod(bd, pm1)
     let dmq1 = try ctx.mod(bd, qm1)
-    guard try ctx.modMul(be, dmp1, pm1).isOne, try ctx.modMul(be, dmq1, qm1).isOne else {
-      throw .malformed("rsa private exponent does not match the public exponent")
+    if checked {
+      guard try ctx.modMul(be, dmp1, pm1).isOne, try ctx.modMul(be, dmq1, qm1).isOne else {
+        throw .malformed("rsa private exponent does not match the public exponent")
+      }
     }
     // Built by decoding a PKCS#1 RSAPrivateKey (RFC 8017 §A.1.2) rather than by EVP_PKEY_fromdata: OpenSSL 3.0's
     // ASN.1 decoder puts the private numbers in its secure heap, fromdata copies them to the ordinary heap.
@@ -335,8 +342,12 @@ enum EVP {
     return key
   }
 
-  /// An EC private key, checked in full: the point is on the curve, 0 < d < n, and Q = d·G.
-  static func ecPrivateKey(curve: PublicKeyBlob.Curve, point: [UInt8], d: [UInt8]) throws(KeyError) -> EVPKey {
+  /// An EC private key, checked in full: the point is on the curve, 0 < d < n, and Q = d·G. With `checked` false (a
+  /// key keyhold checked at import, read back from authenticated storage) the full `EVP_PKEY_check` is skipped;
+  /// OpenSSL still refuses a point that is not on the curve when it decodes it.
+  static func ecPrivateKey(curve: PublicKeyBlob.Curve, point: [UInt8], d: [UInt8], checked: Bool = true)
+    throws(KeyError) -> EVPKey
+  {
     try SecureMemory.requireOpenSSLHeapRoom()
     let b = try ParamBuilder()
     try b.text("group", groupName(curve))
@@ -347,7 +358,7 @@ enum EVP {
     do { key = try b.makeKey(type: "EC", selection: keyhold_EVP_PKEY_KEYPAIR()) } catch {
       throw .malformed("\(curve.rawValue) key components are invalid")
     }
-    guard check(key, { EVP_PKEY_check($0) }) else {
+    guard !checked || check(key, { EVP_PKEY_check($0) }) else {
       throw .malformed("\(curve.rawValue) public point does not match the private scalar")
     }
     return key

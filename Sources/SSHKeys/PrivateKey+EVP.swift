@@ -93,7 +93,8 @@ extension PrivateKey {
       let seed = Sodium.randomSecret(32)
       var f = Fields(algorithm: .ed25519)
       defer { f.wipe() }
-      let pair = seed.withUnsafeBytes { Sodium.ed25519Keypair(seed: $0) }
+      let pair = try seed.withUnsafeBytes { s in Result { () throws(KeyError) in try Sodium.ed25519Keypair(seed: s) } }
+        .get()
       f.point = pair.publicKey
       f.secret = pair.secret.unsafeCopy()
       return try build(f, certificate: nil, certificateBlob: nil, comment: comment)

@@ -50,6 +50,11 @@ extension PrivateKey {
     /// fields) or, with `certificateBlob`, the certificate form of PROTOCOL.agent (`string cert-type, string cert`,
     /// then only the private fields the certificate does not already carry).
     func encode(certificateBlob: [UInt8]? = nil) -> SecureBytes {
+      do { return try encodeOrThrow(certificateBlob: certificateBlob) } catch { fatalError("out of secure memory") }
+    }
+
+    /// ``encode(certificateBlob:)`` that throws when guarded memory is exhausted (for keys that come from outside).
+    func encodeOrThrow(certificateBlob: [UInt8]? = nil) throws(KeyError) -> SecureBytes {
       let capacity = 96 + point.count + secret.count + n.count * 4 + (certificateBlob?.count ?? 0)
       var bytes = Fields.build(capacity: capacity) { w in
         if let certificateBlob {
@@ -81,7 +86,8 @@ extension PrivateKey {
           w.writePositiveMPInt(secret)
         }
       }
-      return SecureBytes(consuming: &bytes)
+      defer { SecureBytes.wipe(&bytes) }
+      do { return try SecureBytes.allocate(copying: bytes) } catch { throw KeyError(error) }
     }
 
     /// Runs `body` on a writer with enough capacity that it never reallocates (a reallocation would leave a stray

@@ -13,6 +13,10 @@ extension PrivateKey {
   /// The key is checked for consistency (Ed25519 A derives from the seed, EC Q = d·G, RSA n = p·q and matching
   /// exponents); an inconsistent key throws `malformed`, an unsupported type `unsupportedKeyType`.
   public static func decodeWire(_ reader: inout SSHReader) throws(KeyError) -> PrivateKey {
+    try decodeWire(&reader, trust: .untrusted)
+  }
+
+  private static func decodeWire(_ reader: inout SSHReader, trust: Trust) throws(KeyError) -> PrivateKey {
     var read: (fields: Fields, certificate: PublicKeyBlob?, certificateBlob: [UInt8]?)
     do {
       read = try readWire(&reader)
@@ -22,7 +26,8 @@ extension PrivateKey {
       throw .malformed(error.description)
     }
     defer { read.fields.wipe() }
-    return try build(read.fields, certificate: read.certificate, certificateBlob: read.certificateBlob, comment: "")
+    return try build(
+      read.fields, certificate: read.certificate, certificateBlob: read.certificateBlob, comment: "", trust: trust)
   }
 
   /// Decodes a complete private-key wire form (see ``decodeWire(_:)-swift.type.method``); trailing bytes are an
@@ -33,9 +38,21 @@ extension PrivateKey {
     return try decodeComplete(copy)
   }
 
-  private static func decodeComplete(_ bytes: [UInt8]) throws(KeyError) -> PrivateKey {
+  /// Decodes a complete private-key wire form that keyhold wrote itself (``encodeWire()``) and read back from
+  /// storage sealed with authenticated encryption (the vault's private half: XChaCha20-Poly1305, bound to the
+  /// public half). Every structural and size check of ``decodeWire(_:)-swift.type.method`` applies; the costly
+  /// proofs that the parts belong together (Ed25519 A from the seed, EC Q = d·G, RSA n = p·q and the exponents) are
+  /// not repeated: the key passed them when it was imported, and the seal proves the bytes are unchanged since.
+  /// Do not use it for bytes from anywhere else.
+  public static func decodeStoredWire(_ bytes: UnsafeRawBufferPointer) throws(KeyError) -> PrivateKey {
+    var copy = Array(bytes)
+    defer { SecureBytes.wipe(&copy) }
+    return try decodeComplete(copy, trust: .authenticatedStore)
+  }
+
+  private static func decodeComplete(_ bytes: [UInt8], trust: Trust = .untrusted) throws(KeyError) -> PrivateKey {
     var reader = SSHReader(bytes)
-    let key = try decodeWire(&reader)
+    let key = try decodeWire(&reader, trust: trust)
     guard reader.isAtEnd else { throw .malformed("\(reader.remaining) bytes after the private key") }
     return key
   }
@@ -106,21 +123,44 @@ extension PrivateKey {
     f.q = try r.readPositiveMPInt()
   }
 
-  /// Builds a ready key from fields, checking that they form one key. The caller wipes `fields`.
-  static func build(_ f: Fields, certificate: PublicKeyBlob?, certificateBlob: [UInt8]?, comment: String)
-    throws(KeyError) -> PrivateKey
-  {
+  /// How much of a key's consistency ``build(_:certificate:certificateBlob:comment:trust:)`` re-checks.
+  enum Trust {
+    /// Everything: the bytes come from outside (agent socket, key file, generator).
+    case untrusted
+    /// The bytes are keyhold's own wire form of a key that passed the full check when it was imported, read back
+    /// from a store whose authenticated encryption proves they are unchanged (the vault's private half). Only the
+    /// checks that prove the *parts belong together* are skipped — each costs a scalar multiplication or modular
+    /// arithmetic and could only fail on bytes keyhold never wrote. Every size and structure check stays, so even
+    /// a forged store can at worst yield a key that signs wrongly, never a crash or an unbounded computation.
+    case authenticatedStore
+  }
+
+  /// Builds a ready key from fields, checking that they form one key (fully for untrusted input; see ``Trust``).
+  /// The caller wipes `fields`.
+  static func build(
+    _ f: Fields, certificate: PublicKeyBlob?, certificateBlob: [UInt8]?, comment: String, trust: Trust = .untrusted
+  ) throws(KeyError) -> PrivateKey {
     let material: Material
     switch f.algorithm {
     case .ed25519:
       guard f.point.count == 32, f.secret.count == 64 else { throw .malformed("ed25519 key has the wrong size") }
-      let derived = f.secret.withUnsafeBytes {
-        Sodium.ed25519Keypair(seed: UnsafeRawBufferPointer(rebasing: $0[0..<32]))
-      }
-      guard derived.publicKey == f.point, f.secret[32...].elementsEqual(f.point) else {
+      // libsodium's secret key is seed ‖ A; the stored form repeats A after the seed, and A must match the public
+      // key either way.
+      guard f.secret[32...].elementsEqual(f.point) else {
         throw .malformed("ed25519 public key does not belong to the private seed")
       }
-      material = .ed25519(derived.secret)
+      if trust == .authenticatedStore {
+        // Skipped: deriving A from the seed again (one base-point multiplication per key).
+        do { material = .ed25519(try SecureBytes.allocate(copying: f.secret)) } catch { throw KeyError(error) }
+      } else {
+        let derived = try f.secret.withUnsafeBytes { s in
+          Result { () throws(KeyError) in try Sodium.ed25519Keypair(seed: UnsafeRawBufferPointer(rebasing: s[0..<32])) }
+        }.get()
+        guard derived.publicKey == f.point else {
+          throw .malformed("ed25519 public key does not belong to the private seed")
+        }
+        material = .ed25519(derived.secret)
+      }
     case .rsa:
       try PublicKey.validateRSA(e: f.e, n: f.n)
       // Every private component is smaller than n. Checking sizes first keeps a hostile key from making the
@@ -128,7 +168,8 @@ extension PrivateKey {
       guard [f.secret, f.iqmp, f.p, f.q].allSatisfy({ !$0.isEmpty && $0.count <= f.n.count }) else {
         throw .malformed("rsa private component is zero or longer than the modulus")
       }
-      let key = try EVP.rsaPrivateKey(n: f.n, e: f.e, d: f.secret, iqmp: f.iqmp, p: f.p, q: f.q)
+      let key = try EVP.rsaPrivateKey(
+        n: f.n, e: f.e, d: f.secret, iqmp: f.iqmp, p: f.p, q: f.q, checked: trust == .untrusted)
       let signers = RSASigners(
         sha1: try EVP.SignTemplate(key: key, rsaDigest: .sha1),
         sha256: try EVP.SignTemplate(key: key, rsaDigest: .sha256),
@@ -142,7 +183,7 @@ extension PrivateKey {
       guard !f.secret.isEmpty, f.secret.count <= curve.fieldBytes else {
         throw .malformed("\(curve.rawValue) private scalar is zero or longer than the curve order")
       }
-      let key = try EVP.ecPrivateKey(curve: curve, point: f.point, d: f.secret)
+      let key = try EVP.ecPrivateKey(curve: curve, point: f.point, d: f.secret, checked: trust == .untrusted)
       material = .ecdsa(key, curve, try EVP.SignTemplate(key: key))
     }
     let plain = PublicKey(checked: f.publicStructure)
@@ -152,6 +193,7 @@ extension PrivateKey {
       identity = PublicKey(checked: certificate, blob: certificateBlob)
     }
     return PrivateKey(
-      publicKey: identity, plainPublicKey: plain, comment: comment, material: material, plainWire: f.encode())
+      publicKey: identity, plainPublicKey: plain, comment: comment, material: material,
+      plainWire: try f.encodeOrThrow())
   }
 }

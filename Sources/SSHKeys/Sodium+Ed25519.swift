@@ -6,14 +6,21 @@ extension Sodium {
   static let ed25519SignatureBytes = Int(crypto_sign_BYTES)
 
   /// Derives the libsodium 64-byte secret key (seed ‖ public key) and the public key from a 32-byte seed.
-  static func ed25519Keypair(seed: UnsafeRawBufferPointer) -> (secret: SecureBytes, publicKey: [UInt8]) {
+  static func ed25519Keypair(seed: UnsafeRawBufferPointer) throws(KeyError)
+    -> (secret: SecureBytes, publicKey: [UInt8])
+  {
     precondition(sodiumReady)
     precondition(seed.count == 32)
     var pub = [UInt8](repeating: 0, count: 32)
-    let secret = SecureBytes(count: 64) { sk in
-      _ = crypto_sign_seed_keypair(
-        &pub, sk.baseAddress!.assumingMemoryBound(to: UInt8.self), seed.baseAddress!.assumingMemoryBound(to: UInt8.self)
-      )
+    let secret: SecureBytes
+    do {
+      secret = try SecureBytes.allocate(count: 64) { sk in
+        _ = crypto_sign_seed_keypair(
+          &pub, sk.baseAddress!.assumingMemoryBound(to: UInt8.self),
+          seed.baseAddress!.assumingMemoryBound(to: UInt8.self))
+      }
+    } catch {
+      throw KeyError(error)
     }
     return (secret, pub)
   }

@@ -12,12 +12,15 @@ public enum Sodium {
     case authenticationFailed
     /// An input had the wrong size.
     case badSize(String)
+    /// Guarded memory for the result could not be had.
+    case outOfSecureMemory
 
     public var description: String {
       switch self {
       case .kdfFailed: return "key derivation failed (out of memory?)"
       case .authenticationFailed: return "authentication failed"
       case .badSize(let what): return "wrong size: \(what)"
+      case .outOfSecureMemory: return "out of secure memory"
       }
     }
   }
@@ -76,19 +79,24 @@ public enum Sodium {
     precondition(sodiumReady)
     guard salt.count == saltBytes else { throw .badSize("salt must be \(saltBytes) bytes") }
     var failed = false
-    let key = SecureBytes(count: length) { out in
-      passphrase.withUnsafeBytes { pw in
-        // An empty passphrase has no base address; libsodium's pointers are non-null.
-        var empty: UInt8 = 0
-        let rc = withUnsafePointer(to: &empty) { emptyPtr in
-          crypto_pwhash(
-            out.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(length),
-            pw.baseAddress?.assumingMemoryBound(to: CChar.self)
-              ?? UnsafeRawPointer(emptyPtr).assumingMemoryBound(to: CChar.self),
-            UInt64(pw.count), salt, parameters.opsLimit, Int(parameters.memLimit), crypto_pwhash_ALG_ARGON2ID13)
+    let key: SecureBytes
+    do {
+      key = try SecureBytes.allocate(count: length) { out in
+        passphrase.withUnsafeBytes { pw in
+          // An empty passphrase has no base address; libsodium's pointers are non-null.
+          var empty: UInt8 = 0
+          let rc = withUnsafePointer(to: &empty) { emptyPtr in
+            crypto_pwhash(
+              out.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(length),
+              pw.baseAddress?.assumingMemoryBound(to: CChar.self)
+                ?? UnsafeRawPointer(emptyPtr).assumingMemoryBound(to: CChar.self),
+              UInt64(pw.count), salt, parameters.opsLimit, Int(parameters.memLimit), crypto_pwhash_ALG_ARGON2ID13)
+          }
+          if rc != 0 { failed = true }
         }
-        if rc != 0 { failed = true }
       }
+    } catch {
+      throw .outOfSecureMemory
     }
     if failed { throw .kdfFailed }
     return key
@@ -144,7 +152,8 @@ public enum Sodium {
       scratch.withUnsafeMutableBytes { decrypt($0) }
       plain = SecureBytes(copying: [UInt8]())
     } else {
-      plain = SecureBytes(count: plainCount) { decrypt($0) }
+      // The size comes from the file: a failed allocation is an error, not a crash.
+      do { plain = try SecureBytes.allocate(count: plainCount) { decrypt($0) } } catch { throw .outOfSecureMemory }
     }
     if !ok { throw .authenticationFailed }
     return plain

@@ -38,6 +38,12 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
   case key(String)
   /// Argon2id could not run (usually: not enough memory for the KDF parameters).
   case kdfFailed
+  /// The file asks for Argon2id limits above what keyhold accepts (``VaultKDF/opsLimitRange``,
+  /// ``VaultKDF/memLimitRange``): a hostile or damaged file must not make the KDF run for hours or allocate
+  /// terabytes.
+  case kdfLimitsOutOfRange(opsLimit: UInt64, memLimit: UInt64)
+  /// Guarded memory for the keys could not be had.
+  case outOfSecureMemory
 
   public var description: String {
     switch self {
@@ -60,6 +66,9 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case .invalidName(let why): return "invalid key name: \(why)"
     case .key(let why): return "vault key error: \(why)"
     case .kdfFailed: return "passphrase key derivation failed (not enough memory for the vault's kdf parameters?)"
+    case .kdfLimitsOutOfRange(let ops, let mem):
+      return "vault kdf limits out of range: opslimit \(ops), memlimit \(mem) bytes"
+    case .outOfSecureMemory: return "out of secure memory for the vault's keys"
     }
   }
 }

@@ -44,8 +44,10 @@ extension VaultFile {
     guard kdfID == VaultKDF.argon2id13 else { throw .malformed("unknown kdf algorithm \(kdfID)") }
     let ops = try r.u64()
     let mem = try r.u64()
+    // Checked before anything runs Argon2id: the limits are not authenticated until the data key is unwrapped,
+    // which needs the KDF's output.
     guard VaultKDF.opsLimitRange.contains(ops), VaultKDF.memLimitRange.contains(mem) else {
-      throw .malformed("kdf limits out of range")
+      throw .kdfLimitsOutOfRange(opsLimit: ops, memLimit: mem)
     }
     let salt = try r.raw(Sodium.saltBytes)
     let wrapNonce = try r.raw(Sodium.aeadNonceBytes)

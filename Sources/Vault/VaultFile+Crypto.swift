@@ -41,6 +41,8 @@ extension VaultFile {
       return key
     } catch let e as VaultError {
       throw e
+    } catch Sodium.Failure.outOfSecureMemory {
+      throw .outOfSecureMemory
     } catch {
       throw .wrongPassphrase
     }
@@ -49,7 +51,7 @@ extension VaultFile {
   /// Seals `secrets` (one per entry, same order) under `dataKey` with a fresh nonce, binding the public section.
   mutating func seal(_ secrets: [VaultSecret], dataKey: SecureBytes) throws(VaultError) {
     precondition(secrets.map(\.id) == entries.map(\.id), "the private half must follow the public entries")
-    let plain = VaultSecrets.encode(secrets)
+    let plain = try VaultSecrets.encode(secrets)
     let nonce = Sodium.randomBytes(Sodium.aeadNonceBytes)
     let ad = Self.sealAssociatedData(entries)
     do {
@@ -68,6 +70,8 @@ extension VaultFile {
     do {
       plain = try Sodium.open(
         sealedPrivate, key: dataKey, nonce: sealedNonce, associatedData: Self.sealAssociatedData(entries))
+    } catch .outOfSecureMemory {
+      throw .outOfSecureMemory
     } catch {
       throw .tampered
     }

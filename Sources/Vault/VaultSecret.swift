@@ -39,29 +39,33 @@ struct VaultSecret: Sendable {
 /// The plaintext of the private half: `uint32 count` then `(string id, string key)` per entry, in the order of the
 /// public entries. Built and parsed directly in guarded memory, so no unguarded copy of a key is made here.
 enum VaultSecrets {
-  static func encode(_ secrets: [VaultSecret]) -> SecureBytes {
+  static func encode(_ secrets: [VaultSecret]) throws(VaultError) -> SecureBytes {
     let size = secrets.reduce(4) { $0 + 8 + $1.id.bytes.count + $1.count }
-    return SecureBytes(count: size) { out in
-      var at = 0
-      func put32(_ v: Int) {
-        let u = UInt32(v)
-        for shift in [24, 16, 8, 0] {
-          out[at] = UInt8(truncatingIfNeeded: u >> UInt32(shift))
-          at += 1
+    do {
+      return try SecureBytes.allocate(count: size) { out in
+        var at = 0
+        func put32(_ v: Int) {
+          let u = UInt32(v)
+          for shift in [24, 16, 8, 0] {
+            out[at] = UInt8(truncatingIfNeeded: u >> UInt32(shift))
+            at += 1
+          }
+        }
+        func put(_ bytes: UnsafeRawBufferPointer) {
+          put32(bytes.count)
+          if bytes.count > 0 {
+            UnsafeMutableRawBufferPointer(rebasing: out[at..<(at + bytes.count)]).copyMemory(from: bytes)
+          }
+          at += bytes.count
+        }
+        put32(secrets.count)
+        for s in secrets {
+          s.id.bytes.withUnsafeBytes { put($0) }
+          s.withKeyWire { put($0) }
         }
       }
-      func put(_ bytes: UnsafeRawBufferPointer) {
-        put32(bytes.count)
-        if bytes.count > 0 {
-          UnsafeMutableRawBufferPointer(rebasing: out[at..<(at + bytes.count)]).copyMemory(from: bytes)
-        }
-        at += bytes.count
-      }
-      put32(secrets.count)
-      for s in secrets {
-        s.id.bytes.withUnsafeBytes { put($0) }
-        s.withKeyWire { put($0) }
-      }
+    } catch {
+      throw .outOfSecureMemory
     }
   }
 

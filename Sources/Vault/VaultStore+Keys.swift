@@ -5,10 +5,28 @@ import SSHWire
 
 extension VaultStore {
   /// Opens the vault with the passphrase and returns every key, parsed and ready to sign, in vault order.
+  ///
+  /// The keys are built on every core, with ``PrivateKey/decodeStoredWires(_:ranges:)``: the private half is
+  /// authenticated (XChaCha20-Poly1305 bound to the public half), so the consistency proofs each key passed at
+  /// import are not repeated (keyhold-vault(5), "Unlocking").
   public func unlock(passphrase: SecureBytes) throws(VaultError) -> [VaultKey] {
-    try unlockSealed(passphrase: passphrase).map { (entry, wire) throws(VaultError) -> VaultKey in
-      VaultKey(entry: entry, privateKey: try Self.decodeKey(wire, comment: entry.comment))
+    let sealed = try unlockSealed(passphrase: passphrase)
+    // After an unlock every secret is a slice of the one decrypted buffer (see VaultSecret).
+    guard let storage = sealed.first?.1.storage, sealed.allSatisfy({ $0.1.storage === storage }) else {
+      return try sealed.map { (entry, wire) throws(VaultError) -> VaultKey in
+        VaultKey(entry: entry, privateKey: try Self.decodeKey(wire, comment: entry.comment))
+      }
     }
+    let decoded = PrivateKey.decodeStoredWires(storage, ranges: sealed.map(\.1.range))
+    var keys: [VaultKey] = []
+    keys.reserveCapacity(sealed.count)
+    for ((entry, _), result) in zip(sealed, decoded) {
+      switch result {
+      case .success(let key): keys.append(VaultKey(entry: entry, privateKey: key.withComment(entry.comment)))
+      case .failure(let error): throw Self.vaultError(error)
+      }
+    }
+    return keys
   }
 
   /// Adds keys in one durable write and returns their new entries.
@@ -47,20 +65,20 @@ extension VaultStore {
     }
   }
 
-  /// Parses a key's private wire form from the unlocked private half.
+  /// Parses a key's private wire form from the unlocked (hence authenticated) private half.
   static func decodeKey(_ secret: VaultSecret, comment: String) throws(VaultError) -> PrivateKey {
-    // The parser reads an ordinary array; it is wiped once the reader holding it is gone (end of `parse`).
-    var bytes = secret.unsafeCopy()
-    defer { SecureBytes.wipe(&bytes) }
-    return try parse(bytes).withComment(comment)
+    let result = secret.withKeyWire { wire in
+      Result { () throws(KeyError) in try PrivateKey.decodeStoredWire(wire) }
+    }
+    switch result {
+    case .success(let key): return key.withComment(comment)
+    case .failure(let error): throw vaultError(error)
+    }
   }
 
-  private static func parse(_ bytes: [UInt8]) throws(VaultError) -> PrivateKey {
-    var reader = SSHReader(bytes)
-    let key: PrivateKey
-    do { key = try PrivateKey.decodeWire(&reader) } catch { throw .key("\(error)") }
-    guard reader.isAtEnd else { throw .key("\(reader.remaining) bytes after a private key") }
-    return key
+  /// The vault error for a key that could not be built from the private half.
+  static func vaultError(_ error: KeyError) -> VaultError {
+    error == .outOfSecureMemory ? .outOfSecureMemory : .key("\(error)")
   }
 }
 
