@@ -244,9 +244,14 @@ public final class Agent: Sendable {
 
   // MARK: - Lock and unlock
 
+  /// Copies a passphrase from a request into guarded memory; running out of it is a FAILURE, never a trap.
+  static func guarded(_ passphrase: [UInt8]) throws(AgentFailure) -> SecureBytes {
+    do { return try SecureBytes.allocate(copying: passphrase) } catch { throw .unsupported("out of secure memory") }
+  }
+
   func lock(_ passphrase: [UInt8]) throws(AgentFailure) -> [UInt8] {
     guard !passphrase.isEmpty else { throw .emptyPassphrase }
-    let secret = SecureBytes(copying: passphrase)
+    let secret = try Self.guarded(passphrase)
     let hash: LockHash
     do { hash = try LockHash(passphrase: secret, parameters: configuration.lockKDF) } catch {
       throw .unsupported("lock hash: \(error)")
@@ -268,7 +273,7 @@ public final class Agent: Sendable {
 
   func unlock(_ passphrase: [UInt8]) throws(AgentFailure) -> [UInt8] {
     guard !passphrase.isEmpty else { throw .emptyPassphrase }
-    let secret = SecureBytes(copying: passphrase)
+    let secret = try Self.guarded(passphrase)
     let (current, vault) = state.withLock { ($0.lock, $0.vault) }
     if let current {
       guard current.matches(secret) else {
@@ -410,7 +415,7 @@ public final class Agent: Sendable {
         return AgentReplies.frame(.extensionResponse(.query(Self.supportedExtensions)))
       case .vaultUnlock(let passphrase, let timeout):
         guard !passphrase.isEmpty else { throw .emptyPassphrase }
-        try openVault(SecureBytes(copying: passphrase), timeout: timeout)
+        try openVault(try Self.guarded(passphrase), timeout: timeout)
         return AgentReplies.success
       case .vaultLock:
         try sealVault()

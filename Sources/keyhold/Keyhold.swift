@@ -1,4 +1,5 @@
 import ArgumentParser
+import SSHKeys
 
 #if canImport(Glibc)
   import Glibc
@@ -19,6 +20,9 @@ struct Keyhold: ParsableCommand {
     var arguments = Array(CommandLine.arguments.dropFirst())
     let invokedAs = CommandLine.arguments.first.map { String($0.split(separator: "/").last ?? "") } ?? ""
     if invokedAs == "ssh-agent" || invokedAs == "keyhold-agent" { arguments.insert("agent", at: 0) }
+    // RSA and ECDSA private numbers go to OpenSSL's locked secure heap. The agent sets it up itself after it
+    // forks (memory locks are not inherited); every other command does it here, before any key is built.
+    if arguments.first != "agent" { SecureMemory.enableOpenSSLSecureHeap() }
     main(arguments)
   }
 }

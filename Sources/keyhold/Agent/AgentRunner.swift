@@ -138,6 +138,8 @@ struct AgentRunner {
   /// Runs the agent until SIGTERM, SIGINT or SIGHUP (or the parent's death when running COMMAND). Never returns.
   func serve(_ listener: AgentListener, cleanup: Cleanup, parent: pid_t?, activated: Bool) -> Never {
     _ = keyhold_disable_core_dumps()
+    // After the fork: memory locks are not inherited by a child, so the arena is set up (and locked) here.
+    SecureMemory.enableOpenSSLSecureHeap()
     signal(SIGPIPE, SIG_IGN)
     // Block the signals before any thread starts, so every thread inherits the mask and only sigwait sees them.
     var set = sigset_t()
