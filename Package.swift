@@ -44,13 +44,15 @@ let package = Package(
     // libFuzzer entry point; a no-op in a plain build (see Makefile `fuzz`).
     .executableTarget(name: "FuzzDecoders", dependencies: ["SSHWire", "SSHKeys", "Vault"]),
 
+    // Helpers shared by test targets: child processes, a throwaway moto_server.
+    .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "SSHWireTests", dependencies: ["SSHWire"]),
     .testTarget(name: "SSHKeysTests", dependencies: ["SSHKeys", "SSHWire"]),
     .testTarget(name: "VaultTests", dependencies: ["Vault", "SSHKeys", "SSHWire"]),
     .testTarget(name: "AuditTests", dependencies: ["Audit"]),
-    .testTarget(name: "CloudTests", dependencies: ["Cloud"]),
+    .testTarget(name: "CloudTests", dependencies: ["Cloud", "TestSupport"]),
     .testTarget(name: "AgentServerTests", dependencies: ["AgentServer", "SSHKeys", "SSHWire"]),
-    .testTarget(name: "CLITests", dependencies: ["SSHKeys", "SSHWire"]),
+    .testTarget(name: "CLITests", dependencies: ["SSHKeys", "SSHWire", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

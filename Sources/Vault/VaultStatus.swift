@@ -2,10 +2,9 @@ import Synchronization
 
 /// The vault's unsealed status section: the last sync result per cloud binding.
 public struct VaultStatus: Hashable, Sendable {
-  /// One record per (entry, binding) the cloud was last asked about.
-  public var records: [VaultStatusRecord] {
-    didSet { lookup = Lookup() }  // any change, even of one element, drops the index; it is rebuilt on next use
-  }
+  /// One record per (entry, binding) the cloud was last asked about. Change it through ``set(_:)``,
+  /// ``set(contentsOf:)`` and ``removeAll()``, which keep the lookup index right.
+  public private(set) var records: [VaultStatusRecord]
 
   /// An index from (entry, binding) to the record's position, built on first lookup. `list`, `audit` and the
   /// agent look up every binding of every key; a linear search each time is quadratic in the vault's size.
@@ -32,12 +31,27 @@ public struct VaultStatus: Hashable, Sendable {
   }
 
   /// Stores `record`, replacing the one about the same entry and binding.
-  public mutating func set(_ record: VaultStatusRecord) {
-    if let i = lookup.index(of: RecordKey(record), in: records) {
-      records[i] = record
-    } else {
-      records.append(record)
+  public mutating func set(_ record: VaultStatusRecord) { set(contentsOf: [record]) }
+
+  /// Stores every record, each replacing the one about the same entry and binding, with one index for the batch.
+  public mutating func set(contentsOf newRecords: [VaultStatusRecord]) {
+    var index = lookup.snapshot(of: records)
+    for r in newRecords {
+      let key = RecordKey(r)
+      if let i = index[key] {
+        records[i] = r
+      } else {
+        index[key] = records.count
+        records.append(r)
+      }
     }
+    lookup = Lookup(index)
+  }
+
+  /// Drops every record.
+  public mutating func removeAll() {
+    records.removeAll()
+    lookup = Lookup([:])
   }
 
   /// Drops records whose entry or binding no longer exists.
@@ -51,6 +65,7 @@ public struct VaultStatus: Hashable, Sendable {
     }
     if records.allSatisfy({ live.contains(RecordKey($0)) }) { return }
     records.removeAll { !live.contains(RecordKey($0)) }
+    lookup = Lookup()
   }
 
   /// What identifies a record: its entry and the binding it describes.
@@ -76,17 +91,21 @@ public struct VaultStatus: Hashable, Sendable {
 
   /// The lazily built position index; shared by copies of an unchanged status, replaced on every change.
   final class Lookup: Sendable {
-    private let table = Mutex<[RecordKey: Int]?>(nil)
+    private let table: Mutex<[RecordKey: Int]?>
 
-    func index(of key: RecordKey, in records: [VaultStatusRecord]) -> Int? {
+    init(_ table: [RecordKey: Int]? = nil) { self.table = Mutex(table) }
+
+    /// The whole index, built from `records` if it is not yet.
+    func snapshot(of records: [VaultStatusRecord]) -> [RecordKey: Int] {
       table.withLock { table in
-        if table == nil {
-          var built = [RecordKey: Int](minimumCapacity: records.count)
-          for (i, r) in records.enumerated() where built[RecordKey(r)] == nil { built[RecordKey(r)] = i }
-          table = built
-        }
-        return table![key]
+        if let table { return table }
+        var built = [RecordKey: Int](minimumCapacity: records.count)
+        for (i, r) in records.enumerated() where built[RecordKey(r)] == nil { built[RecordKey(r)] = i }
+        table = built
+        return built
       }
     }
+
+    func index(of key: RecordKey, in records: [VaultStatusRecord]) -> Int? { snapshot(of: records)[key] }
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `keyhold agent`'s shell output is compared byte for byte with OpenSSH's ssh-agent; only the pid differs.
@@ -154,35 +155,10 @@ import Testing
 func spawnAndWait(_ path: String, _ arguments: [String], environment: [String: String], stdoutPath: String) throws
   -> (status: Int32, stdout: String)
 {
-  var actions = posix_spawn_file_actions_t()
-  posix_spawn_file_actions_init(&actions)
-  defer { posix_spawn_file_actions_destroy(&actions) }
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-  posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-  var attr = posix_spawnattr_t()
-  posix_spawnattr_init(&attr)
-  defer { posix_spawnattr_destroy(&attr) }
-  var empty = sigset_t()
-  sigemptyset(&empty)
-  var all = sigset_t()
-  sigfillset(&all)
-  posix_spawnattr_setsigmask(&attr, &empty)
-  posix_spawnattr_setsigdefault(&attr, &all)
-  posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-  let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
-  let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-  defer {
-    for p in argv { free(p) }
-    for p in envp { free(p) }
-  }
-  var pid: pid_t = 0
-  let rc = posix_spawn(&pid, path, &actions, &attr, argv, envp)
-  guard rc == 0 else { throw CocoaError(.fileNoSuchFile) }
-  var status: Int32 = 0
-  while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+  let pid = try ChildProcess.spawn(
+    path, arguments, environment: environment, stdin: "/dev/null", stdout: stdoutPath, stderr: "/dev/null")
+  let status = ChildProcess.wait(pid)
   defer { unlink(stdoutPath) }
   let text = (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? ""
-  let exited = (status & 0x7f) == 0
-  return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), text)
+  return (status, text)
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The status section end to end: `sync` records an orphaned key pair without the passphrase, `list` shows it, and

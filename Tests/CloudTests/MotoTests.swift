@@ -1,5 +1,6 @@
 import Cloud
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(Glibc)

@@ -102,7 +102,7 @@ import Testing
   let before = fileBytes(t.store.path)
   #expect(throws: Stop.self) {
     try t.store.updateStatus { status, _ in
-      status.records = []
+      status.removeAll()
       throw Stop()
     }
   }
@@ -143,7 +143,7 @@ import Testing
   #expect(throws: VaultError.self) {
     try t.store.addSealed([(fakeEntry("a"), fakeWire("a"))], passphrase: t.passphrase, force: false)
   }
-  #expect(throws: VaultError.self) { try t.store.updateStatus { s, _ in s.records = [] } }
+  #expect(throws: VaultError.self) { try t.store.updateStatus { s, _ in s.removeAll() } }
   #expect(throws: VaultError.self) { try t.store.changePassphrase(from: t.passphrase, to: secret("x")) }
   #expect(fileBytes(t.store.path) == bytes)
 }

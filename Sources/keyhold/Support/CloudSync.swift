@@ -144,19 +144,7 @@ struct CloudSync {
     }
     guard !records.isEmpty else { return false }
     try withVaultErrors {
-      try store.updateStatus { status, _ in
-        // Replace by key in one pass; VaultStatus.set searches linearly, which is quadratic for thousands of keys.
-        var index: [RecordKey: Int] = [:]
-        for (i, r) in status.records.enumerated() { index[RecordKey(r)] = i }
-        for r in records {
-          if let i = index[RecordKey(r)] {
-            status.records[i] = r
-          } else {
-            index[RecordKey(r)] = status.records.count
-            status.records.append(r)
-          }
-        }
-      }
+      try store.updateStatus { status, _ in status.set(contentsOf: records) }
     }
     return true
   }

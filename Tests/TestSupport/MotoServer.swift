@@ -8,19 +8,19 @@ import Foundation
 ///
 /// `start` picks a free port, launches `moto_server -H 127.0.0.1 -p PORT` with the given extra environment, and
 /// waits until the port accepts connections; `stop` (also run on deinit) kills it and reaps it.
-final class MotoServer: @unchecked Sendable {
-  let port: Int
-  let process: Process
+public final class MotoServer: @unchecked Sendable {
+  public let port: Int
+  public let process: Process
   private let lock = NSLock()
   private var stopped = false
 
   /// `http://127.0.0.1:PORT`.
-  var url: String { "http://127.0.0.1:\(port)" }
+  public var url: String { "http://127.0.0.1:\(port)" }
 
   /// Whether `moto_server` is on PATH.
-  static var isInstalled: Bool { findExecutable("moto_server") != nil }
+  public static var isInstalled: Bool { findExecutable("moto_server") != nil }
 
-  static func findExecutable(_ name: String) -> String? {
+  public static func findExecutable(_ name: String) -> String? {
     for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
       let path = "\(dir)/\(name)"
       if access(path, X_OK) == 0 { return path }
@@ -29,7 +29,7 @@ final class MotoServer: @unchecked Sendable {
   }
 
   /// Starts a server and waits (up to `wait` seconds) until it listens.
-  init(environment: [String: String] = [:], wait: Double = 30) throws {
+  public init(environment: [String: String] = [:], wait: Double = 30) throws {
     guard let exe = MotoServer.findExecutable("moto_server") else { throw MotoError("moto_server not on PATH") }
     port = try MotoServer.freePort()
     process = Process()
@@ -54,7 +54,7 @@ final class MotoServer: @unchecked Sendable {
   deinit { stop() }
 
   /// Kills the server (SIGTERM, then SIGKILL) and waits for it.
-  func stop() {
+  public func stop() {
     let first = lock.withLock {
       defer { stopped = true }
       return !stopped
@@ -69,7 +69,7 @@ final class MotoServer: @unchecked Sendable {
   }
 
   /// A port nothing listens on right now (bound to port 0 and released).
-  static func freePort() throws -> Int {
+  public static func freePort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw MotoError("socket failed") }
     defer { close(fd) }
@@ -87,7 +87,7 @@ final class MotoServer: @unchecked Sendable {
     return Int(UInt16(bigEndian: addr.sin_port))
   }
 
-  static func accepts(port: Int) -> Bool {
+  public static func accepts(port: Int) -> Bool {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { return false }
     defer { close(fd) }
@@ -103,7 +103,7 @@ final class MotoServer: @unchecked Sendable {
   }
 }
 
-struct MotoError: Error, CustomStringConvertible {
-  let description: String
-  init(_ d: String) { description = d }
+public struct MotoError: Error, CustomStringConvertible {
+  public let description: String
+  public init(_ d: String) { description = d }
 }
