@@ -20,7 +20,8 @@ public struct VaultStatus: Hashable, Sendable {
 
   /// The record for `binding` of entry `id`, if any.
   public func record(for binding: VaultBinding, of id: VaultEntryID) -> VaultStatusRecord? {
-    let key = RecordKey(entryID: id, cloud: binding.cloud, account: binding.account, region: binding.region,
+    let key = RecordKey(
+      entryID: id, cloud: binding.cloud, account: binding.account, region: binding.region,
       keyName: binding.keyName)
     return lookup.index(of: key, in: records).map { records[$0] }
   }
