@@ -8,7 +8,7 @@ RELEASE_BIN := .build/release/keyhold
 APT_PKGS    := libsodium-dev libssl-dev pkg-config openssh-client openssh-server mandoc git
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps test-deps build release run test unit-tests lint-man fuzz bench install clean format
+.PHONY: all deps test-deps build release run test unit-tests lint-man lint-format fuzz bench install clean format
 
 all: build
 
@@ -39,7 +39,10 @@ run: build
 test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
-	$(MAKE) lint-man
+	$(MAKE) lint-man lint-format
+
+lint-format:
+	$(SWIFT) format lint --strict --recursive Sources Tests
 
 lint-man:
 	@pages=$$(ls man/*.[1-8] 2>/dev/null); if [ -n "$$pages" ]; then \
