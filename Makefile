@@ -5,7 +5,7 @@ SWIFT       ?= swift
 PREFIX      ?= /usr/local
 BIN         := .build/debug/keyhold
 RELEASE_BIN := .build/release/keyhold
-APT_PKGS    := libsodium-dev libssl-dev pkg-config openssh-client openssh-server mandoc git
+APT_PKGS    := libsodium-dev libssl-dev pkg-config openssh-client openssh-server mandoc groff-base git systemd util-linux
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps test-deps build release run test unit-tests lint-man lint-format fuzz bench install clean format
