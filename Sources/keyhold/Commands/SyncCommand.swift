@@ -31,7 +31,8 @@ struct SyncCommand: ParsableCommand {
     try runReportingErrors {
       let resolved = try cloud.resolve()
       let store = VaultStore(path: try VaultLocation.resolve(option: vault))
-      let sync = CloudSync(cloud: resolved, store: store, allRegions: allRegions, progress: isatty(2) == 1)
+      var sync = CloudSync(cloud: resolved, store: store, allRegions: allRegions, progress: isatty(2) == 1)
+      if let delays = Self.retryDelays(VaultLocation.currentEnvironment()) { sync.pendingRetryDelays = delays }
       let outcome = try sync.run()
       let report = outcome.report
       try writeStdout(
@@ -40,6 +41,17 @@ struct SyncCommand: ParsableCommand {
       try reportFailures(report)
       if report.exitStatus == 2 { throw ExitCode(2) }
     }
+  }
+
+  /// Test-only: `KEYHOLD_SYNC_RETRY_DELAYS` ("0.1,0.1"), the pauses before re-listing pending key pairs, so tests of
+  /// the retry need not wait the real 1, 2 and 4 seconds. Not documented; nil when unset or malformed.
+  static func retryDelays(_ env: [String: String]) -> [Double]? {
+    guard let text = env["KEYHOLD_SYNC_RETRY_DELAYS"], !text.isEmpty else { return nil }
+    let delays = text.split(separator: ",").compactMap { Double($0) }
+    guard delays.count == text.split(separator: ",").count, delays.count <= 10,
+      delays.allSatisfy({ $0 >= 0 && $0 <= 60 })
+    else { return nil }
+    return delays
   }
 }
 
