@@ -188,7 +188,7 @@ enum PEMFile {
       return try SubjectPublicKeyInfoFile.parse(der: all[index].body, label: "PEM PUBLIC KEY")
     case "RSA PUBLIC KEY":
       throw KeyError.unrecognizedFormat(
-        "PEM RSA PUBLIC KEY (PKCS#1) is not read; convert it with openssl pkey -pubin -RSAPublicKey_in -pubout")
+        "PEM RSA PUBLIC KEY (PKCS#1) is not read; convert it with openssl pkey -pubin -pubout")
     default:
       throw KeyError.unrecognizedFormat("PEM block \(label) holds no private key")
     }
