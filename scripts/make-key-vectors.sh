@@ -3,7 +3,7 @@
 #
 # Each vector FILE has a sidecar FILE.expect of "field: value" lines:
 #   container   keyhold's container name (openssh, pkcs1, sec1, pkcs8, pkcs8-encrypted, pem-encrypted, der,
-#               openssh-public, rfc4716)
+#               openssh-public, rfc4716, spki)
 #   encrypted   yes/no; passphrase: the passphrase when yes (always the fixed test passphrase below)
 #   private     yes when the file holds a private key
 #   type        the SSH key type; certificate: yes for OpenSSH certificates
@@ -81,7 +81,7 @@ expect() {
     echo "container: $container"
     echo "encrypted: $enc"
     [ "$enc" = yes ] && echo "passphrase: $PW"
-    case "$container" in openssh-public | rfc4716) echo "private: no" ;; *) echo "private: yes" ;; esac
+    case "$container" in openssh-public | rfc4716 | spki) echo "private: no" ;; *) echo "private: yes" ;; esac
     echo "comment: $comment"
     fingerprints_from_pub "$pub"
     if [ -n "$sha1p8" ]; then echo "sha1-pkcs8: $sha1p8"; fi
@@ -249,5 +249,28 @@ refuse refuse-ed448-pkcs8.pem unsupported-key-type ED448
 openssl pkcs8 -topk8 -provider legacy -provider default -v1 PBE-MD5-DES -in "$out/openssl-rsa2048-pkcs1.pem" \
   -passout "pass:$PW" -out "$out/refuse-pbes1-md5-des.pem"
 refuse refuse-pbes1-md5-des.pem unsupported-cipher PBKDF1 "$PW"
+
+# --- SubjectPublicKeyInfo public keys ----------------------------------------------------------------------------
+# `openssl pkey -pubout` of vector keys above; the expected public line comes from the private key.
+spki_vectors() {
+  for base in openssl-rsa3072 openssl-ecdsa256 openssl-ecdsa384 openssl-ecdsa521; do
+    openssl pkey -in "$out/$base-pkcs8.pem" -pubout -out "$out/spki-${base#openssl-}.pem"
+    expect "spki-${base#openssl-}.pem" spki no "" "$(pub_from_openssl "$out/$base-pkcs8.pem" "")"
+  done
+  openssl pkey -in "$out/openssl-ed25519-pkcs8.pem" -pubout -out "$out/spki-ed25519.pem"
+  expect spki-ed25519.pem spki no "" "$(pub_ed25519_openssl "$out/openssl-ed25519-pkcs8.pem" "")"
+  openssl pkey -in "$out/openssl-ed25519-pkcs8.pem" -pubout -outform DER -out "$out/spki-ed25519.der"
+  expect spki-ed25519.der spki no "" "$work/pub"
+  openssl pkey -in "$out/openssl-rsa2048-pkcs1.pem" -pubout -outform DER -out "$out/spki-rsa2048.der"
+  expect spki-rsa2048.der spki no "" "$(pub_from_openssl "$out/openssl-rsa2048-pkcs1.pem" "")"
+  openssl pkey -in "$out/refuse-dsa-pkcs8.pem" -pubout -out "$out/refuse-dsa-spki.pem"
+  refuse refuse-dsa-spki.pem unsupported-key-type ssh-dss
+  openssl pkey -in "$out/refuse-ed448-pkcs8.pem" -pubout -out "$out/refuse-ed448-spki.pem"
+  refuse refuse-ed448-spki.pem unsupported-key-type ED448
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 2>/dev/null | openssl pkey -pubout \
+    -out "$out/refuse-rsa1024-spki.pem"
+  refuse refuse-rsa1024-spki.pem unsupported-key-type "ssh-rsa with 1024 bits (keyhold needs at least 2048)"
+}
+spki_vectors
 
 echo "wrote $(ls "$out" | grep -vc '\.expect$') vectors to $out"

@@ -1,6 +1,7 @@
 /// Reads every key container keyhold accepts (DESIGN §3): PEM (PKCS#1, SEC1, PKCS#8, encrypted PKCS#8, legacy
-/// encrypted PEM), DER, OpenSSH private keys, `.pub` lines, RFC 4716 public keys, and the euca2ools / aws cli
-/// wrappers around them. One entry point serves `keyhold import` and `keyhold fingerprint`.
+/// encrypted PEM), DER, OpenSSH private keys, `.pub` lines, RFC 4716 public keys, X.509 SubjectPublicKeyInfo public
+/// keys (PEM `PUBLIC KEY` or DER), and the euca2ools / aws cli wrappers around them. One entry point serves
+/// `keyhold import` and `keyhold fingerprint`.
 public enum KeyFile {
   /// Bounds on the work a hostile file can make the parser do.
   public struct Limits: Sendable, Equatable {
@@ -88,7 +89,9 @@ public enum KeyFile {
       return try PublicKeyFile.parseRFC4716(data)
     }
     switch PEMFile.derShape(data) {
-    case .whole: return try PEMFile.parseDER(data, provider: provider, limits: limits)
+    case .whole:
+      if SubjectPublicKeyInfoFile.matches(data) { return try SubjectPublicKeyInfoFile.parse(der: data, label: "DER") }
+      return try PEMFile.parseDER(data, provider: provider, limits: limits)
     case .truncated: throw KeyError.malformed("truncated DER: the outer SEQUENCE is longer than the input")
     case .notDER: break
     }

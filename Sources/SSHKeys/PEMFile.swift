@@ -184,8 +184,11 @@ enum PEMFile {
       container = .encryptedPKCS8
     case "DSA PRIVATE KEY": throw KeyError.unsupportedKeyType("ssh-dss")
     case "SSH2 ENCRYPTED PRIVATE KEY": throw KeyError.unrecognizedFormat("ssh.com private keys are not supported")
-    case "PUBLIC KEY", "RSA PUBLIC KEY":
-      throw KeyError.unrecognizedFormat("PEM \(label) holds no private key; use the .pub file or the private key")
+    case "PUBLIC KEY":
+      return try SubjectPublicKeyInfoFile.parse(der: all[index].body, label: "PEM PUBLIC KEY")
+    case "RSA PUBLIC KEY":
+      throw KeyError.unrecognizedFormat(
+        "PEM RSA PUBLIC KEY (PKCS#1) is not read; convert it with openssl pkey -pubin -pubout")
     default:
       throw KeyError.unrecognizedFormat("PEM block \(label) holds no private key")
     }

@@ -18,6 +18,9 @@ public enum KeyContainer: String, Sendable, Hashable, Codable, CaseIterable {
   case publicLine = "openssh-public"
   /// An RFC 4716 `---- BEGIN SSH2 PUBLIC KEY ----` block.
   case rfc4716 = "rfc4716"
+  /// An X.509 SubjectPublicKeyInfo (RFC 5280 §4.1.2.7): a PEM `PUBLIC KEY` block (RFC 7468 §13), as written by
+  /// `openssl pkey -pubout`, or the same structure as raw DER.
+  case spki = "spki"
 }
 
 /// The outer layer a key arrived in when piped from a cloud tool.
@@ -34,7 +37,7 @@ public enum KeyFileWrapper: String, Sendable, Hashable, Codable, CaseIterable {
 
 /// A key read by ``KeyFile/parse(_:passphrase:limits:)``: the key, its comment, and what the file said about it.
 public struct ParsedKeyFile: Sendable {
-  /// The key itself: a private key, or only a public key (`.pub`, RFC 4716).
+  /// The key itself: a private key, or only a public key (`.pub`, RFC 4716, SubjectPublicKeyInfo).
   public enum Key: Sendable {
     /// A private key (its public half is ``PrivateKey/publicKey``).
     case privateKey(PrivateKey)

@@ -87,6 +87,7 @@ import Testing
   @Test(arguments: [
     "sshkeygen-ed25519-openssh", "sshkeygen-ecdsa384-pem", "sshkeygen-rsa2048-pkcs8", "openssl-ed25519-pkcs8.pem",
     "openssl-rsa2048-pkcs1.der", "sshkeygen-rsa2048.pub", "sshkeygen-ed25519.rfc4716", "sshkeygen-ecdsa256-cert.pub",
+    "spki-rsa3072.pem", "spki-rsa2048.der", "spki-ecdsa521.pem", "spki-ed25519.pem",
   ])
   func printsEveryFingerprintTheVectorExpects(name: String) throws {
     let expect = try Self.expectation("keys/\(name)")

@@ -9,8 +9,9 @@ struct FingerprintCommand: ParsableCommand {
     abstract: "Print the type and every fingerprint of a key file.",
     discussion: """
       Reads PEM (PKCS#1, SEC1, PKCS#8, encrypted PKCS#8, legacy encrypted PEM), DER, OpenSSH private keys, .pub \
-      lines, RFC 4716 public keys, and the output of euca-add-keypair and aws ec2 create-key-pair. Asks for a \
-      passphrase only when the key is encrypted.
+      lines, RFC 4716 public keys, PEM PUBLIC KEY (SubjectPublicKeyInfo, as openssl pkey -pubout writes) and its \
+      DER form, and the output of euca-add-keypair and aws ec2 create-key-pair. Asks for a passphrase only when \
+      the key is encrypted.
       """)
 
   @Argument(help: ArgumentHelp("The key file, or - for standard input.", valueName: "file"))
@@ -71,7 +72,9 @@ struct FingerprintCommand: ParsableCommand {
     switch error {
     case .passphraseRequired: return "pass the passphrase with --passphrase-fd N"
     case .unrecognizedFormat:
-      return "keyhold reads PEM, DER, OpenSSH private keys, .pub lines, RFC 4716 and aws/euca2ools key pair output"
+      return
+        "keyhold reads PEM, DER, OpenSSH private keys, .pub lines, RFC 4716, PEM PUBLIC KEY and aws/euca2ools key "
+        + "pair output"
     case .unsupportedKeyType:
       return "keyhold holds ssh-ed25519, ecdsa-sha2-nistp256/384/521 and ssh-rsa keys of 2048 bits or more"
     default: return nil
