@@ -40,11 +40,11 @@ let package = Package(
       ]),
     .executableTarget(
       name: "keyhold-bench",
-      dependencies: ["SSHWire", "SSHKeys", "Vault", "Audit", "Cloud", "AgentServer"]),
+      dependencies: ["SSHWire", "SSHKeys", "Vault", "Audit", "Cloud", "AgentServer", "TestSupport"]),
     // libFuzzer entry point; a no-op in a plain build (see Makefile `fuzz`).
     .executableTarget(name: "FuzzDecoders", dependencies: ["SSHWire", "SSHKeys", "Vault"]),
 
-    // Helpers shared by test targets: child processes, a throwaway moto_server.
+    // Helpers shared by the tests and the benchmarks: child processes, moto_server, a loopback EC2 stub.
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "SSHWireTests", dependencies: ["SSHWire"]),
     .testTarget(name: "SSHKeysTests", dependencies: ["SSHKeys", "SSHWire"]),

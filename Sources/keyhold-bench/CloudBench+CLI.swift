@@ -94,7 +94,7 @@ extension CloudBench {
     for (r, region) in regions.enumerated() {
       bodies[region] = describeBody(region: r, count: perRegion) { fingerprints["bench-key-\($0)"] ?? "" }
     }
-    let server = try CloudReplayServer(bodies: bodies)
+    let server = try CloudReplayServer.start(bodies: bodies)
     defer { server.stop() }
     var best = Double.infinity
     var summary = ""

@@ -38,7 +38,7 @@ enum CloudBench {
       keys.append(LocalKey(name: "bench-key-\(i)", fingerprints: ["md5-spki": fingerprint(i)], bindings: bindings))
     }
     let bytes = bodies.values.reduce(0) { $0 + $1.count }
-    let server = try CloudReplayServer(bodies: bodies)
+    let server = try CloudReplayServer.start(bodies: bodies)
     defer { server.stop() }
     let endpoint = try EC2Endpoint(url: "http://127.0.0.1:\(server.port)/", region: regions[0])
     print("cloud (b): replay endpoint, \(regions.count) regions x \(perRegion) key pairs (\(bytes / 1_000_000) MB)")

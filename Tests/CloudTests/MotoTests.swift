@@ -128,18 +128,8 @@ struct MotoTests {
   }
 
   static func silentListener() throws -> (Int32, Int) {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let ok = withUnsafeMutablePointer(to: &addr) { p in
-      p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-        bind(fd, sa, len) == 0 && listen(fd, 8) == 0 && getsockname(fd, sa, &len) == 0
-      }
-    }
-    guard ok else { throw MotoError("listener failed") }
-    return (fd, Int(UInt16(bigEndian: addr.sin_port)))
+    let (fd, port) = try LoopbackListener.open(backlog: 8)
+    return (fd, port)
   }
 
   /// One IAM Query call (service `iam`, version 2010-05-08), signed with SigV4.

@@ -4,15 +4,25 @@ import Foundation
   import Glibc
 #endif
 
-/// A loopback HTTP/1.1 server that answers EC2 Query requests from a closure, and counts them by action.
+/// One EC2 Query request as the stub sees it.
+public struct EC2StubRequest: Sendable {
+  /// The form's `Action` parameter.
+  public let action: String
+  /// The region of the SigV4 credential scope (`Credential=AK/DATE/REGION/ec2/aws4_request`), or "".
+  public let region: String
+  /// How many earlier requests had the same action (0 for the first).
+  public let index: Int
+}
+
+/// A loopback HTTP/1.1 server that answers EC2 Query requests from a handler, and counts them by action.
 ///
-/// Just enough HTTP for URLSession: it reads the header block and a `Content-Length` body, answers with a
-/// `Content-Length` body and `Connection: close`, then closes the connection. One thread per connection.
+/// Just enough HTTP for URLSession: a header block and a `Content-Length` body in, a `Content-Length` body out,
+/// several requests per connection. One thread per connection. Tests and the cloud benchmark use it.
 public final class EC2StubServer: @unchecked Sendable {
   /// The port it listens on, on 127.0.0.1.
   public let port: Int
   private let fd: Int32
-  private let respond: @Sendable (_ action: String, _ index: Int) -> String
+  private let handler: @Sendable (EC2StubRequest) -> (status: Int, body: [UInt8])
   private let lock = NSLock()
   private var seen: [String: Int] = [:]
   private var stopped = false
@@ -20,27 +30,17 @@ public final class EC2StubServer: @unchecked Sendable {
   /// `http://127.0.0.1:PORT`.
   public var url: String { "http://127.0.0.1:\(port)" }
 
+  /// Starts listening; `handler` returns the HTTP status and XML body for each request.
+  public init(handler: @escaping @Sendable (EC2StubRequest) -> (status: Int, body: [UInt8])) throws {
+    self.handler = handler
+    (fd, port) = try LoopbackListener.open()
+    Thread { [self] in acceptLoop() }.start()
+  }
+
   /// Starts listening; `respond` gets the request's `Action` and how many earlier requests had that action (0 for
   /// the first) and returns the XML body of a 200 answer.
-  public init(respond: @escaping @Sendable (_ action: String, _ index: Int) -> String) throws {
-    self.respond = respond
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    self.fd = fd
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let ok = withUnsafeMutablePointer(to: &addr) { p in
-      p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-        bind(fd, sa, len) == 0 && listen(fd, 16) == 0 && getsockname(fd, sa, &len) == 0
-      }
-    }
-    guard fd >= 0, ok else {
-      if fd >= 0 { close(fd) }
-      throw EC2StubError.bindFailed
-    }
-    port = Int(UInt16(bigEndian: addr.sin_port))
-    Thread { [self] in acceptLoop() }.start()
+  public convenience init(respond: @escaping @Sendable (_ action: String, _ index: Int) -> String) throws {
+    try self.init { request in (200, Array(respond(request.action, request.index).utf8)) }
   }
 
   deinit { stop() }
@@ -74,43 +74,52 @@ public final class EC2StubServer: @unchecked Sendable {
   private func serve(_ c: Int32) {
     defer { close(c) }
     var buffer: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 16384)
-    var headerEnd: Int?
-    while headerEnd == nil {
-      headerEnd = Self.find(buffer, [13, 10, 13, 10])
-      if headerEnd != nil { break }
-      let n = read(c, &chunk, chunk.count)
-      if n <= 0 { return }
-      buffer += chunk[0..<n]
-    }
-    let end = headerEnd!
-    var length = 0
-    for line in String(decoding: buffer[0..<end], as: UTF8.self).split(separator: "\r\n") {
-      let lower = line.lowercased()
-      if lower.hasPrefix("content-length:") {
-        length = Int(lower.dropFirst(15).trimmingCharacters(in: .whitespaces)) ?? 0
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+      var headerEnd: Int?
+      while headerEnd == nil {
+        headerEnd = Self.find(buffer, [13, 10, 13, 10])
+        if headerEnd != nil { break }
+        let n = read(c, &chunk, chunk.count)
+        if n <= 0 { return }
+        buffer += chunk[0..<n]
       }
+      let end = headerEnd!
+      var length = 0
+      var region = ""
+      for line in String(decoding: buffer[0..<end], as: UTF8.self).split(separator: "\r\n") {
+        let lower = line.lowercased()
+        if lower.hasPrefix("content-length:") {
+          length = Int(lower.dropFirst(15).trimmingCharacters(in: .whitespaces)) ?? 0
+        }
+        if lower.hasPrefix("authorization:"), let r = line.range(of: "Credential=") {
+          let parts = line[r.upperBound...].split(separator: "/")
+          if parts.count > 2 { region = String(parts[2]) }
+        }
+      }
+      let total = end + 4 + length
+      while buffer.count < total {
+        let n = read(c, &chunk, chunk.count)
+        if n <= 0 { return }
+        buffer += chunk[0..<n]
+      }
+      let form = String(decoding: buffer[(end + 4)..<total], as: UTF8.self)
+      buffer.removeFirst(total)
+      var action = ""
+      for pair in form.split(separator: "&") where pair.hasPrefix("Action=") {
+        action = String(pair.dropFirst(7))
+      }
+      let index = lock.withLock {
+        let i = seen[action, default: 0]
+        seen[action] = i + 1
+        return i
+      }
+      let (status, body) = handler(EC2StubRequest(action: action, region: region, index: index))
+      let head =
+        "HTTP/1.1 \(status) \(status == 200 ? "OK" : "Error")\r\nContent-Type: text/xml;charset=UTF-8\r\n"
+        + "Content-Length: \(body.count)\r\n\r\n"
+      guard Self.writeAll(c, Array(head.utf8)), Self.writeAll(c, body) else { return }
     }
-    while buffer.count < end + 4 + length {
-      let n = read(c, &chunk, chunk.count)
-      if n <= 0 { return }
-      buffer += chunk[0..<n]
-    }
-    let form = String(decoding: buffer[(end + 4)..<(end + 4 + length)], as: UTF8.self)
-    var action = ""
-    for pair in form.split(separator: "&") where pair.hasPrefix("Action=") {
-      action = String(pair.dropFirst(7))
-    }
-    let index = lock.withLock {
-      let i = seen[action, default: 0]
-      seen[action] = i + 1
-      return i
-    }
-    let body = Array(respond(action, index).utf8)
-    let head =
-      "HTTP/1.1 200 OK\r\nContent-Type: text/xml;charset=UTF-8\r\nContent-Length: \(body.count)\r\n"
-      + "Connection: close\r\n\r\n"
-    _ = Self.writeAll(c, Array(head.utf8)) && Self.writeAll(c, body)
   }
 
   private static func writeAll(_ c: Int32, _ bytes: [UInt8]) -> Bool {

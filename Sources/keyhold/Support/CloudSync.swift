@@ -62,15 +62,13 @@ struct CloudSync {
     var origins: [Origin: (VaultEntry, VaultBinding)] = [:]
     origins.reserveCapacity(view.entries.reduce(0) { $0 + $1.bindings.count })
     let wanted = Set(regions)
-    // Earlier results by binding, looked up once per binding (a linear search each would be quadratic).
-    var previous: [RecordKey: VaultStatusRecord] = [:]
-    for r in view.status.records { previous[RecordKey(r)] = r }
     let keys = view.entries.map { entry -> LocalKey in
       var bindings: [KeyBinding] = []
       for b in entry.bindings where cloud.covers(b) && wanted.contains(cloud.region(of: b.region)) {
         let scope = scopeOf(cloud.region(of: b.region))
         // A binding an earlier sync found listed cannot be "not visible yet" any more.
-        let seen = previous[RecordKey(entry.id, b)].map { $0.state != "pending" && $0.state != "error" } ?? false
+        let seen =
+          view.status.record(for: b, of: entry.id).map { $0.state != "pending" && $0.state != "error" } ?? false
         bindings.append(
           KeyBinding(
             scope: scope, keyName: b.keyName, keyPairId: b.keyPairID.isEmpty ? nil : b.keyPairID,
@@ -168,31 +166,6 @@ struct CloudSync {
     case .failure(let e):
       return CloudListing(scope: scope, result: .failure(ListingFailure(kind: e.kind, message: e.description)))
     }
-  }
-}
-
-/// The identity of a status record: the entry and the binding it is about.
-struct RecordKey: Hashable {
-  var entry: VaultEntryID
-  var cloud: String
-  var account: String
-  var region: String
-  var keyName: String
-
-  init(_ r: VaultStatusRecord) {
-    self.init(entry: r.entryID, cloud: r.cloud, account: r.account, region: r.region, keyName: r.keyName)
-  }
-
-  init(_ id: VaultEntryID, _ b: VaultBinding) {
-    self.init(entry: id, cloud: b.cloud, account: b.account, region: b.region, keyName: b.keyName)
-  }
-
-  init(entry: VaultEntryID, cloud: String, account: String, region: String, keyName: String) {
-    self.entry = entry
-    self.cloud = cloud
-    self.account = account
-    self.region = region
-    self.keyName = keyName
   }
 }
 
