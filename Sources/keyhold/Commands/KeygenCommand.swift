@@ -76,7 +76,7 @@ struct KeygenCommand: ParsableCommand {
       }
       let privateText = key.openSSHPrivateKeyFile()
       guard let file else {
-        try KeygenCommand.writeAll(fd: 1, Array(privateText.utf8))
+        try writeAll(1, Array(privateText.utf8))
         return
       }
       let publicPath = file + ".pub"
@@ -131,7 +131,7 @@ struct KeygenCommand: ParsableCommand {
     }
     do {
       guard fchmod(fd, mode) == 0 else { throw CLIError("cannot set the mode of \(tempPath)") }
-      try writeAll(fd: fd, bytes)
+      try writeAll(fd, bytes)
       guard fsync(fd) == 0 else { throw CLIError("cannot sync \(tempPath): \(String(cString: strerror(errno)))") }
       close(fd)
       guard rename(tempPath, path) == 0 else {
@@ -141,18 +141,6 @@ struct KeygenCommand: ParsableCommand {
       close(fd)
       unlink(tempPath)
       throw error
-    }
-  }
-
-  static func writeAll(fd: Int32, _ bytes: [UInt8]) throws {
-    var offset = 0
-    while offset < bytes.count {
-      let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
-      if n < 0 {
-        if errno == EINTR { continue }
-        throw CLIError("write failed: \(String(cString: strerror(errno)))")
-      }
-      offset += n
     }
   }
 }

@@ -21,7 +21,10 @@ struct PassphraseSource {
       return try readLine(fd: tty, prompt: prompt, noEcho: true)
     }
     if let askpass = getenv("SSH_ASKPASS").map({ String(cString: $0) }), !askpass.isEmpty {
-      return try runAskpass(askpass, prompt: prompt)
+      guard let secret = Askpass.passphrase(prompt, program: askpass) else {
+        throw CLIError("passphrase entry cancelled (SSH_ASKPASS program \(askpass) failed)")
+      }
+      return secret
     }
     throw CLIError(
       "cannot read a passphrase: no terminal, SSH_ASKPASS unset and no --passphrase-fd",
@@ -69,30 +72,5 @@ struct PassphraseSource {
     }
     if buf.last == UInt8(ascii: "\r") { buf.removeLast() }
     return SecureBytes(copying: buf)
-  }
-
-  private func runAskpass(_ program: String, prompt: String) throws -> SecureBytes {
-    var fds: [Int32] = [0, 0]
-    guard pipe(&fds) == 0 else { throw CLIError("cannot run SSH_ASKPASS: pipe failed") }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-    posix_spawn_file_actions_addclose(&actions, fds[0])
-    var pid: pid_t = 0
-    let argv: [UnsafeMutablePointer<CChar>?] = [strdup(program), strdup(prompt), nil]
-    defer { for p in argv { free(p) } }
-    let rc = posix_spawnp(&pid, program, &actions, nil, argv, environ)
-    close(fds[1])
-    guard rc == 0 else {
-      close(fds[0])
-      throw CLIError("cannot run SSH_ASKPASS program \(program): \(String(cString: strerror(rc)))")
-    }
-    let secret = try readLine(fd: fds[0], prompt: nil)
-    close(fds[0])
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    guard status == 0 else { throw CLIError("passphrase entry cancelled") }
-    return secret
   }
 }

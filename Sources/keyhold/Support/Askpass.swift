@@ -4,9 +4,10 @@ import SSHKeys
   import Glibc
 #endif
 
-/// Runs the `SSH_ASKPASS` program the way OpenSSH's agent does, for confirmations and the vault passphrase.
+/// Runs the `SSH_ASKPASS` program the way OpenSSH does: the agent's confirmations and vault passphrase, and the
+/// passphrase prompt of any command that has no terminal.
 ///
-/// The agent runs without a terminal, so prompts always go through askpass. The program is taken from
+/// The agent runs without a terminal, so its prompts always go through askpass; it takes the program from
 /// `SSH_ASKPASS` when set, else `/usr/bin/ssh-askpass`.
 enum Askpass {
   /// The askpass program, resolved once at start-up (the agent's environment does not change afterwards).
@@ -18,22 +19,23 @@ enum Askpass {
   /// Asks to allow one use of a key (`SSH_ASKPASS_PROMPT=confirm`): allowed when the program exits 0 and prints
   /// nothing or `yes`, as OpenSSH's `ask_permission`.
   static func confirm(_ prompt: String) -> Bool {
-    guard let output = run(prompt: prompt, promptKind: "confirm") else { return false }
+    guard let output = run(program: program, prompt: prompt, promptKind: "confirm") else { return false }
     let text = String(decoding: output, as: UTF8.self)
     var copy = output
     SecureBytes.wipe(&copy)
     return text.isEmpty || text.lowercased() == "yes"
   }
 
-  /// Asks for a passphrase; nil when the program fails or is cancelled.
-  static func passphrase(_ prompt: String) -> SecureBytes? {
-    guard var output = run(prompt: prompt, promptKind: nil) else { return nil }
+  /// Asks for a passphrase with `program`; nil when the program fails or is cancelled.
+  static func passphrase(_ prompt: String, program: String? = Askpass.program) -> SecureBytes? {
+    guard var output = run(program: program, prompt: prompt, promptKind: nil) else { return nil }
     defer { SecureBytes.wipe(&output) }
     return SecureBytes(copying: output)
   }
 
-  /// Runs the program with `prompt` as its argument; returns its first output line, or nil unless it exits 0.
-  private static func run(prompt: String, promptKind: String?) -> [UInt8]? {
+  /// Runs the program with `prompt` as its argument (looked up in PATH, as OpenSSH's execlp); returns its first
+  /// output line, or nil unless it exits 0.
+  private static func run(program: String?, prompt: String, promptKind: String?) -> [UInt8]? {
     guard let program else { return nil }
     var fds: [Int32] = [0, 0]
     guard pipe(&fds) == 0 else { return nil }
@@ -58,7 +60,7 @@ enum Askpass {
       for q in argv { free(q) }
     }
     var pid: pid_t = 0
-    let rc = posix_spawn(&pid, program, &actions, nil, argv, cEnv)
+    let rc = posix_spawnp(&pid, program, &actions, nil, argv, cEnv)
     close(fds[1])
     guard rc == 0 else {
       close(fds[0])
