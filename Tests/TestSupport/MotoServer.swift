@@ -70,21 +70,9 @@ public final class MotoServer: @unchecked Sendable {
 
   /// A port nothing listens on right now (bound to port 0 and released).
   public static func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw MotoError("socket failed") }
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = 0
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let ok = withUnsafeMutablePointer(to: &addr) { p in
-      p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-        bind(fd, sa, len) == 0 && getsockname(fd, sa, &len) == 0
-      }
-    }
-    guard ok else { throw MotoError("bind failed") }
-    return Int(UInt16(bigEndian: addr.sin_port))
+    let (fd, port) = try LoopbackListener.open(backlog: 1)
+    close(fd)
+    return port
   }
 
   public static func accepts(port: Int) -> Bool {

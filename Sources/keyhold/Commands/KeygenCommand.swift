@@ -130,17 +130,18 @@ struct KeygenCommand: ParsableCommand {
       throw CLIError("cannot create a file in \(folder): \(String(cString: strerror(errno)))")
     }
     do {
+      defer { close(fd) }
       guard fchmod(fd, mode) == 0 else { throw CLIError("cannot set the mode of \(tempPath)") }
       try writeAll(fd, bytes)
       guard fsync(fd) == 0 else { throw CLIError("cannot sync \(tempPath): \(String(cString: strerror(errno)))") }
-      close(fd)
-      guard rename(tempPath, path) == 0 else {
-        throw CLIError("cannot write \(path): \(String(cString: strerror(errno)))")
-      }
     } catch {
-      close(fd)
       unlink(tempPath)
       throw error
+    }
+    guard rename(tempPath, path) == 0 else {
+      let reason = String(cString: strerror(errno))
+      unlink(tempPath)
+      throw CLIError("cannot write \(path): \(reason)")
     }
   }
 }
