@@ -29,18 +29,23 @@ let package = Package(
     .target(name: "Audit"),
     // EC2 Query API client, SigV4, credentials and endpoints.
     .target(name: "Cloud"),
+    // The use cases: sync, the audit store, import, create/upload/delete, retire/restore/purge. Commands call one
+    // function here and print its result.
+    .target(name: "KeyholdCore", dependencies: ["SSHKeys", "SSHWire", "Vault", "Audit", "Cloud"]),
     // ssh-agent protocol server. Does not import Vault: the CLI hands it a key source.
     .target(name: "AgentServer", dependencies: ["SSHWire", "SSHKeys", "CPeerCred"]),
 
     .executableTarget(
       name: "keyhold",
       dependencies: [
-        "SSHWire", "SSHKeys", "Vault", "Audit", "Cloud", "AgentServer",
+        "SSHWire", "SSHKeys", "Vault", "Audit", "Cloud", "KeyholdCore", "AgentServer", "CPeerCred",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
       name: "keyhold-bench",
-      dependencies: ["SSHWire", "SSHKeys", "Vault", "Audit", "Cloud", "AgentServer", "TestSupport"]),
+      dependencies: [
+        "SSHWire", "SSHKeys", "Vault", "Audit", "Cloud", "KeyholdCore", "AgentServer", "TestSupport",
+      ]),
     // libFuzzer entry point; a no-op in a plain build (see Makefile `fuzz`).
     .executableTarget(name: "FuzzDecoders", dependencies: ["SSHWire", "SSHKeys", "Vault"]),
 
@@ -51,6 +56,7 @@ let package = Package(
     .testTarget(name: "VaultTests", dependencies: ["Vault", "SSHKeys", "SSHWire"]),
     .testTarget(name: "AuditTests", dependencies: ["Audit"]),
     .testTarget(name: "CloudTests", dependencies: ["Cloud", "TestSupport"]),
+    .testTarget(name: "KeyholdCoreTests", dependencies: ["KeyholdCore", "Vault", "Audit", "Cloud", "SSHKeys", "TestSupport"]),
     .testTarget(name: "AgentServerTests", dependencies: ["AgentServer", "SSHKeys", "SSHWire"]),
     .testTarget(name: "CLITests", dependencies: ["SSHKeys", "SSHWire", "TestSupport"]),
   ],

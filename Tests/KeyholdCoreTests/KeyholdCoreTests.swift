@@ -1,0 +1,6 @@
+import KeyholdCore
+import Testing
+
+@Test func theUseCaseLibraryLinks() {
+  #expect(String(describing: KeyholdCore.self) == "KeyholdCore")
+}
