@@ -1,5 +1,5 @@
 /// A key pair's place: scope and name.
-public struct KeyPairLocation: Sendable, Equatable, Codable {
+public struct KeyPairLocation: Sendable, Hashable, Codable {
   /// Where.
   public var scope: CloudScope
   /// The key pair name.
@@ -38,13 +38,21 @@ public struct AuditEntry: Sendable, Equatable, Codable {
   public var failure: ListingFailure?
   /// True when the match was found by fingerprint and is not yet a recorded binding (sync records it).
   public var discovered: Bool
+  /// The binding as the vault stores it, when its place was incomplete (region, account or endpoint unknown) and
+  /// this entry is where the audit found it, or looked for it.
+  public var boundAs: KeyPairLocation?
+  /// Set when this entry was carried over from an earlier sync because its scope could not be listed this time:
+  /// when that earlier sync ran (Unix seconds).
+  public var asOf: Int64?
+  /// A further one-line explanation (why an entry is unverifiable, ...).
+  public var note: String?
 
   /// Creates an entry.
   public init(
     state: AuditState, scope: CloudScope, keyName: String, localKey: String? = nil, matchedKind: String? = nil,
     cloudFingerprint: String? = nil, keyPairId: String? = nil, recordedKeyPairId: String? = nil,
     movedTo: KeyPairLocation? = nil, instancesInUse: Int? = nil, failure: ListingFailure? = nil,
-    discovered: Bool = false
+    discovered: Bool = false, boundAs: KeyPairLocation? = nil, asOf: Int64? = nil, note: String? = nil
   ) {
     self.state = state
     self.scope = scope
@@ -58,5 +66,12 @@ public struct AuditEntry: Sendable, Equatable, Codable {
     self.instancesInUse = instancesInUse
     self.failure = failure
     self.discovered = discovered
+    self.boundAs = boundAs
+    self.asOf = asOf
+    self.note = note
   }
+
+  /// Where the vault says this key pair is: ``boundAs`` when the stored binding was incomplete, else the entry's
+  /// own place.
+  public var binding: KeyPairLocation { boundAs ?? KeyPairLocation(scope: scope, keyName: keyName) }
 }

@@ -6,11 +6,15 @@ public enum Reconciler {
     public var now: Int64
     /// How long after creation a missing key pair counts as pending rather than orphaned, in seconds.
     public var pendingGrace: Int64
+    /// The accounts (scopes with an empty region) whose every region was asked for. A binding whose region is
+    /// unknown is called orphaned only when its account was swept whole and no region of it failed.
+    public var sweptAccounts: Set<CloudScope>
 
     /// Creates options; the default grace is five minutes.
-    public init(now: Int64, pendingGrace: Int64 = 300) {
+    public init(now: Int64, pendingGrace: Int64 = 300, sweptAccounts: Set<CloudScope> = []) {
       self.now = now
       self.pendingGrace = pendingGrace
+      self.sweptAccounts = sweptAccounts
     }
   }
 
@@ -46,14 +50,57 @@ public enum Reconciler {
     return String(decoding: bytes[start..<end], as: UTF8.self)
   }
 
+  /// How a normalised fingerprint is written and how many digest bytes it stands for. Two fingerprints of
+  /// different shapes come from different formulas, so a mismatch between them says nothing about the key.
+  public struct Shape: Hashable, Sendable {
+    /// Base64 (SHA-256 of the SSH blob, as AWS shows ed25519 keys) rather than hex.
+    public var base64: Bool
+    /// The digest length in bytes.
+    public var bytes: Int
+
+    /// Creates a shape.
+    public init(base64: Bool, bytes: Int) {
+      self.base64 = base64
+      self.bytes = bytes
+    }
+  }
+
+  /// The shape of a normalised fingerprint, or nil when it is neither hex nor base64.
+  public static func shape(of normalized: String) -> Shape? {
+    let u = Array(normalized.utf8)
+    guard !u.isEmpty else { return nil }
+    func isHex(_ b: UInt8) -> Bool { (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66) }
+    if u.contains(0x3a) {
+      let groups = u.split(separator: 0x3a, omittingEmptySubsequences: false)
+      guard groups.allSatisfy({ $0.count == 2 && $0.allSatisfy(isHex) }) else { return nil }
+      return Shape(base64: false, bytes: groups.count)
+    }
+    if u.count % 2 == 0 && u.allSatisfy(isHex) { return Shape(base64: false, bytes: u.count / 2) }
+    func isB64(_ b: UInt8) -> Bool {
+      (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || (b >= 0x30 && b <= 0x39) || b == 0x2b || b == 0x2f
+    }
+    var digits = u[...]
+    while digits.last == 0x3d { digits.removeLast() }
+    guard u.count - digits.count <= 2, !digits.isEmpty, digits.allSatisfy(isB64) else { return nil }
+    return Shape(base64: true, bytes: digits.count * 6 / 8)
+  }
+
   /// Compares local keys and cloud listings and classifies every binding and every listed key pair.
   ///
   /// For each binding of each local key in a listed scope: a failed listing gives `error`; a listed name gives
-  /// `in-sync` / `id-changed` when a fingerprint formula matches, `replaced` when none does, `unverifiable` when
-  /// nothing can be compared; a missing name gives `pending` inside the grace window (unless an earlier sync saw it), `moved` when the key's
-  /// fingerprint is listed under a name it is not bound to, else `orphaned`. Every listed key pair no binding covers
-  /// is matched by fingerprint: a match is `in-sync` and `discovered` (a binding to record), no match is `cloud-only`.
-  /// Bindings to scopes that were not listed produce nothing.
+  /// `in-sync` / `id-changed` when a fingerprint formula matches, `replaced` when a formula of the same shape
+  /// differs, `unverifiable` when the key has no formula of the cloud's shape; a missing name gives `pending` inside
+  /// the grace window (unless an earlier sync saw it), `moved` when the key's fingerprint is listed under a name it
+  /// is not bound to, else `orphaned`.
+  ///
+  /// A binding whose scope is incomplete (unknown region, account or endpoint) is looked for by name and
+  /// fingerprint in every listed scope its known parts admit; found, it is reported where it was found (with
+  /// ``AuditEntry/boundAs``). Not found, it is orphaned only when its endpoint and account are known and that account
+  /// was swept whole (``Options/sweptAccounts``) with no region failing (else `error`); otherwise it is
+  /// `unverifiable`, since the key pair may live where this sync did not look.
+  ///
+  /// Every listed key pair no binding covers is matched by fingerprint: a match is `in-sync` and `discovered` (a
+  /// binding to record), no match is `cloud-only`. Bindings to scopes that were not listed produce nothing.
   public static func reconcile(_ keys: [LocalKey], _ listings: [CloudListing], options: Options) -> AuditReport {
     // Fingerprint index over every formula of every local key.
     var byFingerprint: [String: (key: Int, kind: String)] = [:]
@@ -63,6 +110,7 @@ public enum Reconciler {
         ($0.key, normalize($0.value))
       }
     }
+    let shapes: [Set<Shape>] = formulas.map { Set($0.compactMap { shape(of: $0.value) }) }
     for (i, list) in formulas.enumerated() {
       for (kind, n) in list where byFingerprint[n] == nil { byFingerprint[n] = (i, kind) }
     }
@@ -80,9 +128,30 @@ public enum Reconciler {
       case .failure(let f): failures[l.scope] = f
       }
     }
+    let listedScopes = listed.keys.sorted()
+
+    func matchedKind(_ i: Int, _ pair: ListedKeyPair) -> String? {
+      let cloud = normalize(pair.keyFingerprint)
+      return cloud.isEmpty ? nil : formulas[i].first(where: { $0.value == cloud })?.kind
+    }
+
     var bound: [CloudScope: [String: Int]] = [:]  // (scope, name) -> local key index
+    // Incomplete bindings found by name and fingerprint: (key, binding) -> the scope they were found in.
+    var resolved: [Int: [KeyBinding: CloudScope]] = [:]
     for (i, key) in keys.enumerated() {
-      for b in key.bindings where bound[b.scope]?[b.keyName] == nil { bound[b.scope, default: [:]][b.keyName] = i }
+      for b in key.bindings {
+        if b.scope.isComplete {
+          if bound[b.scope]?[b.keyName] == nil { bound[b.scope, default: [:]][b.keyName] = i }
+          continue
+        }
+        for scope in listedScopes where b.scope.admits(scope) {
+          if let pair = listed[scope]?[b.keyName], matchedKind(i, pair) != nil, bound[scope]?[b.keyName] == nil {
+            resolved[i, default: [:]][b] = scope
+            bound[scope, default: [:]][b.keyName] = i
+            break
+          }
+        }
+      }
     }
 
     var entries: [AuditEntry] = []
@@ -110,44 +179,77 @@ public enum Reconciler {
     for (i, key) in keys.enumerated() {
       var seen = Set<KeyBinding>()
       for b in key.bindings where seen.insert(b).inserted {
-        if let f = failures[b.scope] {
+        let original = KeyPairLocation(scope: b.scope, keyName: b.keyName)
+        let place = b.scope.isComplete ? b.scope : resolved[i]?[b]
+        if let scope = place, let f = failures[scope] {
           entries.append(
             AuditEntry(
-              state: .error, scope: b.scope, keyName: b.keyName, localKey: key.name, recordedKeyPairId: b.keyPairId,
+              state: .error, scope: scope, keyName: b.keyName, localKey: key.name, recordedKeyPairId: b.keyPairId,
               failure: f))
           continue
         }
-        guard let names = listed[b.scope] else { continue }
-        if let pair = names[b.keyName] {
+        let boundAs = b.scope.isComplete ? nil : original
+        if let scope = place, let pair = listed[scope]?[b.keyName] {
           var e = AuditEntry(
-            state: .inSync, scope: b.scope, keyName: b.keyName, localKey: key.name,
-            cloudFingerprint: pair.keyFingerprint, keyPairId: pair.keyPairId, recordedKeyPairId: b.keyPairId)
+            state: .inSync, scope: scope, keyName: b.keyName, localKey: key.name,
+            cloudFingerprint: pair.keyFingerprint, keyPairId: pair.keyPairId, recordedKeyPairId: b.keyPairId,
+            boundAs: boundAs)
           let cloud = normalize(pair.keyFingerprint)
           if formulas[i].isEmpty || cloud.isEmpty {
             e.state = .unverifiable
-          } else if let kind = formulas[i].first(where: { $0.value == cloud })?.kind {
+            e.note = formulas[i].isEmpty ? "no fingerprint formula for this key" : "the cloud shows no fingerprint"
+          } else if let kind = matchedKind(i, pair) {
             e.matchedKind = kind
             if let old = b.keyPairId, let new = pair.keyPairId, old != new { e.state = .idChanged }
-          } else {
+          } else if let s = shape(of: cloud), shapes[i].contains(s) {
             e.state = .replaced
-            e.instancesInUse = counts[b.scope]?[b.keyName]
+            e.instancesInUse = counts[scope]?[b.keyName]
+          } else {
+            e.state = .unverifiable
+            e.note = "the cloud's fingerprint is of a kind no formula of this key gives"
           }
           entries.append(e)
           continue
         }
+        // Not listed under its name where it should be.
+        let candidates = listedScopes.filter { b.scope.admits($0) }
+        if let scope = place, listed[scope] == nil { continue }  // its scope was not listed this time
+        if place == nil && candidates.isEmpty && !failures.keys.contains(where: { b.scope.admits($0) }) {
+          continue  // nothing this sync listed concerns the binding
+        }
+        let searched = place ?? Self.searchedScope(b.scope, candidates)
         var e = AuditEntry(
-          state: .orphaned, scope: b.scope, keyName: b.keyName, localKey: key.name, recordedKeyPairId: b.keyPairId)
+          state: .orphaned, scope: searched, keyName: b.keyName, localKey: key.name, recordedKeyPairId: b.keyPairId,
+          boundAs: boundAs)
+        // A binding with an unknown region has every region of its account as its scope: one that failed leaves
+        // it unchecked. A complete binding was checked in its own scope, which is what orphaned needs.
+        let failedHere = place == nil ? failures.keys.filter { b.scope.admits($0) } : []
         if !b.seenBefore, let created = b.createdAt, options.now - created < options.pendingGrace,
           options.now >= created
         {
           e.state = .pending
-        } else if let place = unboundMatches[i]?.sorted(by: { ($0.0, $0.1.keyName) < ($1.0, $1.1.keyName) }).first {
+        } else if let m = unboundMatches[i]?.sorted(by: { ($0.0, $0.1.keyName) < ($1.0, $1.1.keyName) }).first {
           e.state = .moved
-          e.movedTo = KeyPairLocation(scope: place.0, keyName: place.1.keyName)
-          e.matchedKind = place.2
-          e.cloudFingerprint = place.1.keyFingerprint
+          e.movedTo = KeyPairLocation(scope: m.0, keyName: m.1.keyName)
+          e.matchedKind = m.2
+          e.cloudFingerprint = m.1.keyFingerprint
+        } else if let failed = failedHere.sorted().first {
+          // Orphaned needs evidence: a region that could not be listed may hold the key pair.
+          e.state = .error
+          e.failure = ListingFailure(
+            kind: "incomplete",
+            message: "its region is unknown, and \(failed.region) could not be listed to look for it there")
+        } else if place == nil
+          && (b.scope.endpoint.isEmpty || b.scope.account.isEmpty
+            || !options.sweptAccounts.contains(b.scope.accountScope))
+        {
+          e.state = .unverifiable
+          e.note =
+            b.scope.endpoint.isEmpty || b.scope.account.isEmpty
+            ? "not found by fingerprint here; the vault does not know which cloud account holds it"
+            : "not found by fingerprint in the regions listed; list every region (--all-regions)"
         } else {
-          e.instancesInUse = counts[b.scope]?[b.keyName]
+          e.instancesInUse = counts[searched]?[b.keyName]
         }
         entries.append(e)
       }
@@ -168,5 +270,18 @@ public enum Reconciler {
     }
     entries = order.map { entries[$0] }
     return AuditReport(entries: entries, failures: failures, generatedAt: options.now)
+  }
+
+  /// Where an incomplete binding that was not found was looked for: its known parts, completed by the listed scopes
+  /// when they agree on them (one account swept: that account, region left unknown).
+  static func searchedScope(_ partial: CloudScope, _ candidates: [CloudScope]) -> CloudScope {
+    var s = partial
+    let endpoints = Set(candidates.map(\.endpoint))
+    let accounts = Set(candidates.map(\.account))
+    let regions = Set(candidates.map(\.region))
+    if s.endpoint.isEmpty, endpoints.count == 1 { s.endpoint = endpoints.first! }
+    if s.account.isEmpty, accounts.count == 1, !s.endpoint.isEmpty { s.account = accounts.first! }
+    if s.region.isEmpty, regions.count == 1, !s.account.isEmpty { s.region = regions.first! }
+    return s
   }
 }

@@ -62,7 +62,7 @@ struct ReconcilerTests {
       name: "replaced, with instances", keys: [rsa],
       listings: [
         listing(
-          scopeA, [ListedKeyPair(keyName: "web", keyFingerprint: "de:ad", keyPairId: "key-9")],
+          scopeA, [ListedKeyPair(keyName: "web", keyFingerprint: "de:ad:00", keyPairId: "key-9")],
           counts: ["web": 3])
       ],
       state: .replaced, instances: 3, exit: 1),
@@ -149,7 +149,7 @@ struct ReconcilerTests {
 
   @Test func replacedNameIsNotAlsoCloudOnly() {
     let r = Reconciler.reconcile(
-      [rsa], [listing(scopeA, [ListedKeyPair(keyName: "web", keyFingerprint: "ff")])], options: .init(now: now))
+      [rsa], [listing(scopeA, [ListedKeyPair(keyName: "web", keyFingerprint: "ff:ff:ff")])], options: .init(now: now))
     #expect(r.entries.map(\.state) == [.replaced])
     #expect(r.instanceQueries == [scopeA: ["web"]])
   }

@@ -24,7 +24,10 @@ struct RendererTests {
   @Test func textTableIsAligned() {
     let text = Self.report.filtered(to: []).renderText()
     let lines = text.split(separator: "\n").map(String.init)
-    #expect(lines[0] == "endpoint aws, account AKIDA")
+    #expect(lines[0] == "endpoint aws, account AKIDA, as of 08:00 UTC")
+    #expect(
+      Self.report.filtered(to: []).renderText(now: now + 240).hasPrefix(
+        "endpoint aws, account AKIDA, as of 08:00 UTC (4 minutes ago)\n"))
     #expect(lines[1].hasPrefix("STATE       REGION     KEY PAIR"))
     let column = lines[1].range(of: "KEY PAIR")!.lowerBound.utf16Offset(in: lines[1])
     for line in lines[2..<6] {
@@ -78,13 +81,15 @@ struct RendererTests {
       AuditEntry(
         state: .moved, scope: scopeA, keyName: "tab\there\\and\nnewline", localKey: "k", matchedKind: "md5-ssh",
         movedTo: KeyPairLocation(scope: scopeB, keyName: "\\N"), instancesInUse: 0,
-        failure: ListingFailure(kind: "x", message: "")))
+        failure: ListingFailure(kind: "x", message: ""),
+        boundAs: KeyPairLocation(scope: CloudScope(endpoint: "", account: "", region: ""), keyName: "imp"), asOf: 5,
+        note: "why"))
     let text = r.encodeRecords()
     #expect(try AuditReport(records: text) == r)
     #expect(text.split(separator: "\n").count == 1 + r.failures.count + r.entries.count)
     #expect(throws: AuditRecordsError.unsupportedVersion("9")) { try AuditReport(records: "keyhold-audit\t9\t0\n") }
     #expect(throws: AuditRecordsError.malformed(line: 2, "unknown record")) {
-      try AuditReport(records: "keyhold-audit\t1\t0\nE\tin-sync\n")
+      try AuditReport(records: "keyhold-audit\t2\t0\nE\tin-sync\n")
     }
     #expect(throws: AuditRecordsError.self) { try AuditReport(records: "{}") }
   }
