@@ -9,6 +9,8 @@ extension Keyhold {
     ShowCommand.self,
     ExportCommand.self,
     RemoveCommand.self,
+    RestoreCommand.self,
+    PurgeCommand.self,
     RenameCommand.self,
     PasswdCommand.self,
     AgentCommand.self,

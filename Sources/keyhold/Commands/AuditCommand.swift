@@ -1,5 +1,6 @@
 import ArgumentParser
 import Audit
+import KeyholdCore
 import Vault
 
 #if canImport(Glibc)
@@ -15,10 +16,12 @@ struct AuditCommand: ParsableCommand {
 
   @OptionGroup var cloud: CloudOptions
 
-  @Flag(name: .long, help: "Ask the cloud again first (as `keyhold sync` does) instead of showing the last sync.")
+  @Flag(
+    name: .long,
+    help: "Ask the cloud again first (as `keyhold sync` does) instead of showing the last sync; implied by the cloud options and when no sync has been recorded.")
   var refresh = false
 
-  @Flag(name: .long, help: "Query every region DescribeRegions lists (with --refresh).")
+  @Flag(name: .long, help: "Query every region DescribeRegions lists (implies --refresh).")
   var allRegions = false
 
   @Flag(name: .long, help: "Print JSON instead of a table.")
@@ -42,33 +45,35 @@ struct AuditCommand: ParsableCommand {
       throw ValidationError(
         "unknown state '\(s)'; choose from \(AuditState.allCases.map(\.rawValue).joined(separator: ", "))")
     }
-    let cloudOptions = cloud.profile != nil || cloud.endpoint != nil || !cloud.region.isEmpty || cloud.eucalyptus
-    if (allRegions || cloudOptions) && !refresh {
-      throw ValidationError("--all-regions, --profile, --endpoint, --region and --eucalyptus need --refresh")
-    }
   }
 
   func run() throws {
     var status: Int32 = 0
     try runReportingErrors {
       let store = VaultStore(path: try VaultLocation.resolve(option: vault))
-      let report: AuditReport
-      if refresh {
-        let resolved = try cloud.resolve()
-        let sync = CloudSync(cloud: resolved, store: store, allRegions: allRegions, progress: isatty(2) == 1)
-        report = try sync.run().report
-      } else {
+      let cloudOptions = cloud.profile != nil || cloud.endpoint != nil || !cloud.region.isEmpty || cloud.eucalyptus
+      var report: AuditReport?
+      if !(refresh || allRegions || cloudOptions) {
         // The vault must exist, but its keys are not needed: the last report is self-contained.
         guard store.exists else { throw cliError(.notFound(store.path)) }
-        guard let last = try AuditCache(vaultPath: store.path).load() else {
+        report = try withUseCaseErrors { try AuditStore(vaultPath: store.path).load() }
+      }
+      if report == nil {
+        // Never synced (or asked to refresh): ask the cloud now, when it can be reached.
+        let context: CloudContext
+        do {
+          context = try cloud.resolve()
+        } catch let e as CLIError where !refresh && !cloudOptions {
           throw CLIError(
-            "no sync has been recorded for this vault yet", hint: "run `keyhold sync` or `keyhold audit --refresh`",
+            "no sync has been recorded for this vault yet, and no cloud is configured: \(e.message)",
+            hint: "configure credentials (AWS_PROFILE, ~/.aws/credentials, euca2ools) or run `keyhold sync` with --endpoint",
             exitCode: 2)
         }
-        report = last
+        report = try runSync(cloud: context, vault: vault, allRegions: allRegions).report
       }
+      guard let report else { return }
       let shown = report.filtered(to: Set(states.compactMap(AuditState.init(rawValue:))))
-      try writeStdout(json ? shown.renderJSON() : shown.renderText())
+      try writeStdout(json ? shown.renderJSON() : shown.renderText(now: Int64(time(nil))))
       try reportFailures(report)
       status = report.exitStatus
     }

@@ -1,6 +1,5 @@
 import ArgumentParser
-import Cloud
-import SSHKeys
+import KeyholdCore
 import Vault
 
 /// `keyhold create NAME`: CreateKeyPair, with the private key going straight into the vault.
@@ -31,47 +30,19 @@ struct CreateCommand: ParsableCommand {
       let store = try vault.store()
       let view = try withVaultErrors { try store.readPublic() }
       if view.entry(named: name) != nil { throw cliError(.duplicateName(name)) }
-      let resolved = try cloud.resolve()
-      let region = resolved.explicitRegions.first ?? resolved.defaultRegion
-      let cloudName = keyName ?? name
+      let context = try cloud.resolve()
       let passphrase = try vault.readPassphrase()
-      let client = resolved.client(region: region, transport: URLSessionTransport())
-      let keyType = type
-      // Eucalyptus makes RSA only and refuses a KeyType parameter; send it only when it is not the default.
-      let sendType: String? = client.endpoint.flavor == .eucalyptus && keyType == "rsa" ? nil : keyType
-      let created = try withCloudErrors {
-        try blocking { try await client.createKeyPair(name: cloudName, type: sendType) }
+      let (name, keyName, type) = (self.name, self.keyName, self.type)
+      let created = try runUseCase {
+        try await KeyPairs(context: context, store: store).create(
+          name: name, keyName: keyName, type: type, passphrase: passphrase)
       }
-      var material = created.keyMaterial
-      defer { SecureBytes.wipe(&material) }
-      do {
-        let parsed = try KeyFile.parse(material, passphrase: SecureBytes?.none)
-        guard let key = parsed.privateKey else { throw CLIError("the cloud returned no private key") }
-        let binding = VaultBinding(
-          cloud: resolved.bindingName, account: resolved.target.account, region: region,
-          keyName: created.keyPair.keyName,
-          cloudFingerprint: created.keyPair.keyFingerprint, keyPairID: created.keyPair.keyPairId ?? "",
-          flags: .createdByCloud)
-        let added = try withVaultErrors {
-          try store.add(
-            [VaultNewKey(name: name, privateKey: key, comment: cloudName, bindings: [binding])],
-            passphrase: passphrase)
-        }
-        try writeStdout(
-          "created \(name): key pair \(created.keyPair.keyName) in \(region), fingerprint \(created.keyPair.keyFingerprint)"
-            + (created.keyPair.keyPairId.map { ", id \($0)" } ?? "") + "\n")
-        let matches =
-          added.first?.fingerprints.contains {
-            $0.value.lowercased() == created.keyPair.keyFingerprint.lowercased()
-          } ?? false
-        if !matches {
-          printError("keyhold: warning: no fingerprint formula of the stored key gives the cloud's value")
-        }
-      } catch {
-        // Nobody holds the private key: remove the key pair again rather than leave a key no one can use.
-        _ = try? blocking { try await client.deleteKeyPair(name: cloudName) }
-        printError("keyhold: key pair \(cloudName) deleted again in \(region) because the vault did not take the key")
-        throw error
+      let pair = created.keyPair
+      try writeStdout(
+        "created \(name): key pair \(pair.keyName) in \(created.region), fingerprint \(pair.keyFingerprint)"
+          + (pair.keyPairId.map { ", id \($0)" } ?? "") + "\n")
+      if !created.fingerprintMatches {
+        printError("keyhold: warning: no fingerprint formula of the stored key gives the cloud's value")
       }
     }
   }

@@ -1,12 +1,19 @@
 import ArgumentParser
+import KeyholdCore
 import Vault
 
-/// `keyhold remove NAME`: deletes a key from the vault.
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// `keyhold remove NAME`: retires a key (restorable with `keyhold restore` for the retention period).
 struct RemoveCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "remove", abstract: "Remove a key from the vault (asks for the vault passphrase).")
+    commandName: "remove",
+    abstract: "Retire a key: it leaves use but stays restorable for 30 days (asks for the vault passphrase).")
 
   @OptionGroup var vault: VaultOptions
+  @OptionGroup var retention: RetentionOptions
 
   @Argument(help: "The key's name.")
   var name: String
@@ -18,8 +25,10 @@ struct RemoveCommand: ParsableCommand {
       let view = try withVaultErrors { try store.readPublic() }
       guard view.entry(named: name) != nil else { throw cliError(.noSuchKey(name)) }
       let passphrase = try vault.readPassphrase()
-      try withVaultErrors { _ = try store.remove(name: name, passphrase: passphrase) }
-      try writeStdout("removed \(name)\n")
+      let result = try withUseCaseErrors {
+        try Retirement(store: store, retention: retention.seconds).remove(name, passphrase: passphrase)
+      }
+      try printRetirement(result, now: Int64(time(nil)))
     }
   }
 }

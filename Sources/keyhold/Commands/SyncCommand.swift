@@ -1,5 +1,6 @@
 import ArgumentParser
 import Audit
+import KeyholdCore
 import Vault
 
 #if canImport(Glibc)
@@ -29,30 +30,30 @@ struct SyncCommand: ParsableCommand {
 
   func run() throws {
     try runReportingErrors {
-      let resolved = try cloud.resolve()
-      let store = VaultStore(path: try VaultLocation.resolve(option: vault))
-      var sync = CloudSync(cloud: resolved, store: store, allRegions: allRegions, progress: isatty(2) == 1)
-      if let delays = Self.retryDelays(VaultLocation.currentEnvironment()) { sync.pendingRetryDelays = delays }
-      let outcome = try sync.run()
+      let outcome = try runSync(cloud: cloud.resolve(), vault: vault, allRegions: allRegions)
       let report = outcome.report
+      for line in outcome.resolved { try writeStdout("found \(line) (its region was unknown)\n") }
+      for line in outcome.learned { try writeStdout("bound \(line) (found by fingerprint)\n") }
       try writeStdout(
         report.filtered(to: []).summaryLine
-          + " (\(outcome.regions.count) region\(outcome.regions.count == 1 ? "" : "s"))\n")
+          + " (\(outcome.regions.count) region\(outcome.regions.count == 1 ? "" : "s"), account "
+          + "\(outcome.account?.id ?? "unknown"))\n")
       try reportFailures(report)
       if report.exitStatus == 2 { throw ExitCode(2) }
     }
   }
+}
 
-  /// Test-only: `KEYHOLD_SYNC_RETRY_DELAYS` ("0.1,0.1"), the pauses before re-listing pending key pairs, so tests of
-  /// the retry need not wait the real 1, 2 and 4 seconds. Not documented; nil when unset or malformed.
-  static func retryDelays(_ env: [String: String]) -> [Double]? {
-    guard let text = env["KEYHOLD_SYNC_RETRY_DELAYS"], !text.isEmpty else { return nil }
-    let delays = text.split(separator: ",").compactMap { Double($0) }
-    guard delays.count == text.split(separator: ",").count, delays.count <= 10,
-      delays.allSatisfy({ $0 >= 0 && $0 <= 60 })
-    else { return nil }
-    return delays
-  }
+/// Runs a sync the way `keyhold sync` and `keyhold audit` do, with a progress line on a terminal.
+func runSync(cloud: CloudContext, vault: String?, allRegions: Bool) throws -> Sync.Outcome {
+  let store = VaultStore(path: try VaultLocation.resolve(option: vault))
+  let showProgress = isatty(2) == 1
+  let request = Sync.Request(
+    allRegions: allRegions,
+    progress: { done, total in
+      if showProgress && total > 3 { printProgress(done == total ? nil : "keyhold: listing key pairs: \(done)/\(total) regions") }
+    })
+  return try runUseCase { try await Sync(context: cloud, store: store).run(request) }
 }
 
 /// Prints one `keyhold: error:` line per region that could not be listed, with a hint for the common causes.
@@ -66,4 +67,11 @@ func reportFailures(_ report: AuditReport) throws {
   } else if kinds.contains("network") || kinds.contains("timeout") {
     printError("keyhold: hint: check the endpoint URL and that it is reachable (--endpoint, AWS_ENDPOINT_URL)")
   }
+}
+
+/// Rewrites the current terminal line on standard error (nil clears it).
+func printProgress(_ line: String?) {
+  var s = "\r\u{1B}[K"
+  if let line { s += line }
+  _ = s.withCString { write(2, $0, strlen($0)) }
 }

@@ -1,11 +1,13 @@
 import AgentServer
+import KeyholdCore
 import SSHKeys
 import Vault
 
-/// The agent's view of the vault (DESIGN §2: the agent never imports Vault; the command-line tool hands it this).
+/// The agent's view of the vault (the agent never imports Vault; the command-line tool hands it this).
 ///
 /// Public keys come from the public half without the passphrase, so a sealed vault still lists its keys; with
-/// `hideOrphaned`, keys whose every cloud binding was last found orphaned are listed as hidden.
+/// `hideOrphaned`, keys the last syncs proved orphaned (``KeyEvidence/isOrphaned(_:)``, the rule `prune` uses) are
+/// listed as hidden.
 struct VaultKeySource: AgentKeySource {
   let store: VaultStore
   let hideOrphaned: Bool
@@ -13,7 +15,7 @@ struct VaultKeySource: AgentKeySource {
   func publicKeys() throws -> [AgentSourceKey] {
     let view = try store.readPublic()
     return view.entries.map {
-      AgentSourceKey(blob: $0.publicKeyBlob, comment: $0.name, hidden: hideOrphaned && view.isOrphaned($0))
+      AgentSourceKey(blob: $0.publicKeyBlob, comment: $0.name, hidden: hideOrphaned && KeyEvidence.isOrphaned(KeyBindings.of($0, in: view)))
     }
   }
 
