@@ -12,6 +12,12 @@ public enum CloudConfigError: Error, Equatable, Sendable, CustomStringConvertibl
   case noRegion
   /// A euca2ools region or user section is missing or incomplete.
   case eucaConfig(String)
+  /// An access key id without its secret key (botocore's `PartialCredentialsError`): `source` says where the
+  /// id was found, `missing` names the setting that is absent.
+  case partialCredentials(source: String, missing: String)
+  /// A region name that is not a valid host label (botocore's `InvalidRegionError`), often an inline comment the
+  /// aws cli does not strip (`region = eu-west-1  # work`).
+  case invalidRegion(String)
 
   /// A lowercase one-line description.
   public var description: String {
@@ -23,6 +29,9 @@ public enum CloudConfigError: Error, Equatable, Sendable, CustomStringConvertibl
     case .noCredentials: return "no cloud credentials found"
     case .noRegion: return "no region configured"
     case .eucaConfig(let m): return "euca2ools configuration: \(m)"
+    case .partialCredentials(let source, let missing):
+      return "partial credentials in \(source): \(missing) is missing"
+    case .invalidRegion(let r): return "invalid region name '\(r)'"
     }
   }
 
@@ -31,7 +40,10 @@ public enum CloudConfigError: Error, Equatable, Sendable, CustomStringConvertibl
     switch self {
     case .noCredentials:
       return "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, use --profile, or configure euca2ools (~/.euca/*.ini)"
-    case .noRegion: return "pass --region, or set AWS_REGION or a region in the profile"
+    case .noRegion: return "pass --region, set AWS_REGION, or add 'region = ...' to the profile in ~/.aws/config"
+    case .partialCredentials(_, let missing): return "set \(missing) as well, or unset the access key id"
+    case .invalidRegion:
+      return "the aws cli keeps '#' and ';' after a value: put comments on a line of their own"
     case .unsupportedCredentialSource:
       return "export static keys, e.g. eval \"$(aws configure export-credentials --format env)\""
     case .profileNotFound: return "list profiles with: aws configure list-profiles"

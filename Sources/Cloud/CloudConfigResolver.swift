@@ -56,20 +56,45 @@ public struct CloudConfigResolver: Sendable {
     if let profile = options.profile {
       return try awsProfileTarget(profile, options: options, required: true)!
     }
-    if let id = nonEmpty("AWS_ACCESS_KEY_ID"), let secret = nonEmpty("AWS_SECRET_ACCESS_KEY") {
-      let creds = AWSCredentials(accessKeyID: id, secretAccessKey: secret, sessionToken: nonEmpty("AWS_SESSION_TOKEN"))
+    if let id = nonEmpty("AWS_ACCESS_KEY_ID") {
+      // botocore's environment provider: an access key id without its secret is an error, not a reason to look
+      // further (PartialCredentialsError). Its token names are AWS_SECURITY_TOKEN (legacy) then AWS_SESSION_TOKEN.
+      guard let secret = nonEmpty("AWS_SECRET_ACCESS_KEY") else {
+        throw .partialCredentials(source: "the environment", missing: "AWS_SECRET_ACCESS_KEY")
+      }
+      let creds = AWSCredentials(
+        accessKeyID: id, secretAccessKey: secret,
+        sessionToken: nonEmpty("AWS_SECURITY_TOKEN") ?? nonEmpty("AWS_SESSION_TOKEN"))
+      // euca2ools 3 takes these keys too and pairs them with the ec2-url of its selected region; the aws cli
+      // ignores euca2ools files. With no AWS endpoint configured, a euca2ools region that names a non-AWS ec2-url
+      // is what the user means.
+      if awsEndpointURL(settings: awsProfile(currentProfileName) ?? [:], options: options) == nil,
+        let t = try eucaIniTarget(options: options, credentials: creds, source: "environment", onlyIfSelected: true)
+      {
+        return t
+      }
       return try awsTarget(creds, profile: currentProfileName, options: options, source: "environment")
     }
     if let id = nonEmpty("EC2_ACCESS_KEY") ?? nonEmpty("AWS_ACCESS_KEY"),
       let secret = nonEmpty("EC2_SECRET_KEY") ?? nonEmpty("AWS_SECRET_KEY")
     {
-      let url = nonEmpty("EC2_URL")
-      return try eucaTarget(
-        AWSCredentials(accessKeyID: id, secretAccessKey: secret), url: url, regionName: nil, options: options,
-        source: "environment (EC2_ACCESS_KEY)")
+      let creds = AWSCredentials(accessKeyID: id, secretAccessKey: secret)
+      let source = "environment (EC2_ACCESS_KEY)"
+      if options.endpointURL == nil && nonEmpty("EC2_URL") == nil,
+        let t = try eucaIniTarget(options: options, credentials: creds, source: source, onlyIfSelected: false)
+      {
+        return t
+      }
+      return try eucaTarget(creds, url: nonEmpty("EC2_URL"), regionName: nil, options: options, source: source)
     }
     if let t = try awsProfileTarget(currentProfileName, options: options, required: false) { return t }
-    if let t = try eucaIniTarget(options: options) { return t }
+    if let t = try eucaIniTarget(options: options, credentials: nil, source: nil, onlyIfSelected: false) {
+      return t
+    }
+    if let creds = credentialFileKeys(), options.endpointURL != nil || nonEmpty("EC2_URL") != nil {
+      return try eucaTarget(
+        creds, url: nonEmpty("EC2_URL"), regionName: nil, options: options, source: "AWS_CREDENTIAL_FILE")
+    }
     if let t = try eucarcTarget(options: options) { return t }
     throw .noCredentials
   }
@@ -117,8 +142,7 @@ public struct CloudConfigResolver: Sendable {
       if required { throw .profileNotFound(name) }
       return nil
     }
-    guard let id = p["aws_access_key_id"], !id.isEmpty, let secret = p["aws_secret_access_key"], !secret.isEmpty
-    else {
+    guard let id = p["aws_access_key_id"], !id.isEmpty else {
       for setting in ["credential_process", "sso_session", "sso_start_url", "role_arn", "web_identity_token_file"]
       where p[setting] != nil {
         throw .unsupportedCredentialSource(profile: name, setting: setting)
@@ -126,33 +150,51 @@ public struct CloudConfigResolver: Sendable {
       if required { throw .noCredentials }
       return nil
     }
-    let creds = AWSCredentials(accessKeyID: id, secretAccessKey: secret, sessionToken: p["aws_session_token"])
+    // botocore's shared-credentials and config providers raise PartialCredentialsError for an id without a secret.
+    guard let secret = p["aws_secret_access_key"], !secret.isEmpty else {
+      throw .partialCredentials(source: "aws profile \(name)", missing: "aws_secret_access_key")
+    }
+    // botocore reads the token as `aws_security_token` (the legacy name, tried first) or `aws_session_token`.
+    let token = [p["aws_security_token"], p["aws_session_token"]].compactMap { $0 }.first { !$0.isEmpty }
+    let creds = AWSCredentials(accessKeyID: id, secretAccessKey: secret, sessionToken: token)
     return try awsTarget(creds, profile: name, options: options, source: "aws profile \(name)")
+  }
+
+  /// The configured EC2 endpoint URL on the AWS side, if any: `--endpoint`, `AWS_ENDPOINT_URL_EC2`,
+  /// `AWS_ENDPOINT_URL`, the profile's `services` section, the profile's `endpoint_url`.
+  func awsEndpointURL(settings: [String: String], options: Options) -> String? {
+    if let url = options.endpointURL { return url }
+    if nonEmpty("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")?.lowercased() == "true" { return nil }
+    if let url = nonEmpty("AWS_ENDPOINT_URL_EC2") ?? nonEmpty("AWS_ENDPOINT_URL") { return url }
+    if let services = settings["services"], let url = awsConfig.value("services \(services)", "ec2.endpoint_url") {
+      return url
+    }
+    return settings["endpoint_url"]
+  }
+
+  /// botocore's `validate_region_name`: a region must be a host label (letters, digits, inner hyphens, at most 63
+  /// characters, not all digits).
+  static func isValidRegionName(_ r: String) -> Bool {
+    guard !r.isEmpty, r.utf8.count <= 63, r.first != "-", r.last != "-" else { return false }
+    guard r.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else { return false }
+    return !r.allSatisfy(\.isNumber)
   }
 
   func awsTarget(_ creds: AWSCredentials, profile: String, options: Options, source: String) throws(CloudConfigError)
     -> CloudTarget
   {
     let settings = awsProfile(profile) ?? [:]
-    let ignoreConfigured = nonEmpty("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")?.lowercased() == "true"
-    var url = options.endpointURL
-    if url == nil && !ignoreConfigured {
-      url = nonEmpty("AWS_ENDPOINT_URL_EC2") ?? nonEmpty("AWS_ENDPOINT_URL")
-      if url == nil, let services = settings["services"] {
-        url = awsConfig.value("services \(services)", "ec2.endpoint_url")
-      }
-      if url == nil { url = settings["endpoint_url"] }
-    }
+    let url = awsEndpointURL(settings: settings, options: options)
     var regions = options.regions
     if regions.isEmpty {
-      if let r = nonEmpty("AWS_REGION") ?? nonEmpty("AWS_DEFAULT_REGION") ?? settings["region"], !r.isEmpty {
-        regions = [r]
-      } else if url != nil {
-        regions = ["us-east-1"]  // a custom endpoint (moto, a private cloud) still needs a signing region
-      } else {
+      // The aws cli signs with no default region, custom endpoint or not: it stops with "You must specify a
+      // region" (botocore's NoRegionError) rather than guess us-east-1.
+      guard let r = nonEmpty("AWS_REGION") ?? nonEmpty("AWS_DEFAULT_REGION") ?? settings["region"], !r.isEmpty else {
         throw .noRegion
       }
+      regions = [r]
     }
+    for r in regions where !CloudConfigResolver.isValidRegionName(r) { throw .invalidRegion(r) }
     if let url {
       let endpoint = try EC2Endpoint(url: url, region: regions[0], flavor: options.flavor)
       return CloudTarget(
@@ -178,14 +220,23 @@ public struct CloudConfigResolver: Sendable {
       if region == nil { region = String(url[url.startIndex..<r.lowerBound]) }
       url = String(url[r.upperBound...])
     }
-    var regions = options.regions.map { r in r.split(separator: "@").last.map(String.init) ?? r }
-    if regions.isEmpty { regions = [region ?? nonEmpty("EUCA_REGION") ?? "eucalyptus"] }
-    let endpoint = try EC2Endpoint(url: url, region: regions[0], flavor: options.flavor ?? .eucalyptus)
+    var regions = options.regions.compactMap { EucaConfig.parseRegion($0).region }
+    if regions.isEmpty {
+      regions = [region ?? nonEmpty("EUCA_DEFAULT_REGION") ?? nonEmpty("EUCA_REGION") ?? "eucalyptus"]
+    }
+    // euca2ools configuration usually means Eucalyptus, but its shipped aws.ini points at AWS itself.
+    var flavor = options.flavor ?? .eucalyptus
+    if options.flavor == nil, let e = try? EC2Endpoint(url: url, region: regions[0]), e.isAWSPublicHost {
+      flavor = .aws
+    }
+    let endpoint = try EC2Endpoint(url: url, region: regions[0], flavor: flavor)
     return CloudTarget(
       credentials: creds, endpoint: endpoint, regions: regions, usesAWSPublicEndpoints: false, source: source)
   }
 
   /// The euca2ools 3 configuration: every ini file merged, later files winning.
+  ///
+  /// euca2ools reads them with Python 2's `ConfigParser`, where `;` after whitespace starts a comment.
   func eucaIni() -> IniFile {
     var ini = IniFile()
     var paths = ["/etc/euca2ools/euca2ools.ini"]
@@ -194,38 +245,97 @@ public struct CloudConfigResolver: Sendable {
     let userDir = expand("~/.euca")
     paths += files.list(userDir).filter { $0.hasSuffix(".ini") }.sorted().map { "\(userDir)/\($0)" }
     for path in paths {
-      if let text = files.read(path) { ini.merge(IniFile(parsing: text)) }
+      if let text = files.read(path) { ini.merge(IniFile(parsing: text, inlineComments: .semicolonAfterWhitespace)) }
     }
     return ini
   }
 
-  func eucaIniTarget(options: Options) throws(CloudConfigError) -> CloudTarget? {
-    let ini = eucaIni()
-    let regionSections = ini.sections.keys.filter { $0.hasPrefix("region ") }.map { String($0.dropFirst(7)) }
-    guard !regionSections.isEmpty else { return nil }
-    // `--region USER@REGION` picks the user as euca2ools does.
-    var userOverride: String?
-    var wanted = options.regions.first
-    if let w = wanted, let at = w.firstIndex(of: "@") {
-      userOverride = String(w[w.startIndex..<at])
-      wanted = String(w[w.index(after: at)...])
+  /// The keys in the file `AWS_CREDENTIAL_FILE` names, in the old AWS command line tools' format that euca2ools
+  /// reads: `AWSAccessKeyId=...` and `AWSSecretKey=...` lines, anything after `#` ignored.
+  func credentialFileKeys() -> AWSCredentials? {
+    guard let path = nonEmpty("AWS_CREDENTIAL_FILE"), let text = files.read(expand(path)) else { return nil }
+    var id: String?
+    var secret: String?
+    for raw in text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
+      let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+      guard let eq = line.firstIndex(of: "=") else { continue }
+      let key = String(line[line.startIndex..<eq]).trimmingSpaces
+      let value = String(String(line[line.index(after: eq)...]).trimmingSpaces)
+      if key == "AWSAccessKeyId", id == nil, !value.isEmpty { id = value }
+      if key == "AWSSecretKey", secret == nil, !value.isEmpty { secret = value }
     }
-    let name =
-      wanted ?? nonEmpty("EUCA_REGION") ?? ini.value("global", "default-region")
-      ?? (regionSections.count == 1 ? regionSections[0] : nil)
-    guard let name else { throw .eucaConfig("several [region] sections and no default-region in [global]") }
-    guard let region = ini.sections["region \(name)"] else { throw .eucaConfig("no [region \(name)] section") }
-    guard let userName = userOverride ?? nonEmpty("EUCA_USER") ?? region["user"] else {
-      throw .eucaConfig("[region \(name)] names no user")
+    guard let id, let secret else { return nil }
+    return AWSCredentials(accessKeyID: id, secretAccessKey: secret)
+  }
+
+  /// A target from the euca2ools 3 ini files, or nil when they hold no region.
+  ///
+  /// Region and user are chosen as euca2ools does: `--region [USER@][REGION]`, then `EUCA_DEFAULT_REGION` or
+  /// `AWS_DEFAULT_REGION` (same form), then `default-region` in `[global]`; each source fills only what is still
+  /// unset, and the user falls back to the region's `user` option. The URL is `--endpoint`, then `EC2_URL` (euca2ools
+  /// lets the environment beat configuration files), then the region's `ec2-url`. Keys: `credentials` (from the
+  /// environment), then `AWS_CREDENTIAL_FILE`, then the user section's `key-id` / `secret-key`.
+  ///
+  /// With `onlyIfSelected`, nil unless a region was named explicitly and its `ec2-url` is not an AWS public endpoint.
+  func eucaIniTarget(
+    options: Options, credentials: AWSCredentials?, source: String?, onlyIfSelected: Bool
+  ) throws(CloudConfigError) -> CloudTarget? {
+    let config = EucaConfig(eucaIni())
+    guard config.hasRegions else { return nil }
+    var user: String?
+    var name: String?
+    func fill(_ s: String?) {
+      guard let s else { return }
+      let parsed = EucaConfig.parseRegion(s)
+      if user == nil { user = parsed.user }
+      if name == nil { name = parsed.region }
     }
-    guard let user = ini.sections["user \(userName)"], let id = user["key-id"], let secret = user["secret-key"] else {
-      throw .eucaConfig("[user \(userName)] lacks key-id or secret-key")
+    fill(options.regions.first)
+    fill(nonEmpty("EUCA_DEFAULT_REGION") ?? nonEmpty("AWS_DEFAULT_REGION") ?? nonEmpty("EUCA_REGION"))
+    fill(config.globals["default-region"])
+    if name == nil && !onlyIfSelected {
+      let withURL = config.concreteRegionNames.filter { config.region($0, "ec2-url") != nil }
+      if withURL.count == 1 { name = withURL[0] }
+    }
+    guard let name else {
+      if onlyIfSelected { return nil }
+      throw .eucaConfig("several [region] sections and no default-region in [global]")
+    }
+    let configuredURL = config.region(name, "ec2-url")
+    if onlyIfSelected {
+      guard let configuredURL, let e = try? EC2Endpoint(url: configuredURL.value, region: name), !e.isAWSPublicHost
+      else { return nil }
+    }
+    let url = options.endpointURL ?? nonEmpty("EC2_URL") ?? configuredURL?.value
+    guard let url else {
+      if config.region(name, "user") == nil && !config.regions.keys.contains(where: { $0.hasSuffix(name) }) {
+        throw .eucaConfig("no [region \(name)] section")
+      }
+      throw .eucaConfig("[region \(name)] has no ec2-url")
+    }
+    // The signing region: the section's `name` option, else the last part of the section name (`aws:eu-west-1`).
+    var signingName = name.split(separator: ":").last.map(String.init) ?? name
+    if let section = configuredURL?.section, section != "*", !section.contains("*") {
+      signingName = config.regions[section]?["name"] ?? section.split(separator: ":").last.map(String.init) ?? name
+    }
+    var creds = credentials ?? credentialFileKeys()
+    var from = source ?? (credentials == nil && creds != nil ? "AWS_CREDENTIAL_FILE" : nil)
+    if creds == nil {
+      guard let userName = user ?? nonEmpty("EUCA_USER") ?? config.region(name, "user")?.value else {
+        throw .eucaConfig("[region \(name)] names no user")
+      }
+      guard let id = config.user(userName, "key-id"), let secret = config.user(userName, "secret-key") else {
+        throw .eucaConfig("[user \(userName)] lacks key-id or secret-key")
+      }
+      creds = AWSCredentials(accessKeyID: id, secretAccessKey: secret)
+      from = nil
     }
     var opts = options
-    opts.regions = options.regions.isEmpty ? [name] : options.regions
-    return try eucaTarget(
-      AWSCredentials(accessKeyID: id, secretAccessKey: secret), url: nonEmpty("EC2_URL") ?? region["ec2-url"],
-      regionName: name, options: opts, source: "euca2ools region \(name)")
+    let explicit = options.regions.compactMap { EucaConfig.parseRegion($0).region }
+    opts.regions =
+      explicit.isEmpty ? [signingName] : explicit.map { $0.split(separator: ":").last.map(String.init) ?? $0 }
+    let label = "euca2ools region \(name)" + (from.map { " with keys from \($0)" } ?? "")
+    return try eucaTarget(creds!, url: url, regionName: signingName, options: opts, source: label)
   }
 
   /// Parses a eucarc: `export NAME=value` / `NAME="value"` lines; `${EUCA_KEY_DIR}` and `$EUCA_KEY_DIR` become the

@@ -47,18 +47,41 @@ public struct EC2Client: Sendable {
 
   /// Encodes `Action`, `Version` and the parameters as an `application/x-www-form-urlencoded` body.
   public static func formBody(action: String, parameters: [(String, String)]) -> [UInt8] {
-    let all = [("Action", action), ("Version", apiVersion)] + parameters
+    formBody(action: action, version: apiVersion, parameters: parameters)
+  }
+
+  /// Encodes `Action`, `Version` and the parameters for any Query API (EC2, STS).
+  static func formBody(action: String, version: String, parameters: [(String, String)]) -> [UInt8] {
+    let all = [("Action", action), ("Version", version)] + parameters
     return Array(
       all.map { "\(SigV4Signer.uriEncode($0.0))=\(SigV4Signer.uriEncode($0.1))" }.joined(separator: "&").utf8)
   }
 
   /// The signed request for one call, at the given Unix time.
   public func request(action: String, parameters: [(String, String)], at time: Int64) -> HTTPRequest {
-    let body = EC2Client.formBody(action: action, parameters: parameters)
+    request(QueryService.ec2(endpoint), action: action, parameters: parameters, at: time)
+  }
+
+  /// Which Query API a call goes to: where, the SigV4 service name, and the `Version`.
+  struct QueryService: Sendable {
+    var endpoint: EC2Endpoint
+    var signingName: String
+    var version: String
+
+    static func ec2(_ endpoint: EC2Endpoint) -> QueryService {
+      QueryService(endpoint: endpoint, signingName: "ec2", version: EC2Client.apiVersion)
+    }
+  }
+
+  func request(_ service: QueryService, action: String, parameters: [(String, String)], at time: Int64)
+    -> HTTPRequest
+  {
+    let endpoint = service.endpoint
+    let body = EC2Client.formBody(action: action, version: service.version, parameters: parameters)
     let headers: [(String, String)] = [
       ("Host", endpoint.hostHeader), ("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"),
     ]
-    let signer = SigV4Signer(credentials: credentials, region: endpoint.region, service: "ec2")
+    let signer = SigV4Signer(credentials: credentials, region: endpoint.region, service: service.signingName)
     let auth = signer.sign(
       method: "POST", path: endpoint.path, headers: headers, body: body, date: AMZDate(secondsSince1970: time))
     return HTTPRequest(
@@ -70,10 +93,17 @@ public struct EC2Client: Sendable {
   ///
   /// This is the one place where HTTP statuses, EC2 error bodies and transport failures become `CloudError`s.
   public func call(_ action: String, _ parameters: [(String, String)] = []) async throws(CloudError) -> XMLElement {
+    try await call(QueryService.ec2(endpoint), action, parameters)
+  }
+
+  /// Performs one call to any Query API service, with the same retries and error mapping as `call(_:_:)`.
+  func call(_ service: QueryService, _ action: String, _ parameters: [(String, String)]) async throws(CloudError)
+    -> XMLElement
+  {
     var attempt = 1
     while true {
       do throws(CloudError) {
-        return try await callOnce(action, parameters)
+        return try await callOnce(service, action, parameters)
       } catch {
         guard error.isRetryable, attempt < retry.maxAttempts else { throw error }
         await retry.sleep(retry.delay(beforeRetry: attempt))
@@ -82,8 +112,10 @@ public struct EC2Client: Sendable {
     }
   }
 
-  private func callOnce(_ action: String, _ parameters: [(String, String)]) async throws(CloudError) -> XMLElement {
-    let req = request(action: action, parameters: parameters, at: clock())
+  private func callOnce(_ service: QueryService, _ action: String, _ parameters: [(String, String)])
+    async throws(CloudError) -> XMLElement
+  {
+    let req = request(service, action: action, parameters: parameters, at: clock())
     let response: HTTPResponse
     do {
       response = try await transport.send(req)

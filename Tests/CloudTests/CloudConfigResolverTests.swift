@@ -245,3 +245,198 @@ struct CloudConfigResolverTests {
     #expect(throws: CloudConfigError.invalidURL("http://")) { try EC2Endpoint(url: "http://", region: "r") }
   }
 }
+
+/// The cases where the aws cli and euca2ools have a precise answer that is easy to get wrong.
+struct CloudConfigPrecedenceTests {
+  static func resolver(env: [String: String] = [:], home: [String: String] = [:], etc: [String: String] = [:])
+    throws -> CloudConfigResolver
+  {
+    CloudConfigResolver(
+      env: env, home: try CloudConfigResolverTests.home(home), files: CloudConfigResolverTests.files(etc: etc))
+  }
+
+  static let etc = CloudConfigResolverTests.eucaEtc
+
+  /// euca2ools(7): "Environment variables take precedence over configuration file data"; requestbuilder takes the
+  /// URL from `-U`, then `EC2_URL`, and only then from the region section's `ec2-url`. `--region` still chooses the
+  /// section that names the user, so the keys are that region's user's.
+  @Test func ec2URLBeatsTheRegionSectionURLButTheSectionStillPicksTheUser() throws {
+    let r = try Self.resolver(env: ["EC2_URL": "http://other.example:8773/services/compute"], etc: Self.etc)
+    let t = try r.resolve(.init(regions: ["cloud2"]))
+    #expect(t.endpoint.url == "http://other.example:8773/services/compute")
+    #expect(t.credentials.accessKeyID == "AKIBOB")
+    #expect(t.regions == ["cloud2"])
+    // `--endpoint` is euca2ools' `-U`: above EC2_URL.
+    let u = try r.resolve(.init(endpointURL: "http://u.example:8773/services/compute", regions: ["cloud2"]))
+    #expect(u.endpoint.host == "u.example")
+  }
+
+  /// euca2ools.ini(5): EUCA_DEFAULT_REGION and AWS_DEFAULT_REGION select `[USER@]REGION` like `--region`, with
+  /// lower priority; EUCA_DEFAULT_REGION is read first.
+  @Test func defaultRegionVariablesSelectARegionSection() throws {
+    let bob = try Self.resolver(env: ["AWS_DEFAULT_REGION": "cloud2"], etc: Self.etc).resolve()
+    #expect(bob.credentials.accessKeyID == "AKIBOB")
+    #expect(bob.endpoint.host == "compute.cloud2.example")
+    let both = try Self.resolver(
+      env: ["EUCA_DEFAULT_REGION": "cloud1", "AWS_DEFAULT_REGION": "cloud2"], etc: Self.etc
+    ).resolve()
+    #expect(both.endpoint.host == "cloud1.example")
+    let aliceOn2 = try Self.resolver(env: ["AWS_DEFAULT_REGION": "alice@cloud2"], etc: Self.etc).resolve()
+    #expect(aliceOn2.credentials.accessKeyID == "AKIALICE")
+    #expect(aliceOn2.endpoint.host == "compute.cloud2.example")
+    // `--region` beats the variable.
+    let cli = try Self.resolver(env: ["AWS_DEFAULT_REGION": "cloud2"], etc: Self.etc).resolve(
+      .init(regions: ["cloud1"]))
+    #expect(cli.credentials.accessKeyID == "AKIALICE")
+  }
+
+  /// requestbuilder takes keys from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or AWS_ACCESS_KEY / AWS_SECRET_KEY)
+  /// before the user section, and the URL from the selected region's `ec2-url`.
+  @Test func environmentKeysCombineWithTheIniEc2URL() throws {
+    let env = ["AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "s"]
+    let t = try Self.resolver(env: env, etc: Self.etc).resolve()
+    #expect(t.credentials.accessKeyID == "AKIDENV")
+    #expect(t.endpoint.url == "http://cloud1.example:8773/services/compute")
+    #expect(t.endpoint.flavor == .eucalyptus)
+    #expect(t.regions == ["cloud1"])
+    let chosen = try Self.resolver(env: env, etc: Self.etc).resolve(.init(regions: ["cloud2"]))
+    #expect(chosen.credentials.accessKeyID == "AKIDENV")
+    #expect(chosen.endpoint.host == "compute.cloud2.example")
+    // An AWS endpoint configured on the AWS side keeps the aws cli's meaning.
+    var aws = env
+    aws["AWS_ENDPOINT_URL"] = "http://127.0.0.1:5000"
+    aws["AWS_REGION"] = "us-east-1"
+    let moto = try Self.resolver(env: aws, etc: Self.etc).resolve()
+    #expect(moto.endpoint.url == "http://127.0.0.1:5000/")
+    #expect(moto.endpoint.flavor == .aws)
+    // euca2ools 2 variables without EC2_URL find the URL the same way.
+    let old = try Self.resolver(env: ["EC2_ACCESS_KEY": "AKIOLD", "EC2_SECRET_KEY": "s"], etc: Self.etc).resolve()
+    #expect(old.credentials.accessKeyID == "AKIOLD")
+    #expect(old.endpoint.host == "cloud1.example")
+  }
+
+  /// euca2ools.ini(5): `*` sections are fallbacks for more specific names, a bare name finds its one prefixed
+  /// section (`eu-west-1` → `aws:eu-west-1`), and `use SECTION` reads the option from another section.
+  @Test func wildcardRegionSectionsApplyToEveryRegion() throws {
+    let etc = [
+      "/etc/euca2ools/euca2ools.ini": """
+      [region *]
+      user = carol
+
+      [region east]
+      ec2-url = http://east.example:8773/services/compute
+
+      [region aws:*]
+      user = dave
+
+      [region aws:eu-west-1]
+      ec2-url = https://ec2.eu-west-1.amazonaws.com/
+
+      [region aws:eu-west-2]
+      ec2-url = use aws:eu-west-1
+
+      [user carol]
+      key-id = AKICAROL
+      secret-key = sc
+
+      [user dave]
+      key-id = AKIDAVE
+      secret-key = sd
+      """
+    ]
+    let r = try Self.resolver(etc: etc)
+    let east = try r.resolve(.init(regions: ["east"]))
+    #expect(east.credentials.accessKeyID == "AKICAROL")
+    #expect(east.endpoint.flavor == .eucalyptus)
+    let aws = try r.resolve(.init(regions: ["eu-west-1"]))
+    #expect(aws.credentials.accessKeyID == "AKIDAVE")  // aws:* beats *
+    #expect(aws.endpoint.url == "https://ec2.eu-west-1.amazonaws.com/")
+    #expect(aws.endpoint.flavor == .aws)  // euca2ools' own aws.ini points at AWS, not Eucalyptus
+    #expect(aws.regions == ["eu-west-1"])
+    let redirected = try r.resolve(.init(regions: ["aws:eu-west-2"]))
+    #expect(redirected.endpoint.host == "ec2.eu-west-1.amazonaws.com")
+    #expect(redirected.credentials.accessKeyID == "AKIDAVE")
+  }
+
+  /// requestbuilder reads AWS_CREDENTIAL_FILE (`AWSAccessKeyId=` / `AWSSecretKey=` lines, `#` starts a comment)
+  /// after the environment's keys and before the user section.
+  @Test func awsCredentialFileIsRead() throws {
+    let file = "# old AWS tools\nAWSAccessKeyId=AKICREDFILE  # mine\nAWSSecretKey = secret#1\n"
+    let home = ["cred.txt": file]
+    let dir = try CloudConfigResolverTests.home(home)
+    let env = ["AWS_CREDENTIAL_FILE": dir + "/cred.txt", "EC2_URL": "http://10.0.0.9:8773/services/compute"]
+    let plain = try CloudConfigResolver(env: env, home: dir, files: CloudConfigResolverTests.files()).resolve()
+    #expect(plain.credentials.accessKeyID == "AKICREDFILE")
+    #expect(plain.credentials.secretAccessKey == "secret")
+    #expect(plain.endpoint.host == "10.0.0.9")
+    // With ini files: the file's keys beat the region's user.
+    let withIni = try CloudConfigResolver(
+      env: ["AWS_CREDENTIAL_FILE": dir + "/cred.txt"], home: dir, files: CloudConfigResolverTests.files(etc: Self.etc)
+    ).resolve()
+    #expect(withIni.credentials.accessKeyID == "AKICREDFILE")
+    #expect(withIni.endpoint.host == "cloud1.example")
+  }
+
+  /// botocore's environment provider raises PartialCredentialsError when AWS_ACCESS_KEY_ID is set and
+  /// AWS_SECRET_ACCESS_KEY is not; the shared-credentials provider does the same for a profile.
+  @Test func accessKeyIDWithoutSecretIsAPartialCredentialsError() throws {
+    let env = try Self.resolver(env: ["AWS_ACCESS_KEY_ID": "AKIDLONE", "AWS_REGION": "us-east-1"])
+    #expect(
+      throws: CloudConfigError.partialCredentials(source: "the environment", missing: "AWS_SECRET_ACCESS_KEY")
+    ) { try env.resolve() }
+    let profile = try Self.resolver(home: [".aws/credentials": "[default]\naws_access_key_id = AKIDLONE\n"])
+    #expect(
+      throws: CloudConfigError.partialCredentials(source: "aws profile default", missing: "aws_secret_access_key")
+    ) { try profile.resolve() }
+    #expect(CloudConfigError.partialCredentials(source: "x", missing: "Y").hint?.contains("Y") == true)
+  }
+
+  /// botocore accepts `aws_security_token` as the legacy name of the session token in both files.
+  @Test func awsSecurityTokenIsReadAsTheSessionToken() throws {
+    let creds = "[default]\naws_access_key_id = AKIDTOK\naws_secret_access_key = s\naws_security_token = legacy\n"
+    let t = try Self.resolver(home: [".aws/credentials": creds, ".aws/config": "[default]\nregion = us-west-2\n"])
+      .resolve()
+    #expect(t.credentials.sessionToken == "legacy")
+    let config =
+      "[profile p]\nregion = us-west-2\naws_access_key_id = A\naws_secret_access_key = s\n"
+      + "aws_security_token = fromconfig\n"
+    let p = try Self.resolver(home: [".aws/config": config]).resolve(.init(profile: "p"))
+    #expect(p.credentials.sessionToken == "fromconfig")
+  }
+
+  /// botocore parses with Python 3's `RawConfigParser()`: no inline comments, so `region = eu-west-1 # work` is
+  /// that whole string, which `validate_region_name` refuses (InvalidRegionError). euca2ools parses with Python 2's
+  /// `ConfigParser`, which ends a value at a `;` that follows whitespace, and keeps `#`.
+  @Test func inlineCommentsAreStrippedOnlyWhereTheReaderStripsThem() throws {
+    let config = "[default]\nregion = eu-west-1 # work\n"
+    let creds = "[default]\naws_access_key_id = AKID ; x\naws_secret_access_key = a;b # c\n"
+    let r = try Self.resolver(home: [".aws/config": config, ".aws/credentials": creds])
+    #expect(throws: CloudConfigError.invalidRegion("eu-west-1 # work")) { try r.resolve() }
+    let t = try r.resolve(.init(regions: ["eu-west-1"]))
+    #expect(t.credentials.accessKeyID == "AKID ; x")
+    #expect(t.credentials.secretAccessKey == "a;b # c")
+    #expect(CloudConfigError.invalidRegion("x").hint?.contains("line of their own") == true)
+
+    let ini = IniFile(
+      parsing: "[region a]\nec2-url = http://a/x ; the cloud\nkey = a;b\nother = http://h/#frag\n\t; indented\n",
+      inlineComments: .semicolonAfterWhitespace)
+    #expect(ini.value("region a", "ec2-url") == "http://a/x")
+    #expect(ini.value("region a", "key") == "a;b")
+    #expect(ini.value("region a", "other") == "http://h/#frag")
+    #expect(IniFile(parsing: "[s]\nk = v ; c\n").value("s", "k") == "v ; c")
+  }
+
+  /// The aws cli stops with "You must specify a region" (botocore's NoRegionError) even with a custom endpoint;
+  /// keyhold must not quietly sign for us-east-1.
+  @Test func noRegionAnywhereIsAnErrorWithAHint() throws {
+    let keys = ["AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b"]
+    let custom = try Self.resolver(env: keys.merging(["AWS_ENDPOINT_URL": "http://127.0.0.1:5000"]) { a, _ in a })
+    #expect(throws: CloudConfigError.noRegion) { try custom.resolve() }
+    #expect(throws: CloudConfigError.noRegion) {
+      try Self.resolver(env: keys).resolve(.init(endpointURL: "http://127.0.0.1:5000"))
+    }
+    let hint = try #require(CloudConfigError.noRegion.hint)
+    #expect(hint.contains("--region") && hint.contains("AWS_REGION") && hint.contains("~/.aws/config"))
+    #expect(try custom.resolve(.init(regions: ["us-east-1"])).regions == ["us-east-1"])
+  }
+}

@@ -12,6 +12,12 @@ public struct EC2StubRequest: Sendable {
   public let region: String
   /// How many earlier requests had the same action (0 for the first).
   public let index: Int
+  /// The SigV4 service of the credential scope (`ec2`, `sts`), or "".
+  public var service: String = ""
+  /// The request path.
+  public var path: String = "/"
+  /// Every form parameter, `Action` and `Version` included, percent-decoded.
+  public var parameters: [String: String] = [:]
 }
 
 /// A loopback HTTP/1.1 server that answers EC2 Query requests from a handler, and counts them by action.
@@ -87,7 +93,11 @@ public final class EC2StubServer: @unchecked Sendable {
       let end = headerEnd!
       var length = 0
       var region = ""
-      for line in String(decoding: buffer[0..<end], as: UTF8.self).split(separator: "\r\n") {
+      var service = ""
+      let headText = String(decoding: buffer[0..<end], as: UTF8.self)
+      let requestLine = headText.split(separator: "\r\n").first.map(String.init) ?? ""
+      let path = requestLine.split(separator: " ").dropFirst().first.map(String.init) ?? "/"
+      for line in headText.split(separator: "\r\n") {
         let lower = line.lowercased()
         if lower.hasPrefix("content-length:") {
           length = Int(lower.dropFirst(15).trimmingCharacters(in: .whitespaces)) ?? 0
@@ -95,6 +105,7 @@ public final class EC2StubServer: @unchecked Sendable {
         if lower.hasPrefix("authorization:"), let r = line.range(of: "Credential=") {
           let parts = line[r.upperBound...].split(separator: "/")
           if parts.count > 2 { region = String(parts[2]) }
+          if parts.count > 3 { service = String(parts[3]) }
         }
       }
       let total = end + 4 + length
@@ -106,15 +117,22 @@ public final class EC2StubServer: @unchecked Sendable {
       let form = String(decoding: buffer[(end + 4)..<total], as: UTF8.self)
       buffer.removeFirst(total)
       var action = ""
-      for pair in form.split(separator: "&") where pair.hasPrefix("Action=") {
-        action = String(pair.dropFirst(7))
+      var parameters: [String: String] = [:]
+      for pair in form.split(separator: "&") {
+        let kv = pair.split(separator: "=", maxSplits: 1).map {
+          String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
+        }
+        parameters[kv[0]] = kv.count > 1 ? kv[1] : ""
+        if pair.hasPrefix("Action=") { action = String(pair.dropFirst(7)) }
       }
       let index = lock.withLock {
         let i = seen[action, default: 0]
         seen[action] = i + 1
         return i
       }
-      let (status, body) = handler(EC2StubRequest(action: action, region: region, index: index))
+      let request = EC2StubRequest(
+        action: action, region: region, index: index, service: service, path: path, parameters: parameters)
+      let (status, body) = handler(request)
       let head =
         "HTTP/1.1 \(status) \(status == 200 ? "OK" : "Error")\r\nContent-Type: text/xml;charset=UTF-8\r\n"
         + "Content-Length: \(body.count)\r\n\r\n"
