@@ -14,12 +14,12 @@ public struct KeyPairs: Sendable {
   /// Time.
   public var clock: UseCaseClock
   /// How the account of the credentials is found.
-  public var lookUpAccount: @Sendable (CloudContext) async throws(CloudError) -> CloudAccountID?
+  public var lookUpAccount: @Sendable (CloudContext) async throws(CloudError) -> CloudAccount?
 
   /// Creates the use cases for one cloud and vault.
   public init(
     context: CloudContext, store: VaultStore, clock: UseCaseClock = .system,
-    lookUpAccount: @escaping @Sendable (CloudContext) async throws(CloudError) -> CloudAccountID? = Sync.cloudAccount
+    lookUpAccount: @escaping @Sendable (CloudContext) async throws(CloudError) -> CloudAccount? = Sync.cloudAccount
   ) {
     self.context = context
     self.store = store
@@ -31,7 +31,7 @@ public struct KeyPairs: Sendable {
   public var region: String { context.explicitRegions.first ?? context.defaultRegion }
 
   /// A binding for a key pair made or found now in `region`, naming the endpoint and the account id.
-  func binding(_ pair: CloudKeyPair, region: String, account: CloudAccountID?, flags: VaultBinding.Flags)
+  func binding(_ pair: CloudKeyPair, region: String, account: CloudAccount?, flags: VaultBinding.Flags)
     -> VaultBinding
   {
     VaultBinding(
@@ -254,7 +254,7 @@ public struct KeyPairs: Sendable {
       droppedBinding: dropped, keptBecause: keptBecause)
   }
 
-  func account() async throws -> CloudAccountID? {
+  func account() async throws -> CloudAccount? {
     if let a = context.account { return a }
     do {
       return try await lookUpAccount(context)

@@ -42,7 +42,7 @@ public struct Sync: Sendable {
     /// Whether the vault's status section was written.
     public var wroteStatus: Bool
     /// The account the credentials belong to, when the cloud said.
-    public var account: CloudAccountID?
+    public var account: CloudAccount?
     /// Bindings whose unknown region (or cloud, or account) this sync found, as `key: region/name`.
     public var resolved: [String]
     /// Key pairs found by fingerprint and now recorded as bindings, as `key: region/name`.
@@ -56,12 +56,12 @@ public struct Sync: Sendable {
   /// Time and pauses.
   public var clock: UseCaseClock
   /// How the account of the credentials is found (STS, or an EC2 owner id); injected so tests can give one.
-  public var lookUpAccount: @Sendable (CloudContext) async throws(CloudError) -> CloudAccountID?
+  public var lookUpAccount: @Sendable (CloudContext) async throws(CloudError) -> CloudAccount?
 
   /// Creates a sync.
   public init(
     context: CloudContext, store: VaultStore, clock: UseCaseClock = .system,
-    lookUpAccount: @escaping @Sendable (CloudContext) async throws(CloudError) -> CloudAccountID? = Sync.cloudAccount
+    lookUpAccount: @escaping @Sendable (CloudContext) async throws(CloudError) -> CloudAccount? = Sync.cloudAccount
   ) {
     self.context = context
     self.store = store
@@ -282,6 +282,14 @@ public struct Sync: Sendable {
     }
   }
 
-  /// The account of the context's credentials, as the cloud reports it.
-  public static let cloudAccount: @Sendable (CloudContext) async throws(CloudError) -> CloudAccountID? = { _ in nil }
+  /// The account of the context's credentials, as the cloud reports it (STS, else an EC2 owner id); nil when no
+  /// call names one. A failed call is an error: it proves nothing about the account.
+  public static let cloudAccount: @Sendable (CloudContext) async throws(CloudError) -> CloudAccount? = {
+    (ctx: CloudContext) async throws(CloudError) -> CloudAccount? in
+    switch await ctx.client(region: ctx.defaultRegion).lookUpAccount() {
+    case .known(let a): return a
+    case .unknown: return nil
+    case .failed(let e): throw e
+    }
+  }
 }

@@ -117,7 +117,7 @@ struct CoreWorld {
   let clock: TestClock
   let passphrase = secret("correct horse")
   var accessKey = "AKIDFIRST"
-  var account: CloudAccountID? = CloudAccountID(id: "123456789012", source: "sts")
+  var account: CloudAccount? = CloudAccount(id: "123456789012", source: .sts)
 
   init() throws {
     dir = makeTempDir()
