@@ -5,10 +5,25 @@ SWIFT       ?= swift
 PREFIX      ?= /usr/local
 BIN         := .build/debug/keyhold
 RELEASE_BIN := .build/release/keyhold
-APT_PKGS    := libsodium-dev libssl-dev pkg-config openssh-client openssh-server mandoc groff-base git systemd util-linux
+# The release stands alone: the Swift runtime and Foundation are linked in, so the binary needs only Debian's shared
+# libraries (libc, libssl/libcrypto, libsodium, libcurl and what they pull in) and no RUNPATH into the toolchain.
+RELEASE_FLAGS := -c release --static-swift-stdlib
+STRIP       ?= strip
+BINDIR      = $(PREFIX)/bin
+MAN1DIR     = $(PREFIX)/share/man/man1
+MAN5DIR     = $(PREFIX)/share/man/man5
+UNITDIR     = $(PREFIX)/lib/systemd/user
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  = $(PREFIX)/share/zsh/site-functions
+MAN1PAGES   := $(notdir $(wildcard man/*.1))
+MAN5PAGES   := $(notdir $(wildcard man/*.5))
+UNITS       := $(basename $(notdir $(wildcard contrib/systemd/*.in)))
+# libcurl4-openssl-dev: the release links Foundation statically, and FoundationNetworking links -lcurl.
+APT_PKGS    := libsodium-dev libssl-dev libcurl4-openssl-dev pkg-config openssh-client openssh-server mandoc groff-base git systemd util-linux
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps test-deps build release run test unit-tests lint-man lint-format fuzz bench install clean format
+.PHONY: all deps test-deps build release run test unit-tests lint-man lint-format check-install fuzz bench install \
+  uninstall clean format
 
 all: build
 
@@ -30,7 +45,7 @@ build: deps
 	$(SWIFT) build
 
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build $(RELEASE_FLAGS) --product keyhold
 
 # keyhold's main job: the agent, in the foreground, on the default vault.
 run: build
@@ -39,7 +54,11 @@ run: build
 test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
-	$(MAKE) lint-man lint-format
+	$(MAKE) lint-man lint-format check-install
+
+# Installs the release into a scratch DESTDIR and checks it stands alone, then that uninstall removes every file.
+check-install:
+	scripts/check-install.sh
 
 lint-format:
 	$(SWIFT) format lint --strict --recursive Sources Tests
@@ -59,7 +78,52 @@ fuzz: deps
 	  -artifact_prefix=.fuzz-artifacts/ .fuzz-corpus
 
 bench: test-deps
-	$(SWIFT) build -c release
+	$(SWIFT) build $(RELEASE_FLAGS)
+	.build/release/keyhold-bench
+
+# The binary is stripped (the build-id note stays, so crash reports still match debug symbols); the systemd units
+# are filled in with the PREFIX used here.
+install: release
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN1DIR) $(DESTDIR)$(MAN5DIR) $(DESTDIR)$(UNITDIR) \
+	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 0755 $(RELEASE_BIN) $(DESTDIR)$(BINDIR)/keyhold
+	$(STRIP) --strip-all $(DESTDIR)$(BINDIR)/keyhold
+	ln -sf keyhold $(DESTDIR)$(BINDIR)/keyhold-agent
+	for f in $(MAN1PAGES); do install -m 0644 man/$$f $(DESTDIR)$(MAN1DIR)/$$f || exit 1; done
+	for f in $(MAN5PAGES); do install -m 0644 man/$$f $(DESTDIR)$(MAN5DIR)/$$f || exit 1; done
+	for u in $(UNITS); do \
+	  sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@PREFIX@|$(PREFIX)|g' contrib/systemd/$$u.in > $(DESTDIR)$(UNITDIR)/$$u \
+	    && chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; done
+	$(RELEASE_BIN) --generate-completion-script bash > $(DESTDIR)$(BASHCOMPDIR)/keyhold
+	$(RELEASE_BIN) --generate-completion-script zsh > $(DESTDIR)$(ZSHCOMPDIR)/_keyhold
+
+# Removes exactly what install put there; shared folders such as $(PREFIX)/bin stay.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/keyhold $(DESTDIR)$(BINDIR)/keyhold-agent
+	for f in $(MAN1PAGES); do rm -f $(DESTDIR)$(MAN1DIR)/$$f; done
+	for f in $(MAN5PAGES); do rm -f $(DESTDIR)$(MAN5DIR)/$$f; done
+	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$u; done
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/keyhold $(DESTDIR)$(ZSHCOMPDIR)/_keyhold
+
+format:
+	$(SWIFT) format lint --strict --recursive Sources Tests
+
+lint-man:
+	@pages=$$(ls man/*.[1-8] 2>/dev/null); if [ -n "$$pages" ]; then \
+	  mandoc -T lint -W warning $$pages && for f in $$pages; do groff -mandoc -ww -z $$f || exit 1; done; fi
+
+# Coverage-guided fuzzing of the decoders (SSH wire, agent frames, key files, vault). FUZZ_TIME seconds. The corpus
+# is seeded with the committed vectors first (reseeding is idempotent; libFuzzer keeps what it found).
+FUZZ_TIME ?= 60
+fuzz: deps
+	$(SWIFT) build --scratch-path .build-fuzz --product FuzzDecoders --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address
+	scripts/seed-fuzz-corpus.sh .fuzz-corpus
+	mkdir -p .fuzz-artifacts
+	SWIFT_BACKTRACE=enable=no .build-fuzz/debug/FuzzDecoders -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+	  -artifact_prefix=.fuzz-artifacts/ .fuzz-corpus
+
+bench: test-deps
+	$(SWIFT) build $(RELEASE_FLAGS)
 	.build/release/keyhold-bench
 
 install: release

@@ -1,8 +1,9 @@
 /// The JSON form of a report (`keyhold audit --json`). Field names are stable; every field is always present,
-/// `null` when it does not apply. Documented in keyhold-audit(1).
+/// `null` when it does not apply (an empty name, account or region is absent too, never ""); times are RFC 3339 UTC
+/// strings. Documented in keyhold-audit(1); the convention is keyhold(1)'s JSON OUTPUT.
 ///
 /// ```
-/// { "version": 1, "generated_at": <unix seconds>, "exit_status": 0|1|2,
+/// { "version": 1, "generated_at": "<RFC 3339 UTC>", "exit_status": 0|1|2,
 ///   "summary": { "<state>": <count>, ... },
 ///   "errors": [ { "endpoint", "account", "region", "kind", "message" } ],
 ///   "entries": [ { "state", "endpoint", "account", "region", "key_name", "local_key", "matched_kind",
@@ -18,14 +19,14 @@ extension FilteredAuditReport {
   public func renderJSON() -> String {
     var o = "{\n"
     o += "  \"version\": \(Self.jsonVersion),\n"
-    o += "  \"generated_at\": \(full.generatedAt),\n"
+    o += "  \"generated_at\": \(j(rfc3339(full.generatedAt))),\n"
     o += "  \"exit_status\": \(full.exitStatus),\n"
     let counts = full.counts
     let summary = AuditState.allCases.map { "\"\($0.rawValue)\": \(counts[$0] ?? 0)" }.joined(separator: ", ")
     o += "  \"summary\": {\(summary)},\n"
     let errors = full.failures.sorted(by: { $0.key < $1.key }).map { scope, f in
-      "    {\"endpoint\": \(j(scope.endpoint)), \"account\": \(j(scope.account)), \"region\": \(j(scope.region)), "
-        + "\"kind\": \(j(f.kind)), \"message\": \(j(f.message))}"
+      "    {\"endpoint\": \(jn(scope.endpoint)), \"account\": \(jn(scope.account)), \"region\": \(jn(scope.region)), "
+        + "\"kind\": \(jn(f.kind)), \"message\": \(jn(f.message))}"
     }
     o += "  \"errors\": [" + (errors.isEmpty ? "" : "\n" + errors.joined(separator: ",\n") + "\n  ") + "],\n"
     o.reserveCapacity(o.utf8.count + shown.count * 420)
@@ -41,18 +42,18 @@ extension FilteredAuditReport {
         firstField = false
       }
       field("state", j(e.state.rawValue))
-      field("endpoint", j(e.scope.endpoint))
-      field("account", j(e.scope.account))
-      field("region", j(e.scope.region))
-      field("key_name", j(e.keyName))
-      field("local_key", j(e.localKey))
-      field("matched_kind", j(e.matchedKind))
-      field("cloud_fingerprint", j(e.cloudFingerprint))
-      field("key_pair_id", j(e.keyPairId))
-      field("recorded_key_pair_id", j(e.recordedKeyPairId))
+      field("endpoint", jn(e.scope.endpoint))
+      field("account", jn(e.scope.account))
+      field("region", jn(e.scope.region))
+      field("key_name", jn(e.keyName))
+      field("local_key", jn(e.localKey))
+      field("matched_kind", jn(e.matchedKind))
+      field("cloud_fingerprint", jn(e.cloudFingerprint))
+      field("key_pair_id", jn(e.keyPairId))
+      field("recorded_key_pair_id", jn(e.recordedKeyPairId))
       let moved = e.movedTo.map {
-        "{\"endpoint\": \(j($0.scope.endpoint)), \"account\": \(j($0.scope.account)), "
-          + "\"region\": \(j($0.scope.region)), \"key_name\": \(j($0.keyName))}"
+        "{\"endpoint\": \(jn($0.scope.endpoint)), \"account\": \(jn($0.scope.account)), "
+          + "\"region\": \(jn($0.scope.region)), \"key_name\": \(jn($0.keyName))}"
       }
       field("moved_to", moved ?? "null")
       field("instances_in_use", e.instancesInUse.map(String.init) ?? "null")
@@ -65,6 +66,33 @@ extension FilteredAuditReport {
     o += "}\n"
     return o
   }
+}
+
+/// A JSON string literal, or `null` for nil and "" (keyhold's JSON never carries empty strings for absent values).
+func jn(_ s: String?) -> String {
+  guard let s, !s.isEmpty else { return "null" }
+  return j(s)
+}
+
+/// Seconds since the Unix epoch as an RFC 3339 UTC timestamp, `2006-01-02T15:04:05Z` (Audit is pure: no
+/// Foundation date formatter).
+func rfc3339(_ seconds: Int64) -> String {
+  let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+  let secs = seconds - days * 86_400
+  // Howard Hinnant's civil_from_days.
+  let z = days + 719_468
+  let era = (z >= 0 ? z : z - 146_096) / 146_097
+  let doe = z - era * 146_097
+  let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+  let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+  let mp = (5 * doy + 2) / 153
+  let day = doy - (153 * mp + 2) / 5 + 1
+  let month = mp < 10 ? mp + 3 : mp - 9
+  let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+  func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
+  let y = String(year)
+  let year4 = year >= 0 && year < 1000 ? String(repeating: "0", count: 4 - y.count) + y : y
+  return "\(year4)-\(two(month))-\(two(day))T\(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60))Z"
 }
 
 /// A JSON string literal (RFC 8259 escaping), or `null`.

@@ -54,17 +54,33 @@ enum OpenSSLDecode {
     guard let pkey else {
       let errors = drainErrors()
       if let failure = context.failure { throw failure }
-      // An algorithm the loaded providers lack (PBES1 with MD5/DES, ...) is not a wrong passphrase.
+      // An algorithm the loaded providers lack (PBES1 with MD5/DES, ...) is not a wrong passphrase. OpenSSL's
+      // decoders also say "unsupported" when no decoder accepts a damaged unencrypted structure: that is only a
+      // cipher problem when the key was encrypted (the passphrase was asked for) or an algorithm is named.
       if let unsupported = errors.first(where: { $0.reason == "unsupported" }) {
-        throw KeyError.unsupportedCipher(algorithmName(unsupported.data) ?? "algorithm not available in OpenSSL")
+        if let name = algorithmName(unsupported.data) { throw KeyError.unsupportedCipher(name) }
+        if provider.wasAsked { throw KeyError.unsupportedCipher("algorithm not available in OpenSSL") }
       }
       if provider.wasAsked { throw KeyError.wrongPassphrase }
-      throw KeyError.malformed("cannot decode \(label): \(errors.last?.reason ?? "not a valid key structure")")
+      let reason = errors.last(where: { $0.reason != "unsupported" })?.reason ?? "not a valid key structure"
+      throw KeyError.malformed("\(describe(label)) does not decode: \(reason)")
     }
     ERR_clear_error()
     defer { EVP_PKEY_free(pkey) }
     try checkSupported(pkey)
     return try PrivateKey.fromEVP(pkey, comment: "")
+  }
+
+  /// What a PEM label (or `DER`) holds, in words for error messages.
+  static func describe(_ label: String) -> String {
+    switch label {
+    case "EC PRIVATE KEY": return "EC private key (SEC1)"
+    case "RSA PRIVATE KEY": return "RSA private key (PKCS#1)"
+    case "PRIVATE KEY": return "PKCS#8 private key"
+    case "ENCRYPTED PRIVATE KEY": return "encrypted PKCS#8 private key"
+    case "DER": return "DER private key"
+    default: return label
+    }
   }
 
   /// Refuses key types keyhold does not hold, naming them as SSH does where it can.

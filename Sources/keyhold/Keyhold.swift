@@ -23,7 +23,26 @@ struct Keyhold: ParsableCommand {
     // RSA and ECDSA private numbers go to OpenSSL's locked secure heap. The agent sets it up itself after it
     // forks (memory locks are not inherited); every other command does it here, before any key is built.
     if arguments.first != "agent" { SecureMemory.enableOpenSSLSecureHeap() }
-    main(arguments)
+    run(arguments)
+  }
+
+  /// Parses and runs one command line, reporting every error in keyhold's one voice (see `UsageReport`).
+  static func run(_ arguments: [String]) -> Never {
+    do {
+      var command = try parseAsRoot(arguments)
+      try command.run()
+      exit(withError: nil)
+    } catch let code as ExitCode {
+      // Thrown by `runReportingErrors` once the message is on standard error.
+      exit(withError: code)
+    } catch {
+      // --help, --version and --generate-completion-script are "errors" that exit cleanly: leave them as they are.
+      if exitCode(for: error) == .success { exit(withError: error) }
+      let report = UsageReport(error: error, arguments: arguments)
+      printError("keyhold: error: \(report.message)")
+      printError("keyhold: hint: \(report.hint)")
+      Glibc.exit(report.exitCode)
+    }
   }
 }
 

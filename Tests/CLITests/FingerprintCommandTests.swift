@@ -129,8 +129,8 @@ import Testing
     let object = try #require(try JSONSerialization.jsonObject(with: r.stdoutBytes) as? [String: Any])
     let cloud = try #require(object["cloud"] as? [String: Any])
     #expect(cloud["wrapper"] as? String == "aws-json")
-    #expect(cloud["keyName"] as? String == expect["key-name"])
-    #expect(cloud["keyPairId"] as? String == expect["key-pair-id"])
+    #expect(cloud["key_name"] as? String == expect["key-name"])
+    #expect(cloud["key_pair_id"] as? String == expect["key-pair-id"])
     #expect(cloud["fingerprint"] as? String == expect["cloud-fingerprint"])
     // moto fingerprints RSA key pairs it creates with SHA-1 of the SubjectPublicKeyInfo (DESIGN §3).
     #expect(cloud["matches"] as? [String] == ["sha1-spki"])

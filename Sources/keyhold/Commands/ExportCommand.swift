@@ -20,7 +20,7 @@ struct ExportCommand: ParsableCommand {
   @Flag(help: "Do not ask for confirmation on the terminal before writing the private key.")
   var yes = false
 
-  @Argument(help: "The key's name.")
+  @Argument(help: "The key's name.", completion: KeyNameCompletion.kind)
   var name: String
 
   func run() throws {
@@ -38,7 +38,9 @@ struct ExportCommand: ParsableCommand {
       }
       if !yes { try confirm() }
       let passphrase = try vault.readPassphrase()
-      let key = try withVaultErrors { try store.unlockKey(named: name, passphrase: passphrase) }
+      let key = try KDFProgress.run(view.kdf) {
+        try withVaultErrors { try store.unlockKey(named: name, passphrase: passphrase) }
+      }
       var text = Array(key.privateKey.openSSHPrivateKeyFile().utf8)
       defer { SecureBytes.wipe(&text) }
       try writeAll(1, text)

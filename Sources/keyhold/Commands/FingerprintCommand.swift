@@ -14,7 +14,7 @@ struct FingerprintCommand: ParsableCommand {
       the key is encrypted.
       """)
 
-  @Argument(help: ArgumentHelp("The key file, or - for standard input.", valueName: "file"))
+  @Argument(help: ArgumentHelp("The key file, or - for standard input.", valueName: "file"), completion: .file())
   var file: String
 
   @Flag(help: "Print one JSON object instead of labelled lines.")
@@ -22,7 +22,7 @@ struct FingerprintCommand: ParsableCommand {
 
   @Option(
     name: .customLong("passphrase-fd"),
-    help: ArgumentHelp("Read the passphrase from file descriptor N (one line).", valueName: "n"))
+    help: ArgumentHelp("Read the passphrase from file descriptor N (one line).", valueName: "n"), completion: .none)
   var passphraseFD: Int32?
 
   func validate() throws {
@@ -49,7 +49,16 @@ struct FingerprintCommand: ParsableCommand {
   }
 
   private func readInput() throws -> [UInt8] {
-    if file == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
+    if file == "-" {
+      let data = Array(FileHandle.standardInput.readDataToEndOfFile())
+      guard data.count <= KeyInput.maxBytes else {
+        throw CLIError(KeyInput.tooLarge("standard input", limit: KeyInput.maxBytes))
+      }
+      return data
+    }
+    if let size = try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int, size > KeyInput.maxBytes {
+      throw CLIError(KeyInput.tooLarge(file, limit: KeyInput.maxBytes))
+    }
     do {
       return Array(try Data(contentsOf: URL(fileURLWithPath: file)))
     } catch {
@@ -104,6 +113,23 @@ struct FingerprintReport: Encodable {
     var keyPairId: String?
     var fingerprint: String?
     var matches: [String]
+
+    enum CodingKeys: String, CodingKey {
+      case wrapper
+      case keyName = "key_name"
+      case keyPairId = "key_pair_id"
+      case fingerprint, matches
+    }
+
+    // keyhold(1) JSON OUTPUT: absent values are null, never left out.
+    func encode(to encoder: any Encoder) throws {
+      var c = encoder.container(keyedBy: CodingKeys.self)
+      try c.encode(wrapper, forKey: .wrapper)
+      try c.encode(keyName, forKey: .keyName)
+      try c.encode(keyPairId, forKey: .keyPairId)
+      try c.encode(fingerprint, forKey: .fingerprint)
+      try c.encode(matches, forKey: .matches)
+    }
   }
 
   init(_ parsed: ParsedKeyFile, file: String) {
@@ -174,12 +200,12 @@ struct FingerprintReport: Encodable {
     try c.encode(file, forKey: .file)
     try c.encode(type, forKey: .type)
     try c.encode(bits, forKey: .bits)
-    try c.encode(comment, forKey: .comment)
+    try c.encode(comment.isEmpty ? nil : comment, forKey: .comment)
     try c.encode(certificate, forKey: .certificate)
     try c.encode(container, forKey: .container)
     try c.encode(encrypted, forKey: .encrypted)
     try c.encode(`private`, forKey: .private)
     try c.encode(Dictionary(uniqueKeysWithValues: fingerprints.map { ($0.kind, $0.value) }), forKey: .fingerprints)
-    try c.encodeIfPresent(cloud, forKey: .cloud)
+    try c.encode(cloud, forKey: .cloud)
   }
 }

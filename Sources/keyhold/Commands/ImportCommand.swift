@@ -7,23 +7,32 @@ import Vault
   import Glibc
 #endif
 
-/// `keyhold import`: stores a private key from a file or standard input, including cloud tools' output.
+/// `keyhold import`: stores private keys from files or standard input, including cloud tools' output.
+///
+/// Any number of keys go in with one vault passphrase and one vault write: several FILEs, or several
+/// euca-add-keypair / aws ec2 create-key-pair outputs one after another on standard input. It is all or nothing:
+/// when any key fails, each failure is named and nothing is stored (keyhold-import(1)).
 struct ImportCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "import",
     abstract:
-      "Store a private key in the vault, from a file or from euca-add-keypair / aws output on stdin."
+      "Store private keys in the vault, from files or from euca-add-keypair / aws output on stdin.",
+    discussion: """
+      Several FILEs, or several cloud tool outputs one after another on standard input, are imported with one \
+      passphrase and one vault write. If any key fails, each failure is listed and nothing is stored.
+      """
   )
 
   @OptionGroup var vault: VaultOptions
 
   @Argument(
-    help: ArgumentHelp("The key file, or - for standard input (the default).", valueName: "file"))
-  var file: String = "-"
+    help: ArgumentHelp("Key files, or - for standard input (the default).", valueName: "file"),
+    completion: .file())
+  var files: [String] = []
 
   @Option(
     help: ArgumentHelp(
-      "The key's name in the vault (default: the cloud key pair name, else the file name).",
+      "The key's name in the vault (default: the cloud key pair name, else the file name); one key only.",
       valueName: "name"))
   var name: String?
 
@@ -35,7 +44,7 @@ struct ImportCommand: ParsableCommand {
   @Option(help: ArgumentHelp("The region the key pair lives in.", valueName: "region"))
   var region: String?
 
-  @Flag(help: "Overwrite and remove the key file once the vault holding it is safely on disk.")
+  @Flag(help: "Overwrite and remove the key files once the vault holding them is safely on disk.")
   var shred = false
 
   @Flag(help: "Replace a key of the same name or the same public key.")
@@ -43,15 +52,22 @@ struct ImportCommand: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "Read the key file's passphrase from this descriptor (default: the line after the vault passphrase on --passphrase-fd, else the terminal).",
-      valueName: "fd"))
+      "Read the key files' passphrases from this descriptor (default: the lines after the vault passphrase on --passphrase-fd, else the terminal).",
+      valueName: "fd"),
+    completion: .none)
   var keyPassphraseFd: Int32?
 
+  /// The inputs, `-` (standard input) when none is given.
+  private var inputs: [String] { files.isEmpty ? ["-"] : files }
+
   func validate() throws {
-    if shred && file == "-" {
+    if shred && inputs.contains("-") {
       throw ValidationError("--shred needs a FILE: there is nothing to remove on standard input")
     }
-    if file == "-" && (vault.passphraseFd == 0 || keyPassphraseFd == 0) {
+    if inputs.filter({ $0 == "-" }).count > 1 {
+      throw ValidationError("standard input (-) can be given only once")
+    }
+    if inputs.contains("-") && (vault.passphraseFd == 0 || keyPassphraseFd == 0) {
       throw ValidationError(
         "standard input carries the key; read passphrases from another descriptor")
     }
@@ -62,17 +78,130 @@ struct ImportCommand: ParsableCommand {
     try runReportingErrors {
       let store = try vault.store()
       // Fail before reading anything when there is no vault.
-      _ = try withVaultErrors { try store.readPublic() }
-      // With one descriptor for both, the vault passphrase is its first line and the key's the second.
-      var vaultPassphrase: SecureBytes? =
-        vault.passphraseFd != nil ? try vault.readPassphrase() : nil
-      if file == "-" && isatty(0) == 1 {
+      let view = try withVaultErrors { try store.readPublic() }
+      // --shred must be able to keep its promise for every file before anything is stored.
+      if shred { for file in inputs { try checkShreddable(file) } }
+      // With one descriptor for both, the vault passphrase is its first line and the keys' the next ones.
+      var vaultPassphrase: SecureBytes? = vault.passphraseFd != nil ? try vault.readPassphrase() : nil
+      if inputs.contains("-") && isatty(0) == 1 {
         throw CLIError(
           "no key on standard input (it is a terminal)",
           hint: "pipe euca-add-keypair or aws ec2 create-key-pair output into keyhold import, or give a key FILE")
       }
-      let data = try readInput(file)
-      let source = file == "-" ? "standard input" : file
+
+      let candidates = try parseInputs()
+      if name != nil && candidates.count > 1 {
+        throw CLIError(
+          "--name names one key, but the input holds \(candidates.count)",
+          hint: "import the keys without --name: each takes its cloud key pair or file name")
+      }
+      let outcome = Self.checkBatch(candidates, force: force)
+      // A single key keeps the plain one-error report; a batch names every failure, then refuses as a whole.
+      if outcome.failures.count == 1 && candidates.count == 1, case .failure(let error) = candidates[0].result {
+        throw error
+      }
+      if !outcome.failures.isEmpty {
+        for failure in outcome.failures { try writeStdout("failed \(failure.source): \(failure.reason)\n") }
+        throw CLIError(
+          "\(outcome.failures.count) of \(candidates.count) keys could not be imported; nothing was stored",
+          hint: "fix or leave out the keys named above, then run the import again")
+      }
+
+      if vaultPassphrase == nil { vaultPassphrase = try vault.readPassphrase() }
+      let newKeys = outcome.keys.map(\.key)
+      let entries = try KDFProgress.run(view.kdf) {
+        try withVaultErrors { try store.add(newKeys, passphrase: vaultPassphrase!, force: force) }
+      }
+      // The vault write above is durable (fsync of the file and its folder) before any source goes.
+      if shred { for file in inputs { try shredFile(file) } }
+      var lines = ""
+      for entry in entries {
+        lines += "imported \(entry.name) (\(entry.algorithm), \(VaultPresentation.sha256(entry)))\n"
+      }
+      try writeStdout(lines)
+      let regionless = outcome.keys.filter(\.regionUnknown).map(\.key.name)
+      if !regionless.isEmpty { printError(Self.regionNote(regionless)) }
+    }
+  }
+
+  /// One key found in the input, or why it could not be read.
+  struct Candidate {
+    /// Where it came from: the file, or `standard input` (with its position when there are several).
+    var source: String
+    /// The key to store, or the error that names what is wrong with it.
+    var result: Result<Staged, CLIError>
+  }
+
+  /// A key ready to store.
+  struct Staged {
+    /// What the vault stores.
+    var key: VaultNewKey
+    /// True when the key came from cloud tool output without --region: those outputs name no region.
+    var regionUnknown: Bool
+  }
+
+  /// What a batch turned into: the keys to store, or the reasons it cannot be.
+  struct BatchOutcome {
+    var keys: [Staged]
+    var failures: [(source: String, reason: String)]
+  }
+
+  /// Collects the failures of a batch, including two keys that would take the same name in the vault.
+  static func checkBatch(_ candidates: [Candidate], force: Bool) -> BatchOutcome {
+    var outcome = BatchOutcome(keys: [], failures: [])
+    var seen: [String: String] = [:]
+    for c in candidates {
+      switch c.result {
+      case .failure(let e): outcome.failures.append((c.source, e.message))
+      case .success(let staged):
+        if let first = seen[staged.key.name] {
+          outcome.failures.append((c.source, "the name \(staged.key.name) is already taken by \(first) in this import"))
+        } else {
+          seen[staged.key.name] = c.source
+          outcome.keys.append(staged)
+        }
+      }
+    }
+    return outcome
+  }
+
+  /// The note printed when cloud tool output came without `--region`.
+  static func regionNote(_ names: [String]) -> String {
+    let which = names.count == 1 ? "key pair \(names[0])" : "\(names.count) key pairs"
+    return
+      "keyhold: note: the region of \(which) is unknown (cloud tool output names none); the next `keyhold sync` "
+      + "finds \(names.count == 1 ? "it" : "them") by fingerprint"
+  }
+
+  /// Reads and parses every input; standard input may hold several keys one after another.
+  private func parseInputs() throws -> [Candidate] {
+    var candidates: [Candidate] = []
+    for file in inputs {
+      if file == "-" {
+        var data = try readInput("-", limit: KeyInput.maxStandardInputBytes)
+        defer { SecureBytes.wipe(&data) }
+        var chunks = KeyStream.split(data)
+        defer { for i in chunks.indices { SecureBytes.wipe(&chunks[i]) } }
+        for (i, chunk) in chunks.enumerated() {
+          let source = chunks.count == 1 ? "standard input" : "standard input, key \(i + 1)"
+          candidates.append(Candidate(source: source, result: stage(chunk, source: source, file: nil)))
+        }
+      } else {
+        do {
+          var data = try readInput(file, limit: KeyInput.maxBytes)
+          defer { SecureBytes.wipe(&data) }
+          candidates.append(Candidate(source: file, result: stage(data, source: file, file: file)))
+        } catch let e as CLIError {
+          candidates.append(Candidate(source: file, result: .failure(e)))
+        }
+      }
+    }
+    return candidates
+  }
+
+  /// Parses one key and works out its name and bindings.
+  private func stage(_ data: [UInt8], source: String, file: String?) -> Result<Staged, CLIError> {
+    do {
       let keyPassphrase: () throws -> SecureBytes = {
         if let fd = keyPassphraseFd { return try PassphraseSource(fd: fd).read(prompt: "") }
         // Never standard input: it may carry the key. PassphraseSource without a descriptor reads /dev/tty.
@@ -92,37 +221,54 @@ struct ImportCommand: ParsableCommand {
       if let given = parsed.cloudFingerprint, !given.isEmpty {
         try Self.checkFingerprint(given, of: key, keyName: parsed.cloudKeyName)
       }
-      let keyName = try chooseName(parsed)
+      let keyName = try chooseName(parsed, file: file)
       var bindings: [VaultBinding] = []
+      let fromCloudTool = parsed.wrapper != .none
       if parsed.cloudKeyName != nil || cloud != nil || region != nil {
+        // euca2ools and aws output name no region: "" records "unknown" until sync finds the key pair.
         bindings.append(
           VaultBinding(
             cloud: cloud ?? "", region: region ?? "", keyName: parsed.cloudKeyName ?? keyName,
             cloudFingerprint: parsed.cloudFingerprint ?? "", keyPairID: parsed.keyPairID ?? "",
-            flags: parsed.wrapper == .none ? [] : .createdByCloud))
+            flags: fromCloudTool ? .createdByCloud : []))
       }
-      if vaultPassphrase == nil { vaultPassphrase = try vault.readPassphrase() }
-      let entry = try withVaultErrors {
-        try store.add(
-          [
-            VaultNewKey(
-              name: keyName, privateKey: key,
-              comment: parsed.comment.isEmpty ? nil : parsed.comment, bindings: bindings)
-          ],
-          passphrase: vaultPassphrase!, force: force)
-      }[0]
-      // The vault write above is durable (fsync of the file and its folder) before the source goes.
-      if shred { try shredFile(file) }
-      try writeStdout(
-        "imported \(entry.name) (\(entry.algorithm), \(VaultPresentation.sha256(entry)))\n")
+      let newKey = VaultNewKey(
+        name: keyName, privateKey: key, comment: parsed.comment.isEmpty ? nil : parsed.comment, bindings: bindings)
+      return .success(Staged(key: newKey, regionUnknown: fromCloudTool && region == nil))
+    } catch let e as CLIError {
+      return .failure(e)
+    } catch {
+      return .failure(CLIError("cannot read \(source): \(error)"))
+    }
+  }
+
+  /// Refuses, before anything is stored, a file `--shred` could not overwrite and remove.
+  private func checkShreddable(_ file: String) throws {
+    var st = stat()
+    guard lstat(file, &st) == 0 else {
+      throw CLIError("cannot shred \(file): \(String(cString: strerror(errno)))")
+    }
+    let hint = "import it without --shred, then remove it yourself"
+    switch st.st_mode & S_IFMT {
+    case S_IFREG: break
+    case S_IFLNK:
+      throw CLIError("cannot shred \(file): it is a symbolic link (shred the file it points to)", hint: hint)
+    default: throw CLIError("cannot shred \(file): not a regular file", hint: hint)
+    }
+    guard access(file, W_OK) == 0 else {
+      throw CLIError("cannot shred \(file): no write permission", hint: hint)
+    }
+    let dir = file.lastIndex(of: "/").map { String(file[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? "."
+    guard access(dir, W_OK | X_OK) == 0 else {
+      throw CLIError("cannot shred \(file): no write permission on its folder \(dir)", hint: hint)
     }
   }
 
   /// The name: --name, else the cloud key pair name, else the file name without its extension.
-  private func chooseName(_ parsed: ParsedKeyFile) throws -> String {
+  private func chooseName(_ parsed: ParsedKeyFile, file: String?) throws -> String {
     if let name { return name }
     if let n = parsed.cloudKeyName, (try? VaultName.validate(n)) != nil { return n }
-    if file != "-" {
+    if let file {
       var base = String(file.split(separator: "/").last ?? "")
       for ext in [".pem", ".key", ".private", ".priv"]
       where base.hasSuffix(ext) && base.count > ext.count {
@@ -164,5 +310,108 @@ struct ImportCommand: ParsableCommand {
         "keyhold reads PEM, DER and OpenSSH keys, and euca-add-keypair / aws ec2 create-key-pair output"
     default: return nil
     }
+  }
+}
+
+/// Splits standard input that holds several keys one after another: euca-add-keypair output (a KEYPAIR line, then
+/// a PEM block), aws ec2 create-key-pair JSON objects or text lines, and bare PEM blocks.
+///
+/// Anything it does not recognise stays in one piece, so a single key of any format (DER, a `.pub` line, ...) reaches
+/// the key file parser whole, exactly as it would from a file.
+enum KeyStream {
+  /// The pieces of `data`, each holding one key (or the whole input when it is not a sequence of known blocks).
+  static func split(_ data: [UInt8]) -> [[UInt8]] {
+    var pieces: [[UInt8]] = []
+    var start = skipSpace(data, 0)
+    while start < data.count {
+      guard let end = blockEnd(data, from: start) else {
+        // Not a known block: the rest goes to the parser as it is (when it is all there is, the whole input).
+        pieces.append(Array(data[(pieces.isEmpty ? 0 : start)...]))
+        return pieces
+      }
+      pieces.append(Array(data[start..<end]))
+      start = skipSpace(data, end)
+    }
+    return pieces.isEmpty ? [data] : pieces
+  }
+
+  private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0a || b == 0x0d }
+
+  private static func skipSpace(_ data: [UInt8], _ i: Int) -> Int {
+    var i = i
+    while i < data.count, isSpace(data[i]) { i += 1 }
+    return i
+  }
+
+  private static func hasPrefix(_ data: [UInt8], _ at: Int, _ prefix: String) -> Bool {
+    let p = Array(prefix.utf8)
+    return data.count - at >= p.count && data[at..<(at + p.count)].elementsEqual(p)
+  }
+
+  /// The end of the line that holds index `i` (just past its newline).
+  private static func lineEnd(_ data: [UInt8], _ i: Int) -> Int {
+    var i = i
+    while i < data.count, data[i] != 0x0a { i += 1 }
+    return min(i + 1, data.count)
+  }
+
+  /// Just past the first `-----END ...-----` line at or after `i`.
+  private static func pemEnd(_ data: [UInt8], from i: Int) -> Int? {
+    var line = i
+    while line < data.count {
+      var at = line
+      while at < data.count, data[at] == 0x20 || data[at] == 0x09 { at += 1 }
+      if hasPrefix(data, at, "-----END ") { return lineEnd(data, at) }
+      line = lineEnd(data, line)
+    }
+    return nil
+  }
+
+  /// Just past the JSON object that starts at `i` (strings and escapes respected).
+  private static func jsonEnd(_ data: [UInt8], from i: Int) -> Int? {
+    var depth = 0
+    var inString = false
+    var escaped = false
+    var j = i
+    while j < data.count {
+      let b = data[j]
+      if inString {
+        if escaped {
+          escaped = false
+        } else if b == UInt8(ascii: "\\") {
+          escaped = true
+        } else if b == UInt8(ascii: "\"") {
+          inString = false
+        }
+      } else if b == UInt8(ascii: "\"") {
+        inString = true
+      } else if b == UInt8(ascii: "{") {
+        depth += 1
+      } else if b == UInt8(ascii: "}") {
+        depth -= 1
+        if depth == 0 { return j + 1 }
+      }
+      j += 1
+    }
+    return nil
+  }
+
+  /// The end of the known block starting at `i`, nil when no known block starts there.
+  private static func blockEnd(_ data: [UInt8], from i: Int) -> Int? {
+    if data[i] == UInt8(ascii: "{") { return jsonEnd(data, from: i) }
+    if hasPrefix(data, i, "KEYPAIR") { return pemEnd(data, from: lineEnd(data, i)) }
+    if hasPrefix(data, i, "-----BEGIN ") { return pemEnd(data, from: i) }
+    // aws --output text: FINGERPRINT<TAB>-----BEGIN ... -----END ...-----<TAB>NAME<TAB>ID, the name and id on the
+    // END line or on the next line.
+    let first = lineEnd(data, i)
+    if let tab = data[i..<first].firstIndex(of: 0x09), hasPrefix(data, tab + 1, "-----BEGIN "),
+      let end = pemEnd(data, from: tab + 1)
+    {
+      let endLine = data[..<(end - 1)].lastIndex(of: 0x0a).map { $0 + 1 } ?? i
+      if data[endLine..<end].contains(0x09) { return end }
+      if end < data.count, data[end] == 0x09 { return lineEnd(data, end) }
+      return end
+    }
+    return nil
   }
 }

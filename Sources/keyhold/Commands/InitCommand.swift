@@ -20,7 +20,9 @@ struct InitCommand: ParsableCommand {
       let passphrase = try vault.passphrases.readNew(
         prompt: "New vault passphrase: ", confirm: "Repeat the vault passphrase: ")
       guard passphrase.count > 0 else { throw CLIError("the vault passphrase is empty") }
-      try withVaultErrors { try store.create(passphrase: passphrase, kdf: kdf.profile.parameters) }
+      try KDFProgress.run(kdf.profile.parameters) {
+        try withVaultErrors { try store.create(passphrase: passphrase, kdf: kdf.profile.parameters) }
+      }
       try writeStdout("created vault \(store.path)\n")
     }
   }

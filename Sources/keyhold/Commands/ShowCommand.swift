@@ -11,7 +11,7 @@ struct ShowCommand: ParsableCommand {
   @Flag(help: "Print JSON instead of text.")
   var json = false
 
-  @Argument(help: "The key's name.")
+  @Argument(help: "The key's name.", completion: KeyNameCompletion.kind)
   var name: String
 
   func run() throws {

@@ -16,3 +16,8 @@ struct KDFChoice: ExpressibleByArgument {
   static var allValueStrings: [String] { ["interactive", "moderate", "sensitive"] }
   var defaultValueDescription: String { profile.rawValue }
 }
+
+extension KDFChoice {
+  /// Shells complete the strengths by name.
+  static var defaultCompletionKind: CompletionKind { .list(allValueStrings) }
+}

@@ -37,23 +37,42 @@ func shredFile(_ path: String) throws {
   }
 }
 
-/// Reads a whole file, or standard input for `-`.
-func readInput(_ path: String) throws -> [UInt8] {
+/// The size limits on key input, shared by `import` and `fingerprint` so that both accept the same files.
+enum KeyInput {
+  /// The largest key file (or one key's worth of standard input): the key file parser's own limit.
+  static let maxBytes = KeyFile.Limits.default.maxInputBytes
+
+  /// Standard input of `import` may carry many keys one after another; each piece is still held to ``maxBytes``.
+  static let maxStandardInputBytes = 64 * maxBytes
+
+  /// The message for input over a limit.
+  static func tooLarge(_ label: String, limit: Int) -> String {
+    "\(label) is larger than \(limit >> 20) MiB\(limit == maxBytes ? ", the limit for a key file" : "")"
+  }
+}
+
+/// Reads a whole file, or standard input for `-`, refusing more than `limit` bytes.
+func readInput(_ path: String, limit: Int = KeyInput.maxBytes) throws -> [UInt8] {
+  let label = path == "-" ? "standard input" : path
   let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
   guard fd >= 0 else { throw CLIError("cannot open \(path): \(String(cString: strerror(errno)))") }
   defer { if fd != 0 { close(fd) } }
   var out: [UInt8] = []
   var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+  defer { SecureBytes.wipe(&chunk) }
   while true {
     let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
     if n < 0 {
       if errno == EINTR { continue }
-      throw CLIError("cannot read \(path == "-" ? "standard input" : path): \(String(cString: strerror(errno)))")
+      if errno == EISDIR { throw CLIError("cannot read \(label): is a directory") }
+      throw CLIError("cannot read \(label): \(String(cString: strerror(errno)))")
     }
     if n == 0 { break }
+    if out.count + n > limit {
+      SecureBytes.wipe(&out)
+      throw CLIError(KeyInput.tooLarge(label, limit: limit))
+    }
     out += chunk[..<n]
-    if out.count > 4 << 20 { throw CLIError("\(path == "-" ? "standard input" : path) is larger than 4 MiB") }
   }
-  SecureBytes.wipe(&chunk)
   return out
 }

@@ -2,6 +2,9 @@ import Foundation
 import SSHKeys
 import Vault
 
+/// nil for "", which keyhold's JSON writes as `null` (keyhold(1) JSON OUTPUT).
+func nonEmpty(_ s: String) -> String? { s.isEmpty ? nil : s }
+
 /// How vault entries look in `list`, `show` and their `--json` forms.
 enum VaultPresentation {
   /// OpenSSH's `SHA256:` fingerprint of an entry's public key.
@@ -65,7 +68,8 @@ enum VaultPresentation {
     }.joined(separator: "\n") + "\n"
   }
 
-  /// The JSON document of `keyhold list --json` and `keyhold show --json`.
+  /// The JSON document of `keyhold list --json` and `keyhold show --json`, in the convention of keyhold(1) JSON
+  /// OUTPUT: snake_case names, RFC 3339 UTC times, `null` for an absent value (never left out, never "").
   struct KeyJSON: Encodable {
     struct Status: Encodable {
       var state: String
@@ -75,35 +79,94 @@ enum VaultPresentation {
       var observedKeyPairId: String?
       var detail: String?
       var orphaned: Bool
+
+      enum CodingKeys: String, CodingKey {
+        case state
+        case checkedAt = "checked_at"
+        case matchedFingerprintKind = "matched_fingerprint_kind"
+        case instancesInUse = "instances_in_use"
+        case observedKeyPairId = "observed_key_pair_id"
+        case detail, orphaned
+      }
+
+      func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(state, forKey: .state)
+        try c.encode(checkedAt, forKey: .checkedAt)
+        try c.encode(matchedFingerprintKind, forKey: .matchedFingerprintKind)
+        try c.encode(instancesInUse, forKey: .instancesInUse)
+        try c.encode(observedKeyPairId, forKey: .observedKeyPairId)
+        try c.encode(detail, forKey: .detail)
+        try c.encode(orphaned, forKey: .orphaned)
+      }
     }
     struct Binding: Encodable {
-      var cloud: String
-      var account: String
-      var region: String
+      var cloud: String?
+      var account: String?
+      var region: String?
       var keyName: String
       var cloudFingerprint: String?
       var keyPairId: String?
       var created: String?
       var flags: [String]
       var status: Status?
+
+      enum CodingKeys: String, CodingKey {
+        case cloud, account, region
+        case keyName = "key_name"
+        case cloudFingerprint = "cloud_fingerprint"
+        case keyPairId = "key_pair_id"
+        case created, flags, status
+      }
+
+      func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(cloud, forKey: .cloud)
+        try c.encode(account, forKey: .account)
+        try c.encode(region, forKey: .region)
+        try c.encode(keyName, forKey: .keyName)
+        try c.encode(cloudFingerprint, forKey: .cloudFingerprint)
+        try c.encode(keyPairId, forKey: .keyPairId)
+        try c.encode(created, forKey: .created)
+        try c.encode(flags, forKey: .flags)
+        try c.encode(status, forKey: .status)
+      }
     }
     var name: String
     var id: String
     var type: String
     var bits: Int?
-    var comment: String
+    var comment: String?
     var created: String
     var fingerprint: String
     var fingerprints: [String: String]
     var bindings: [Binding]
     var orphaned: Bool
 
+    enum CodingKeys: String, CodingKey {
+      case name, id, type, bits, comment, created, fingerprint, fingerprints, bindings, orphaned
+    }
+
+    func encode(to encoder: any Encoder) throws {
+      var c = encoder.container(keyedBy: CodingKeys.self)
+      try c.encode(name, forKey: .name)
+      try c.encode(id, forKey: .id)
+      try c.encode(type, forKey: .type)
+      try c.encode(bits, forKey: .bits)
+      try c.encode(comment, forKey: .comment)
+      try c.encode(created, forKey: .created)
+      try c.encode(fingerprint, forKey: .fingerprint)
+      try c.encode(fingerprints, forKey: .fingerprints)
+      try c.encode(bindings, forKey: .bindings)
+      try c.encode(orphaned, forKey: .orphaned)
+    }
+
     init(_ e: VaultEntry, view: VaultPublicView) {
       name = e.name
       id = e.id.description
       type = e.algorithm
       bits = VaultPresentation.bits(e)
-      comment = e.comment
+      comment = nonEmpty(e.comment)
       created = VaultPresentation.time(e.createdAt)
       fingerprint = VaultPresentation.sha256(e)
       fingerprints = Dictionary(e.fingerprints.map { ($0.kind, $0.value) }, uniquingKeysWith: { a, _ in a })
@@ -112,15 +175,14 @@ enum VaultPresentation {
         let s = view.status.record(for: b, of: e.id).map { r in
           Status(
             state: r.state, checkedAt: VaultPresentation.time(r.checkedAt),
-            matchedFingerprintKind: r.matchedFingerprintKind.isEmpty ? nil : r.matchedFingerprintKind,
-            instancesInUse: r.instancesInUse,
-            observedKeyPairId: r.observedKeyPairID.isEmpty ? nil : r.observedKeyPairID,
-            detail: r.detail.isEmpty ? nil : r.detail, orphaned: r.flags.contains(.orphaned))
+            matchedFingerprintKind: nonEmpty(r.matchedFingerprintKind), instancesInUse: r.instancesInUse,
+            observedKeyPairId: nonEmpty(r.observedKeyPairID), detail: nonEmpty(r.detail),
+            orphaned: r.flags.contains(.orphaned))
         }
+        // "" in a binding means "the default cloud", "the profile's account" or "region unknown": all absent.
         return Binding(
-          cloud: b.cloud, account: b.account, region: b.region, keyName: b.keyName,
-          cloudFingerprint: b.cloudFingerprint.isEmpty ? nil : b.cloudFingerprint,
-          keyPairId: b.keyPairID.isEmpty ? nil : b.keyPairID,
+          cloud: nonEmpty(b.cloud), account: nonEmpty(b.account), region: nonEmpty(b.region), keyName: b.keyName,
+          cloudFingerprint: nonEmpty(b.cloudFingerprint), keyPairId: nonEmpty(b.keyPairID),
           created: b.createdAt == 0 ? nil : VaultPresentation.time(b.createdAt),
           flags: VaultPresentation.flagWords(b.flags), status: s)
       }
