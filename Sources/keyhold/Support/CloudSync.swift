@@ -68,7 +68,7 @@ struct CloudSync {
         let scope = scopeOf(cloud.region(of: b.region))
         // A binding an earlier sync found listed cannot be "not visible yet" any more.
         let seen =
-          view.status.record(for: b, of: entry.id).map { $0.state != "pending" && $0.state != "error" } ?? false
+          view.status.record(for: b, of: entry.id).map { $0.state != .pending && $0.state != .error } ?? false
         bindings.append(
           KeyBinding(
             scope: scope, keyName: b.keyName, keyPairId: b.keyPairID.isEmpty ? nil : b.keyPairID,
