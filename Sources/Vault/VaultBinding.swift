@@ -1,4 +1,7 @@
-/// Where a key lives in a cloud: one key pair in one region of one endpoint (DESIGN §6).
+/// Where a key lives in a cloud: one key pair in one region of one account of one endpoint.
+///
+/// An empty cloud, account or region means unknown: a sync may find the key pair and record where in the status
+/// section (``VaultStatusRecord/resolves``).
 ///
 /// Part of the public half, so it is bound into the seal: changing it needs the passphrase.
 public struct VaultBinding: Hashable, Sendable {
@@ -11,13 +14,17 @@ public struct VaultBinding: Hashable, Sendable {
     public static let createdByCloud = Flags(rawValue: 1 << 0)
     /// The public key was uploaded to the cloud (ImportKeyPair); it shows an `md5-spki` / `md5-ssh` fingerprint.
     public static let importedToCloud = Flags(rawValue: 1 << 1)
+    /// ``VaultBinding/account`` is an account id the cloud itself returned (STS GetCallerIdentity or an EC2 owner
+    /// id), not a label from the user's configuration. Never set on bindings read from a version 1 file, which
+    /// could hold an access key id there.
+    public static let accountFromCloud = Flags(rawValue: 1 << 2)
   }
 
-  /// The cloud endpoint URL or the profile name that resolves to it (empty: the default endpoint).
+  /// The cloud endpoint URL or the profile name that resolves to it (empty: unknown).
   public var cloud: String
-  /// The account on that endpoint, as the cloud commands label it (empty: whichever the credentials belong to).
+  /// The account on that endpoint (empty: unknown); an account id when ``Flags/accountFromCloud`` is set.
   public var account: String
-  /// The region (empty: the default region).
+  /// The region (empty: unknown).
   public var region: String
   /// The key pair name in that region.
   public var keyName: String

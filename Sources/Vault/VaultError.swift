@@ -12,9 +12,13 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
   case notAVault
   /// The file is shorter than its header says (`expected` is nil when even the header is cut).
   case truncated(actual: Int, expected: Int?)
-  /// The whole-file checksum does not match, or the length fields disagree: bytes were changed on disk.
+  /// The whole-file checksum does not match (`checksum mismatch`), or the length fields disagree: bytes were
+  /// changed on disk.
   case corrupted(String)
   /// The checksum matches but the content breaks the format rules (written by a broken or hostile program).
+  ///
+  /// The checksum is unkeyed, so anyone who can write the file can produce one; only the seals (with the
+  /// passphrase) authenticate the public half.
   case malformed(String)
   /// The file is an intact vault of a format version this keyhold does not read.
   case unsupportedVersion(UInt32)
@@ -38,10 +42,22 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
   case key(String)
   /// Argon2id could not run (usually: not enough memory for the KDF parameters).
   case kdfFailed
-  /// The file asks for Argon2id limits above what keyhold accepts (``VaultKDF/opsLimitRange``,
-  /// ``VaultKDF/memLimitRange``): a hostile or damaged file must not make the KDF run for hours or allocate
-  /// terabytes.
-  case kdfLimitsOutOfRange(opsLimit: UInt64, memLimit: UInt64)
+  /// The checksum matches but the header holds a value keyhold never writes (KDF limits outside
+  /// ``VaultKDF/opsLimitRange`` or ``VaultKDF/memLimitRange``, an unknown KDF): refused before Argon2id runs.
+  case alteredHeader(String)
+  /// The vault's folder (or the folder of the link naming it) is writable by group or others, who could replace
+  /// the file.
+  case unsafeFolder(String)
+  /// The lock file is a symbolic link; it is never followed.
+  case lockFileIsSymlink(String)
+  /// The vault path is a symbolic link whose target cannot be resolved (dangling or a loop).
+  case unresolvableLink(path: String, reason: String)
+  /// No retired key has this name or entry id.
+  case noSuchRetiredKey(String)
+  /// A retired key cannot be restored under its name: an active key has it.
+  case restoreNameTaken(String)
+  /// The reason given for retiring keys cannot be stored.
+  case invalidReason(String)
   /// Guarded memory for the keys could not be had.
   case outOfSecureMemory
 
@@ -66,8 +82,14 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     case .invalidName(let why): return "invalid key name: \(why)"
     case .key(let why): return "vault key error: \(why)"
     case .kdfFailed: return "passphrase key derivation failed (not enough memory for the vault's kdf parameters?)"
-    case .kdfLimitsOutOfRange(let ops, let mem):
-      return "vault kdf limits out of range: opslimit \(ops), memlimit \(mem) bytes"
+    case .alteredHeader(let why): return "the vault header was altered: \(why)"
+    case .unsafeFolder(let dir): return "the vault folder \(dir) is writable by group or others (chmod 700 \(dir))"
+    case .lockFileIsSymlink(let path): return "the vault lock file \(path) is a symbolic link; remove it"
+    case .unresolvableLink(let path, let reason): return "cannot resolve the vault link \(path): \(reason)"
+    case .noSuchRetiredKey(let name): return "no retired key named \"\(name)\" in the vault"
+    case .restoreNameTaken(let name):
+      return "a key named \"\(name)\" is already in the vault; restore under another name with --as"
+    case .invalidReason(let why): return "invalid retire reason: \(why)"
     case .outOfSecureMemory: return "out of secure memory for the vault's keys"
     }
   }

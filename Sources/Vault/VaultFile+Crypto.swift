@@ -48,12 +48,16 @@ extension VaultFile {
     }
   }
 
-  /// Seals `secrets` (one per entry, same order) under `dataKey` with a fresh nonce, binding the public section.
+  /// The entry ids the private half holds, in its order: the active entries, then the retired ones.
+  var sealedIDs: [VaultEntryID] { entries.map(\.id) + retired.map(\.entry.id) }
+
+  /// Seals `secrets` (one per entry, then one per retired entry, same order) under `dataKey` with a fresh nonce,
+  /// binding the public section.
   mutating func seal(_ secrets: [VaultSecret], dataKey: SecureBytes) throws(VaultError) {
-    precondition(secrets.map(\.id) == entries.map(\.id), "the private half must follow the public entries")
+    precondition(secrets.map(\.id) == sealedIDs, "the private half must follow the public entries")
     let plain = try VaultSecrets.encode(secrets)
     let nonce = Sodium.randomBytes(Sodium.aeadNonceBytes)
-    let ad = Self.sealAssociatedData(entries)
+    let ad = sealAssociatedData
     do {
       sealedPrivate = try plain.withUnsafeBytes { p throws(Sodium.Failure) in
         try Sodium.seal(p, key: dataKey, nonce: nonce, associatedData: ad)
@@ -64,19 +68,20 @@ extension VaultFile {
     sealedNonce = nonce
   }
 
-  /// Opens the private half; a failure with an intact checksum means the file was deliberately altered.
+  /// Opens the private half (active entries' keys, then retired entries'); a failure with an intact checksum means
+  /// the file was deliberately altered.
   func openPrivate(dataKey: SecureBytes) throws(VaultError) -> [VaultSecret] {
     let plain: SecureBytes
     do {
       plain = try Sodium.open(
-        sealedPrivate, key: dataKey, nonce: sealedNonce, associatedData: Self.sealAssociatedData(entries))
+        sealedPrivate, key: dataKey, nonce: sealedNonce, associatedData: sealAssociatedData)
     } catch .outOfSecureMemory {
       throw .outOfSecureMemory
     } catch {
       throw .tampered
     }
     let secrets = try VaultSecrets.decode(plain)
-    guard secrets.map(\.id) == entries.map(\.id) else {
+    guard secrets.map(\.id) == sealedIDs else {
       throw .malformed("private half does not match the public entries")
     }
     return secrets

@@ -1,4 +1,4 @@
-/// One fingerprint of a key, computed at import with one of the formulas clouds show (DESIGN §3).
+/// One fingerprint of a key, computed at import with one of the formulas clouds show.
 public struct VaultFingerprint: Hashable, Sendable {
   /// The formula, named as SSHKeys' `CloudFingerprintKind` raw value (`sha1-pkcs8`, `md5-ssh`, ...).
   public var kind: String

@@ -61,11 +61,11 @@ enum VaultIO {
   ///
   /// A crash at any point leaves either the old file or the new one at `path` (rename(2) is atomic), plus at worst a
   /// stray temp file that the next write removes.
-  static func replace(_ path: String, with bytes: [UInt8]) throws(VaultError) {
+  static func replace(_ path: String, with bytes: [UInt8], mode: UInt32 = 0o600) throws(VaultError) {
     let dir = directory(of: path)
     let suffix = Sodium.randomBytes(6).map { String($0, radix: 16) }.joined()
     let temp = dir + "/" + tempPrefix(for: path) + suffix
-    let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
     guard fd >= 0 else { throw .io(operation: "create", path: temp, reason: errorText()) }
     var ok = false
     defer {
@@ -73,7 +73,9 @@ enum VaultIO {
     }
     do {
       defer { close(fd) }
-      guard fchmod(fd, 0o600) == 0 else { throw VaultError.io(operation: "chmod", path: temp, reason: errorText()) }
+      guard fchmod(fd, mode_t(mode)) == 0 else {
+        throw VaultError.io(operation: "chmod", path: temp, reason: errorText())
+      }
       var off = 0
       while off < bytes.count {
         let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + off, $0.count - off) }
@@ -92,6 +94,31 @@ enum VaultIO {
     guard rename(temp, path) == 0 else { throw .io(operation: "rename onto", path: path, reason: errorText()) }
     ok = true
     try syncDirectory(dir)
+  }
+
+  /// The file a write of `path` must replace: `path` itself, or the target of the symbolic link at `path`, so that
+  /// a vault reached through a link is written through to the real file (rename(2) would replace the link).
+  static func resolveTarget(_ path: String) throws(VaultError) -> String {
+    var st = stat()
+    guard lstat(path, &st) == 0 else {
+      if errno == ENOENT { return path }
+      throw .io(operation: "stat", path: path, reason: errorText())
+    }
+    guard (st.st_mode & S_IFMT) == S_IFLNK else { return path }
+    guard let real = realpath(path, nil) else { throw .unresolvableLink(path: path, reason: errorText()) }
+    defer { free(real) }
+    return String(cString: real)
+  }
+
+  /// Refuses a folder that group or others may write: they could rename another file over the vault or plant its
+  /// lock and temp files.
+  static func checkFolder(_ dir: String) throws(VaultError) {
+    var st = stat()
+    guard stat(dir, &st) == 0 else {
+      if errno == ENOENT { return }
+      throw .io(operation: "stat the folder", path: dir, reason: errorText())
+    }
+    if st.st_mode & (S_IWGRP | S_IWOTH) != 0 { throw .unsafeFolder(dir) }
   }
 
   /// fsyncs a folder so that a rename or unlink in it is durable.

@@ -18,12 +18,15 @@ public struct VaultStatus: Hashable, Sendable {
   public static func == (a: VaultStatus, b: VaultStatus) -> Bool { a.records == b.records }
   public func hash(into hasher: inout Hasher) { hasher.combine(records) }
 
-  /// The record for `binding` of entry `id`, if any.
+  /// The record for the sealed `binding` of entry `id` (one about the binding itself or one resolving it), if any.
   public func record(for binding: VaultBinding, of id: VaultEntryID) -> VaultStatusRecord? {
-    let key = RecordKey(
-      entryID: id, cloud: binding.cloud, account: binding.account, region: binding.region,
-      keyName: binding.keyName)
+    let key = RecordKey(entryID: id, learned: false, key: binding.key)
     return lookup.index(of: key, in: records).map { records[$0] }
+  }
+
+  /// The records of key pairs a sync found by fingerprint for entry `id` (flag ``VaultStatusRecord/Flags/learned``).
+  public func learnedRecords(of id: VaultEntryID) -> [VaultStatusRecord] {
+    records.filter { $0.entryID == id && $0.flags.contains(.learned) }
   }
 
   /// Every record about entry `id`.
@@ -49,44 +52,51 @@ public struct VaultStatus: Hashable, Sendable {
     lookup = Lookup(index)
   }
 
+  /// Replaces every record found in one of `scopes` (by the record's own cloud, account and region) with
+  /// `newRecords`: what one sync of those scopes learned, so that nothing stale from an earlier sync of them stays.
+  public mutating func replaceRecords(in scopes: Set<VaultStatusScope>, with newRecords: [VaultStatusRecord]) {
+    records.removeAll { scopes.contains(VaultStatusScope(of: $0)) }
+    lookup = Lookup()
+    set(contentsOf: newRecords)
+  }
+
   /// Drops every record.
   public mutating func removeAll() {
     records.removeAll()
     lookup = Lookup([:])
   }
 
-  /// Drops records whose entry or binding no longer exists.
+  /// Drops records whose entry (active, not retired) or sealed binding no longer exists; learned records stay while
+  /// their entry does.
   mutating func prune(keeping entries: [VaultEntry]) {
     var live = Set<RecordKey>()
+    var ids = Set<VaultEntryID>()
     for entry in entries {
-      for b in entry.bindings {
-        live.insert(
-          RecordKey(entryID: entry.id, cloud: b.cloud, account: b.account, region: b.region, keyName: b.keyName))
-      }
+      ids.insert(entry.id)
+      for b in entry.bindings { live.insert(RecordKey(entryID: entry.id, learned: false, key: b.key)) }
     }
-    if records.allSatisfy({ live.contains(RecordKey($0)) }) { return }
-    records.removeAll { !live.contains(RecordKey($0)) }
+    func keep(_ r: VaultStatusRecord) -> Bool {
+      r.flags.contains(.learned) ? ids.contains(r.entryID) : live.contains(RecordKey(r))
+    }
+    if records.allSatisfy(keep) { return }
+    records.removeAll { !keep($0) }
     lookup = Lookup()
   }
 
-  /// What identifies a record: its entry and the binding it describes.
+  /// What identifies a record: its entry and the sealed binding it describes (for a learned record: the place).
   struct RecordKey: Hashable, Sendable {
     var entryID: VaultEntryID
-    var cloud: String
-    var account: String
-    var region: String
-    var keyName: String
+    var learned: Bool
+    var key: VaultBindingKey
 
-    init(entryID: VaultEntryID, cloud: String, account: String, region: String, keyName: String) {
+    init(entryID: VaultEntryID, learned: Bool, key: VaultBindingKey) {
       self.entryID = entryID
-      self.cloud = cloud
-      self.account = account
-      self.region = region
-      self.keyName = keyName
+      self.learned = learned
+      self.key = key
     }
 
     init(_ r: VaultStatusRecord) {
-      self.init(entryID: r.entryID, cloud: r.cloud, account: r.account, region: r.region, keyName: r.keyName)
+      self.init(entryID: r.entryID, learned: r.flags.contains(.learned), key: r.sealedBinding ?? r.place)
     }
   }
 
@@ -108,5 +118,27 @@ public struct VaultStatus: Hashable, Sendable {
     }
 
     func index(of key: RecordKey, in records: [VaultStatusRecord]) -> Int? { snapshot(of: records)[key] }
+  }
+}
+
+/// A place a sync lists: one region of one account of one cloud.
+public struct VaultStatusScope: Hashable, Sendable {
+  /// The cloud endpoint URL or profile name.
+  public var cloud: String
+  /// The account.
+  public var account: String
+  /// The region.
+  public var region: String
+
+  /// Creates a scope.
+  public init(cloud: String, account: String, region: String) {
+    self.cloud = cloud
+    self.account = account
+    self.region = region
+  }
+
+  /// The scope a record was found in (its own cloud, account and region).
+  public init(of record: VaultStatusRecord) {
+    self.init(cloud: record.cloud, account: record.account, region: record.region)
   }
 }

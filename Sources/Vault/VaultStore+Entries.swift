@@ -48,17 +48,6 @@ extension VaultStore {
     return Array(zip(file.entries, secrets))
   }
 
-  /// Removes the key named `name` and returns its entry.
-  @discardableResult
-  public func remove(name: String, passphrase: SecureBytes) throws(VaultError) -> VaultEntry {
-    try editSealed(passphrase: passphrase) {
-      (entries: inout [VaultEntry], secrets: inout [VaultSecret]) throws(VaultError) -> VaultEntry in
-      guard let i = entries.firstIndex(where: { $0.name == name }) else { throw .noSuchKey(name) }
-      secrets.remove(at: i)
-      return entries.remove(at: i)
-    }
-  }
-
   /// Renames a key; its id, bindings and status stay.
   public func rename(_ old: String, to new: String, passphrase: SecureBytes) throws(VaultError) {
     try VaultName.validate(new)

@@ -57,7 +57,7 @@ extension VaultStore {
     return try addSealed(items, passphrase: passphrase, force: force)
   }
 
-  /// The fingerprints stored for a key: every cloud formula the private key allows (DESIGN §3).
+  /// The fingerprints stored for a key: every cloud formula the private key allows.
   public static func fingerprints(of key: PrivateKey) -> [VaultFingerprint] {
     let computed = key.cloudFingerprints()
     return CloudFingerprintKind.allCases.compactMap { kind in

@@ -32,7 +32,7 @@ private func sampleFile() throws -> VaultFile {
   let file = try sampleFile()
   let bytes = file.encode()
   #expect(Array(bytes[0..<8]) == Array("KHVAULT".utf8) + [0])
-  #expect(Array(bytes[8..<12]) == [0, 0, 0, 1])
+  #expect(Array(bytes[8..<12]) == [0, 0, 0, 2])
   let length = bytes[12..<20].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
   #expect(length == UInt64(bytes.count))
   #expect(Array(bytes[48..<64]) == file.kdf.salt)
@@ -80,10 +80,10 @@ private func sampleFile() throws -> VaultFile {
 
 @Test func anIntactFileOfAnotherVersionIsUnsupported() throws {
   var bytes = try sampleFile().encode()
-  bytes[11] = 2
+  bytes[11] = 3
   bytes.removeLast(32)
   bytes += Sodium.hash(bytes)
-  #expect(throws: VaultError.unsupportedVersion(2)) { try VaultFile.decode(bytes) }
+  #expect(throws: VaultError.unsupportedVersion(3)) { try VaultFile.decode(bytes) }
 }
 
 @Test func otherFilesAreNotVaults() {

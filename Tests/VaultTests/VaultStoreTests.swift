@@ -90,7 +90,7 @@ import Testing
     status.set(VaultStatusRecord(entryID: a.id, cloud: "c", region: "other", keyName: "k", checkedAt: 9, state: "x"))
   }
   let view = try t.store.readPublic()
-  #expect(view.status.records.map(\.state) == ["orphaned"])
+  #expect(view.status.records.map(\.stateName) == ["orphaned"])
   #expect(view.isOrphaned(a))
   #expect(try t.store.unlockSealed(passphrase: t.passphrase).count == 1)
 }

@@ -73,3 +73,29 @@ func fakeEntry(_ name: String, blob: [UInt8]? = nil, bindings: [VaultBinding] = 
 
 /// A fake private wire blob.
 func fakeWire(_ tag: String) -> SecureBytes { SecureBytes(copying: Array("private-\(tag)".utf8)) }
+
+/// A file under testdata/vault in the repository.
+func vaultTestdata(_ relative: String) -> String {
+  var dir = String(#filePath)
+  while let slash = dir.lastIndex(of: "/") {
+    dir = String(dir[..<slash])
+    if access(dir + "/Package.swift", F_OK) == 0 { break }
+  }
+  return dir + "/testdata/vault/" + relative
+}
+
+/// The `field: value` lines of an .expect file, comments left out, in order.
+func expectLines(_ path: String) -> [(String, String)] {
+  let text = String(decoding: fileBytes(path) ?? [], as: UTF8.self)
+  return text.split(separator: "\n").compactMap { line in
+    guard !line.hasPrefix("#"), let colon = line.firstIndex(of: ":") else { return nil }
+    return (String(line[..<colon]), String(line[line.index(colon, offsetBy: 2)...]))
+  }
+}
+
+/// A copy of a testdata vault in a fresh private folder, as a store with a fixed clock.
+func copiedVault(_ relative: String, now: Int64 = 1_700_000_000) -> (dir: String, store: VaultStore) {
+  let dir = makeTempDir()
+  writeBytes(dir + "/vault", fileBytes(vaultTestdata(relative)) ?? [])
+  return (dir, VaultStore(path: dir + "/vault", lockTimeout: 5, now: { now }))
+}

@@ -10,13 +10,13 @@ private func vaultAsking(_ parameters: Sodium.KDFParameters, in t: TestVault) th
   return file.encode()
 }
 
-/// The KDF limits are read before anything authenticates them: a file asking for absurd ones is refused before
-/// Argon2id runs, with its own error.
+/// The KDF limits are read before anything authenticates them: a file asking for limits keyhold never writes is
+/// refused before Argon2id runs, as an altered header (never as an incorrect passphrase).
 @Test(
   arguments: [
     Sodium.KDFParameters(opsLimit: 4, memLimit: 1 << 40),  // a terabyte
-    Sodium.KDFParameters(opsLimit: 4, memLimit: (4 << 30) + 1024),
-    Sodium.KDFParameters(opsLimit: 17, memLimit: 1 << 20),
+    Sodium.KDFParameters(opsLimit: 4, memLimit: (1 << 30) + 1024),
+    Sodium.KDFParameters(opsLimit: 5, memLimit: 1 << 20),
     Sodium.KDFParameters(opsLimit: .max, memLimit: .max),
     Sodium.KDFParameters(opsLimit: 0, memLimit: 1 << 20),
     Sodium.KDFParameters(opsLimit: 1, memLimit: 4096),
@@ -25,10 +25,14 @@ func kdfLimitsOutsideTheBoundsAreRefusedBeforeArgon2idRuns(parameters: Sodium.KD
   let t = try TestVault()
   defer { t.cleanup() }
   writeBytes(t.store.path, try vaultAsking(parameters, in: t))
-  let expected = VaultError.kdfLimitsOutOfRange(opsLimit: parameters.opsLimit, memLimit: parameters.memLimit)
-  #expect(throws: expected) { try t.store.readPublic() }
-  #expect(throws: expected) { try t.store.unlock(passphrase: t.passphrase) }
-  #expect(expected.description.hasPrefix("vault kdf limits out of range: opslimit"))
+  var expected: VaultError?
+  do { try VaultKDF.validate(parameters) } catch { expected = error }
+  let error = try #require(expected)
+  guard case .alteredHeader(let detail) = error else { throw error }
+  #expect(detail.contains("limit"))
+  #expect(throws: error) { try t.store.readPublic() }
+  #expect(throws: error) { try t.store.unlock(passphrase: t.passphrase) }
+  #expect(error.description.hasPrefix("the vault header was altered: "))
 }
 
 @Test func theLargestAcceptedLimitsCoverEveryProfile() throws {
@@ -36,8 +40,9 @@ func kdfLimitsOutsideTheBoundsAreRefusedBeforeArgon2idRuns(parameters: Sodium.KD
     #expect(VaultKDF.opsLimitRange.contains(profile.parameters.opsLimit))
     #expect(VaultKDF.memLimitRange.contains(profile.parameters.memLimit))
   }
-  #expect(VaultKDF.memLimitRange.upperBound == 4 * VaultKDFProfile.sensitive.parameters.memLimit)
-  #expect(VaultKDF.opsLimitRange.upperBound == 4 * VaultKDFProfile.sensitive.parameters.opsLimit)
+  #expect(VaultKDF.memLimitRange.upperBound == VaultKDFProfile.sensitive.parameters.memLimit)
+  #expect(VaultKDF.opsLimitRange.upperBound == VaultKDFProfile.sensitive.parameters.opsLimit)
+  #expect(VaultKDF.memLimitRange.lowerBound == VaultKDFProfile.minimum.parameters.memLimit)
 }
 
 /// keyhold never writes a vault it would refuse to read.
@@ -47,11 +52,11 @@ func kdfLimitsOutsideTheBoundsAreRefusedBeforeArgon2idRuns(parameters: Sodium.KD
   let huge = Sodium.KDFParameters(opsLimit: 100, memLimit: 1 << 20)
   let fresh = try TestVault(create: false)
   defer { fresh.cleanup() }
-  #expect(throws: VaultError.kdfLimitsOutOfRange(opsLimit: 100, memLimit: 1 << 20)) {
+  #expect(throws: VaultError.alteredHeader("opslimit 100 exceeds the largest keyhold writes (4)")) {
     try fresh.store.create(passphrase: fresh.passphrase, kdf: huge)
   }
   #expect(!fresh.store.exists)
-  #expect(throws: VaultError.kdfLimitsOutOfRange(opsLimit: 100, memLimit: 1 << 20)) {
+  #expect(throws: VaultError.alteredHeader("opslimit 100 exceeds the largest keyhold writes (4)")) {
     try t.store.changePassphrase(from: t.passphrase, to: secret("new"), kdf: huge)
   }
   _ = try t.store.unlock(passphrase: t.passphrase)

@@ -52,7 +52,7 @@ enum VaultPresentation {
     for e in view.entries.sorted(by: { $0.name < $1.name }) {
       let type = bits(e).map { "\(e.algorithm) \($0)" } ?? e.algorithm
       var bindings = e.bindings.map { b -> String in
-        let state = view.status.record(for: b, of: e.id)?.state ?? "not synced"
+        let state = view.status.record(for: b, of: e.id)?.stateName ?? "not synced"
         return "\(bindingLabel(b)) (\(state))"
       }.joined(separator: ", ")
       if bindings.isEmpty { bindings = "-" }
@@ -174,7 +174,7 @@ enum VaultPresentation {
       bindings = e.bindings.map { b in
         let s = view.status.record(for: b, of: e.id).map { r in
           Status(
-            state: r.state, checkedAt: VaultPresentation.time(r.checkedAt),
+            state: r.stateName, checkedAt: VaultPresentation.time(r.checkedAt),
             matchedFingerprintKind: nonEmpty(r.matchedFingerprintKind), instancesInUse: r.instancesInUse,
             observedKeyPairId: nonEmpty(r.observedKeyPairID), detail: nonEmpty(r.detail),
             orphaned: r.flags.contains(.orphaned))
