@@ -64,7 +64,9 @@ public enum EndpointIdentity {
   /// profile name in use; format 2 stores the partition or the canonical URL (`CloudTarget.endpointIdentity`).
   public static func ofStored(_ cloud: String, region: String, context: CloudContext) -> String {
     if cloud.isEmpty { return "" }
-    if cloud == "aws" { return region.isEmpty ? context.endpointIdentityIfAWS ?? "aws" : EC2Endpoint.partition(ofRegion: region) }
+    if cloud == "aws" {
+      return region.isEmpty ? context.endpointIdentityIfAWS ?? "aws" : EC2Endpoint.partition(ofRegion: region)
+    }
     if cloud.hasPrefix("aws-") && !cloud.contains("/") { return cloud }
     if let url = EC2Endpoint.canonicalIdentity(of: cloud) { return url }
     if let profile = context.profileName, cloud == profile { return context.endpointIdentity }

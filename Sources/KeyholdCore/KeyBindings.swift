@@ -37,7 +37,8 @@ public enum KeyBindings {
             place: CloudScope(endpoint: r.cloud, account: r.account, region: r.region), keyName: r.keyName, sealed: b,
             record: r))
       } else {
-        out.append(KeyBindingState(place: storedPlace(b, context: context), keyName: b.keyName, sealed: b, record: record))
+        out.append(
+          KeyBindingState(place: storedPlace(b, context: context), keyName: b.keyName, sealed: b, record: record))
       }
     }
     for r in records where r.flags.contains(.learned) {

@@ -195,7 +195,8 @@ public struct KeyPairs: Sendable {
     let report = Reconciler.reconcile(
       [
         LocalKey(
-          name: name, fingerprints: Dictionary(entry.fingerprints.map { ($0.kind, $0.value) }, uniquingKeysWith: { a, _ in a }),
+          name: name,
+          fingerprints: Dictionary(entry.fingerprints.map { ($0.kind, $0.value) }, uniquingKeysWith: { a, _ in a }),
           bindings: [KeyBinding(scope: ctx.scope(region), keyName: keyName)])
       ],
       [
@@ -209,7 +210,8 @@ public struct KeyPairs: Sendable {
     if verdict != .inSync && verdict != .idChanged && !policy.deleteMismatched {
       throw KeyholdError(
         "refusing to delete key pair \(keyName) in \(region): its fingerprint \(listed.keyFingerprint) is "
-          + (verdict == .replaced ? "not one of \(name)'s (the key pair holds another public key)"
+          + (verdict == .replaced
+            ? "not one of \(name)'s (the key pair holds another public key)"
             : "of a kind that cannot be checked against \(name)"),
         hint: "`keyhold audit` shows it as \(verdict.rawValue); --delete-mismatched deletes it anyway")
     }

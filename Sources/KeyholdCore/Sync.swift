@@ -79,7 +79,8 @@ public struct Sync: Sendable {
       throw KeyholdError(
         "cannot learn which account the credentials belong to: \(error)", hint: Sync.hint(for: error), status: 2)
     }
-    let bindings = Dictionary(uniqueKeysWithValues: view.entries.map { ($0.id, KeyBindings.of($0, in: view, context: ctx)) })
+    let bindings = Dictionary(
+      uniqueKeysWithValues: view.entries.map { ($0.id, KeyBindings.of($0, in: view, context: ctx)) })
     // A binding takes part when what it knows of its place agrees with this cloud: its endpoint, and its account
     // when both it and the cloud know one.
     let covered = { (b: KeyBindingState) -> Bool in
@@ -113,7 +114,8 @@ public struct Sync: Sendable {
     var origins: [Origin: KeyBindingState] = [:]
     let keys = view.entries.map { entry -> LocalKey in
       var list: [KeyBinding] = []
-      for b in bindings[entry.id] ?? [] where covered(b) && (b.place.region.isEmpty || wanted.contains(b.place.region)) {
+      for b in bindings[entry.id] ?? [] where covered(b) && (b.place.region.isEmpty || wanted.contains(b.place.region))
+      {
         let scope = b.place
         let seen = (b.record?.lastListedAt ?? 0) > 0
         list.append(
@@ -158,11 +160,14 @@ public struct Sync: Sendable {
     // with no known region is asked about in every region listed. A failed question leaves the count unknown.
     var queries: [String: Set<String>] = [:]
     for e in report.entries where e.state == .orphaned || e.state == .replaced {
-      for region in e.scope.region.isEmpty ? regions : [e.scope.region] { queries[region, default: []].insert(e.keyName) }
+      for region in e.scope.region.isEmpty ? regions : [e.scope.region] {
+        queries[region, default: []].insert(e.keyName)
+      }
     }
     if !queries.isEmpty {
       let answers = await sweep.instanceCounts(queries.mapValues { $0.sorted() })
-      for i in report.entries.indices where report.entries[i].state == .orphaned || report.entries[i].state == .replaced {
+      for i in report.entries.indices where report.entries[i].state == .orphaned || report.entries[i].state == .replaced
+      {
         let e = report.entries[i]
         var sum = 0
         var known = true
@@ -202,7 +207,8 @@ public struct Sync: Sendable {
     var resolved: [String] = []
     var learned: [String] = []
     for e in report.entries where e.state != .error && e.asOf == nil {
-      guard let local = e.localKey, let id = ids[local], let state = e.state.vaultState ?? (e.discovered ? .inSync : nil)
+      guard let local = e.localKey, let id = ids[local],
+        let state = e.state.vaultState ?? (e.discovered ? .inSync : nil)
       else { continue }
       let origin = origins[Origin(localKey: local, location: e.binding)]
       if origin == nil && !e.discovered { continue }
@@ -210,10 +216,12 @@ public struct Sync: Sendable {
       var flags: VaultStatusRecord.Flags = e.state == .orphaned ? [.orphaned] : []
       var resolves: VaultBindingKey?
       if let sealed = origin?.sealed {
-        if e.boundAs != nil {
-          resolves = sealed.key
-          if listedNow { resolved.append("\(local): \(e.scope.region)/\(e.keyName)") }
-        }
+        // The record names where the key pair is; when that is not exactly what the sealed binding stores (parts
+        // unknown, or stored under an older spelling of the endpoint), it says which binding it is about.
+        let place = VaultBindingKey(
+          cloud: e.scope.endpoint, account: e.scope.account, region: e.scope.region, keyName: e.keyName)
+        if place != sealed.key { resolves = sealed.key }
+        if e.boundAs != nil && listedNow { resolved.append("\(local): \(e.scope.region)/\(e.keyName)") }
       } else {
         flags.insert(.learned)
         if origin == nil { learned.append("\(local): \(e.scope.region)/\(e.keyName)") }

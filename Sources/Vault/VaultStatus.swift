@@ -60,6 +60,13 @@ public struct VaultStatus: Hashable, Sendable {
     set(contentsOf: newRecords)
   }
 
+  /// Drops the records `shouldRemove` picks (a sync replacing what it knew of a binding whose place it found).
+  public mutating func removeAll(where shouldRemove: (VaultStatusRecord) -> Bool) {
+    guard records.contains(where: shouldRemove) else { return }
+    records.removeAll(where: shouldRemove)
+    lookup = Lookup()
+  }
+
   /// Drops every record.
   public mutating func removeAll() {
     records.removeAll()

@@ -58,7 +58,8 @@ struct TrustworthyAuditCLITests {
     let env = C.env(moto, s)
     let key = try s.keygen("up", type: "ed25519")
     #expect(try s.run(["import", key, "--name", "up"]).status == 0)
-    try C.aws(["ec2", "import-key-pair", "--key-name", "theirs", "--public-key-material", "fileb://\(key).pub"], env: env)
+    try C.aws(
+      ["ec2", "import-key-pair", "--key-name", "theirs", "--public-key-material", "fileb://\(key).pub"], env: env)
 
     var r = try C.keyhold(s, ["sync"], env: env)
     #expect(r.status == 0, "\(r.stderr)")
@@ -113,7 +114,8 @@ struct TrustworthyAuditCLITests {
     #expect(try s.run(["create", "rep"], environment: env).status == 0)
     try C.aws(["ec2", "delete-key-pair", "--key-name", "rep"], env: env)
     let other = try s.keygen("other", type: "ed25519")
-    try C.aws(["ec2", "import-key-pair", "--key-name", "rep", "--public-key-material", "fileb://\(other).pub"], env: env)
+    try C.aws(
+      ["ec2", "import-key-pair", "--key-name", "rep", "--public-key-material", "fileb://\(other).pub"], env: env)
     var r = try C.keyhold(s, ["audit", "--refresh", "--json"], env: env)
     #expect(try Self.entry(r, "rep")["state"] as? String == "replaced")
 

@@ -104,7 +104,11 @@ final class FakeCloud: Sendable {
     case "DeleteKeyPair":
       return ok("<DeleteKeyPairResponse><return>true</return></DeleteKeyPairResponse>")
     default:
-      return (400, Array("<Response><Errors><Error><Code>InvalidAction</Code><Message>no</Message></Error></Errors></Response>".utf8))
+      return (
+        400,
+        Array(
+          "<Response><Errors><Error><Code>InvalidAction</Code><Message>no</Message></Error></Errors></Response>".utf8)
+      )
     }
   }
 }

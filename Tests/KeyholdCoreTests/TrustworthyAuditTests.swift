@@ -84,13 +84,17 @@ struct TrustworthyAuditTests {
       cloud: w.context.endpointIdentity, account: "123456789012", region: "us-east-1", keyName: "db",
       flags: [.createdByCloud, .accountFromCloud])
     try w.add("db", bindings: [b])
-    w.cloud.set { $0.pairs["us-east-1"] = [.init(name: "db", fingerprint: "de:ad:be:ef:de:ad:be:ef:de:ad:be:ef:de:ad:be:ef:de:ad:be:ef", id: "key-2")] }
+    w.cloud.set {
+      $0.pairs["us-east-1"] = [
+        .init(name: "db", fingerprint: "de:ad:be:ef:de:ad:be:ef:de:ad:be:ef:de:ad:be:ef:de:ad:be:ef", id: "key-2")
+      ]
+    }
     await #expect(throws: KeyholdError.self) {
       try await w.keyPairs.delete(
         name: "db", policy: .init(removeLocal: false), confirm: { _ in nil }, passphrase: { w.passphrase })
     }
     #expect(w.cloud.server.count("DeleteKeyPair") == 0)
-    #expect(try w.store.readPublic().entry(named: "db")?.bindings == [b])
+    #expect(try w.store.readPublic().entry(named: "db")?.bindings.map(\.key) == [b.key])
   }
 
   @Test func deleteKeepsTheBindingWhileInstancesMayUseTheKeyPair() async throws {
@@ -108,7 +112,7 @@ struct TrustworthyAuditTests {
       name: "app", policy: .init(removeLocal: true), confirm: { _ in nil }, passphrase: { w.passphrase })
     #expect(done.existed && !done.retired && !done.droppedBinding)
     #expect(done.instanceUse == .unknown(places: ["app in us-east-1"]))
-    #expect(try w.store.readPublic().entry(named: "app")?.bindings == [b])
+    #expect(try w.store.readPublic().entry(named: "app")?.bindings.map(\.key) == [b.key])
   }
 
   @Test func aRegionThatCannotBeListedKeepsItsLastGoodResultsAndProvesNothing() async throws {
@@ -161,6 +165,7 @@ struct TrustworthyAuditTests {
       flags: [.createdByCloud, .accountFromCloud])
     try w.add("gone", bindings: [b])
     w.cloud.set { $0.instancesDenied = true }
+    w.clock.advance(301)  // past the grace of a key pair made at import
     let r = try await w.sync.run(.init(pendingRetryDelays: []))
     let e = try #require(r.report.entries.first { $0.localKey == "gone" })
     #expect(e.state == .orphaned && e.instancesInUse == nil)
@@ -182,6 +187,7 @@ struct TrustworthyAuditTests {
             flags: [.createdByCloud, .accountFromCloud])
         ])
     }
+    w.clock.advance(301)  // past the grace of key pairs made at import
     _ = try await w.sync.run(.init(pendingRetryDelays: []))
     let retirement = Retirement(store: w.store, retention: 86400)
     let plan = try retirement.planPrune(forceInUse: false)

@@ -18,7 +18,9 @@ struct AuditCommand: ParsableCommand {
 
   @Flag(
     name: .long,
-    help: "Ask the cloud again first (as `keyhold sync` does) instead of showing the last sync; implied by the cloud options and when no sync has been recorded.")
+    help:
+      "Ask the cloud again first (as `keyhold sync` does) instead of showing the last sync; implied by the cloud options and when no sync has been recorded."
+  )
   var refresh = false
 
   @Flag(name: .long, help: "Query every region DescribeRegions lists (implies --refresh).")
@@ -66,7 +68,8 @@ struct AuditCommand: ParsableCommand {
         } catch let e as CLIError where !refresh && !cloudOptions {
           throw CLIError(
             "no sync has been recorded for this vault yet, and no cloud is configured: \(e.message)",
-            hint: "configure credentials (AWS_PROFILE, ~/.aws/credentials, euca2ools) or run `keyhold sync` with --endpoint",
+            hint:
+              "configure credentials (AWS_PROFILE, ~/.aws/credentials, euca2ools) or run `keyhold sync` with --endpoint",
             exitCode: 2)
         }
         report = try runSync(cloud: context, vault: vault, allRegions: allRegions).report

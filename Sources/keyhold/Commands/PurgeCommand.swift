@@ -39,7 +39,8 @@ struct PurgeCommand: ParsableCommand {
         let list = doomed.map(\.entry.name).joined(separator: ", ")
         guard
           let answer = confirm(
-            "Destroy \(doomed.count) retired key\(doomed.count == 1 ? "" : "s") (\(list)) for good? This cannot be undone.")
+            "Destroy \(doomed.count) retired key\(doomed.count == 1 ? "" : "s") (\(list)) for good? This cannot be undone."
+          )
         else { throw CLIError("refusing to destroy keys without confirmation", hint: "pass --yes") }
         guard answer else { return }
       }
@@ -47,7 +48,9 @@ struct PurgeCommand: ParsableCommand {
       let purged = try withUseCaseErrors {
         try retirement.purge(names: chosen, expiredOnly: expired, passphrase: passphrase)
       }
-      for r in purged { try writeStdout("purged \(r.entry.name) (retired \(AuditTime.short(r.retiredAt, now: now)))\n") }
+      for r in purged {
+        try writeStdout("purged \(r.entry.name) (retired \(AuditTime.short(r.retiredAt, now: now)))\n")
+      }
     }
   }
 }

@@ -51,7 +51,9 @@ func runSync(cloud: CloudContext, vault: String?, allRegions: Bool) throws -> Sy
   let request = Sync.Request(
     allRegions: allRegions,
     progress: { done, total in
-      if showProgress && total > 3 { printProgress(done == total ? nil : "keyhold: listing key pairs: \(done)/\(total) regions") }
+      if showProgress && total > 3 {
+        printProgress(done == total ? nil : "keyhold: listing key pairs: \(done)/\(total) regions")
+      }
     })
   return try runUseCase { try await Sync(context: cloud, store: store).run(request) }
 }

@@ -15,7 +15,9 @@ struct VaultKeySource: AgentKeySource {
   func publicKeys() throws -> [AgentSourceKey] {
     let view = try store.readPublic()
     return view.entries.map {
-      AgentSourceKey(blob: $0.publicKeyBlob, comment: $0.name, hidden: hideOrphaned && KeyEvidence.isOrphaned(KeyBindings.of($0, in: view)))
+      AgentSourceKey(
+        blob: $0.publicKeyBlob, comment: $0.name,
+        hidden: hideOrphaned && KeyEvidence.isOrphaned(KeyBindings.of($0, in: view)))
     }
   }
 

@@ -1,6 +1,0 @@
-import KeyholdCore
-import Testing
-
-@Test func theUseCaseLibraryLinks() {
-  #expect(String(describing: KeyholdCore.self) == "KeyholdCore")
-}
