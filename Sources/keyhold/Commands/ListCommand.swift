@@ -1,5 +1,10 @@
 import ArgumentParser
+import Audit
 import Vault
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// `keyhold list`: the keys in the vault, without the passphrase.
 struct ListCommand: ParsableCommand {
@@ -11,10 +16,14 @@ struct ListCommand: ParsableCommand {
   @Flag(help: "Print JSON instead of a table.")
   var json = false
 
+  @Flag(help: "List the retired keys (restorable with `keyhold restore`) instead.")
+  var retired = false
+
   func run() throws {
     try runReportingErrors {
       let store = try vault.store()
       let view = try withVaultErrors { try store.readPublic() }
+      if retired { return try listRetired(view, path: store.path) }
       if json {
         struct Document: Encodable {
           var vault: String
@@ -26,5 +35,49 @@ struct ListCommand: ParsableCommand {
         try writeStdout(VaultPresentation.table(view))
       }
     }
+  }
+
+  func listRetired(_ view: VaultPublicView, path: String) throws {
+    let now = Int64(time(nil))
+    let list = view.retired.sorted { ($0.entry.name, $0.retiredAt) < ($1.entry.name, $1.retiredAt) }
+    if json {
+      struct Retired: Encodable {
+        var name: String
+        var id: String
+        var type: String
+        var fingerprint: String
+        var retired_at: String
+        var expires_at: String
+        var expired: Bool
+        var reason: String?
+      }
+      struct Document: Encodable {
+        var vault: String
+        var retired: [Retired]
+      }
+      let rows = list.map {
+        Retired(
+          name: $0.entry.name, id: $0.entry.id.description, type: $0.entry.algorithm,
+          fingerprint: VaultPresentation.sha256($0.entry), retired_at: AuditTime.rfc3339($0.retiredAt),
+          expires_at: AuditTime.rfc3339($0.expiresAt), expired: $0.isExpired(at: now), reason: nonEmpty($0.reason))
+      }
+      return try writeStdout(try VaultPresentation.json(Document(vault: path, retired: rows)))
+    }
+    guard !list.isEmpty else { return }
+    var rows = [["NAME", "TYPE", "FINGERPRINT", "RETIRED", "RESTORABLE UNTIL", "REASON"]]
+    for r in list {
+      rows.append([
+        r.entry.name, r.entry.algorithm, VaultPresentation.sha256(r.entry), AuditTime.short(r.retiredAt, now: now),
+        r.isExpired(at: now) ? "expired (purged at the next retire)" : AuditTime.short(r.expiresAt, now: now),
+        r.reason,
+      ])
+    }
+    let widths = (0..<rows[0].count - 1).map { c in rows.map { $0[c].count }.max() ?? 0 }
+    let text = rows.map { row in
+      row.enumerated().map { i, cell in
+        i < widths.count ? cell.padding(toLength: widths[i] + 2, withPad: " ", startingAt: 0) : cell
+      }.joined()
+    }.joined(separator: "\n")
+    try writeStdout(text + "\n")
   }
 }

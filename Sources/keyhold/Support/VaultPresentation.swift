@@ -1,4 +1,6 @@
+import Audit
 import Foundation
+import KeyholdCore
 import SSHKeys
 import Vault
 
@@ -30,19 +32,26 @@ enum VaultPresentation {
     return f.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
   }
 
-  /// Binding flags as words.
-  static func flagWords(_ flags: VaultBinding.Flags) -> [String] {
+  /// Binding flags as words; a binding a sync found by fingerprint (not sealed) is `learned`.
+  static func flagWords(_ b: KeyBindingState) -> [String] {
+    guard let flags = b.sealed?.flags else { return ["learned"] }
     var out: [String] = []
     if flags.contains(.createdByCloud) { out.append("created-by-cloud") }
     if flags.contains(.importedToCloud) { out.append("imported-to-cloud") }
+    if flags.contains(.accountFromCloud) { out.append("account-from-cloud") }
     return out
   }
 
-  /// `region:name` (with the cloud when it is not the default one).
-  static func bindingLabel(_ b: VaultBinding) -> String {
-    let place = b.region.isEmpty ? b.keyName : "\(b.region):\(b.keyName)"
-    let cloud = [b.cloud, b.account].filter { !$0.isEmpty }.joined(separator: " ")
+  /// `region:name` (`?` for a region not known yet), with the endpoint and account when known.
+  static func bindingLabel(_ b: KeyBindingState) -> String {
+    let place = "\(b.place.region.isEmpty ? "?" : b.place.region):\(b.keyName)"
+    let cloud = [b.place.endpoint, b.place.account].filter { !$0.isEmpty }.joined(separator: " ")
     return cloud.isEmpty ? place : "\(cloud) \(place)"
+  }
+
+  /// Whether the last syncs proved the entry orphaned (the rule `prune` and `--hide-orphaned` use).
+  static func isOrphaned(_ e: VaultEntry, _ view: VaultPublicView) -> Bool {
+    KeyEvidence.isOrphaned(KeyBindings.of(e, in: view))
   }
 
   /// The aligned table of `keyhold list`.
@@ -51,12 +60,11 @@ enum VaultPresentation {
     var rows: [[String]] = []
     for e in view.entries.sorted(by: { $0.name < $1.name }) {
       let type = bits(e).map { "\(e.algorithm) \($0)" } ?? e.algorithm
-      var bindings = e.bindings.map { b -> String in
-        let state = view.status.record(for: b, of: e.id)?.stateName ?? "not synced"
-        return "\(bindingLabel(b)) (\(state))"
+      var bindings = KeyBindings.of(e, in: view).map { b -> String in
+        "\(bindingLabel(b)) (\(b.record?.stateName ?? "not synced"))"
       }.joined(separator: ", ")
       if bindings.isEmpty { bindings = "-" }
-      if view.isOrphaned(e) { bindings += " [orphaned]" }
+      if isOrphaned(e, view) { bindings += " [orphaned]" }
       rows.append([e.name, type, sha256(e), bindings])
     }
     let widths = (0..<header.count - 1).map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }
@@ -170,21 +178,24 @@ enum VaultPresentation {
       created = VaultPresentation.time(e.createdAt)
       fingerprint = VaultPresentation.sha256(e)
       fingerprints = Dictionary(e.fingerprints.map { ($0.kind, $0.value) }, uniquingKeysWith: { a, _ in a })
-      orphaned = view.isOrphaned(e)
-      bindings = e.bindings.map { b in
-        let s = view.status.record(for: b, of: e.id).map { r in
+      orphaned = VaultPresentation.isOrphaned(e, view)
+      bindings = KeyBindings.of(e, in: view).map { b in
+        let s = b.record.map { r in
           Status(
             state: r.stateName, checkedAt: VaultPresentation.time(r.checkedAt),
             matchedFingerprintKind: nonEmpty(r.matchedFingerprintKind), instancesInUse: r.instancesInUse,
             observedKeyPairId: nonEmpty(r.observedKeyPairID), detail: nonEmpty(r.detail),
             orphaned: r.flags.contains(.orphaned))
         }
-        // "" in a binding means "the default cloud", "the profile's account" or "region unknown": all absent.
+        // "" in a binding means unknown (keyhold-vault(5)): null. Where a sync found an incomplete binding, its
+        // place is shown.
         return Binding(
-          cloud: nonEmpty(b.cloud), account: nonEmpty(b.account), region: nonEmpty(b.region), keyName: b.keyName,
-          cloudFingerprint: nonEmpty(b.cloudFingerprint), keyPairId: nonEmpty(b.keyPairID),
-          created: b.createdAt == 0 ? nil : VaultPresentation.time(b.createdAt),
-          flags: VaultPresentation.flagWords(b.flags), status: s)
+          cloud: nonEmpty(b.place.endpoint), account: nonEmpty(b.place.account), region: nonEmpty(b.place.region),
+          keyName: b.keyName,
+          cloudFingerprint: nonEmpty(b.sealed?.cloudFingerprint ?? "") ?? b.record.flatMap { nonEmpty($0.observedFingerprint) },
+          keyPairId: nonEmpty(b.sealed?.keyPairID ?? "") ?? b.record.flatMap { nonEmpty($0.observedKeyPairID) },
+          created: (b.sealed?.createdAt ?? 0) == 0 ? nil : VaultPresentation.time(b.sealed!.createdAt),
+          flags: VaultPresentation.flagWords(b), status: s)
       }
     }
   }
@@ -208,22 +219,24 @@ enum VaultPresentation {
       if !line.isEmpty { lines.append(("public key", line)) }
     }
     for f in e.fingerprints { lines.append(("  " + f.kind, f.value)) }
-    for b in e.bindings {
+    for b in KeyBindings.of(e, in: view) {
       var text = bindingLabel(b)
-      if !b.cloudFingerprint.isEmpty { text += " fingerprint \(b.cloudFingerprint)" }
-      if !b.keyPairID.isEmpty { text += " id \(b.keyPairID)" }
-      let words = flagWords(b.flags)
+      let fingerprint = b.sealed?.cloudFingerprint ?? b.record?.observedFingerprint ?? ""
+      let id = b.sealed?.keyPairID ?? b.record?.observedKeyPairID ?? ""
+      if !fingerprint.isEmpty { text += " fingerprint \(fingerprint)" }
+      if !id.isEmpty { text += " id \(id)" }
+      let words = flagWords(b)
       if !words.isEmpty { text += " [\(words.joined(separator: ","))]" }
       lines.append(("binding", text))
-      if let r = view.status.record(for: b, of: e.id) {
-        var s = "\(r.state) at \(time(r.checkedAt))"
+      if let r = b.record {
+        var s = "\(r.stateName) at \(time(r.checkedAt))"
         if !r.matchedFingerprintKind.isEmpty { s += ", matched \(r.matchedFingerprintKind)" }
         if let n = r.instancesInUse { s += ", \(n) instance\(n == 1 ? "" : "s") in use" }
         if !r.detail.isEmpty { s += ": \(r.detail)" }
         lines.append(("  last sync", s))
       }
     }
-    if view.isOrphaned(e) { lines.append(("flags", "orphaned")) }
+    if isOrphaned(e, view) { lines.append(("flags", "orphaned")) }
     let width = (lines.map { $0.0.count }.max() ?? 0) + 2
     return lines.map { ($0.0 + ":").padding(toLength: width, withPad: " ", startingAt: 0) + $0.1 }.joined(
       separator: "\n") + "\n"
