@@ -110,3 +110,16 @@ extension EC2Client {
     }
   }
 }
+
+extension CloudTarget {
+  /// Asks the cloud which account this target's keys belong to, through a client for `region` (the first
+  /// configured region when nil). See `EC2Client.lookUpAccount()`.
+  public func lookUpAccount(
+    region: String? = nil, transport: any HTTPTransport = URLSessionTransport(), timeout: Double = 20
+  ) async -> AccountLookup {
+    let client = EC2Client(
+      endpoint: endpoint(for: region ?? regions.first ?? endpoint.region), credentials: credentials,
+      transport: transport, timeout: timeout)
+    return await client.lookUpAccount()
+  }
+}

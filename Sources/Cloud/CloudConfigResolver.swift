@@ -5,16 +5,22 @@
 ///
 /// 1. `--profile P`: AWS profile P from `~/.aws/credentials` and `~/.aws/config` (the aws cli lets an explicit
 ///    profile beat the environment).
-/// 2. `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` (+ `AWS_SESSION_TOKEN`).
-/// 3. `EC2_ACCESS_KEY` + `EC2_SECRET_KEY` (euca2ools 2 / a sourced eucarc), endpoint `EC2_URL`.
+/// 2. `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` (+ `AWS_SECURITY_TOKEN` / `AWS_SESSION_TOKEN`); an id without a
+///    secret is an error, as in botocore. With no AWS endpoint configured and a euca2ools region selected whose
+///    `ec2-url` is not AWS, these keys go to that URL, as euca2ools does.
+/// 3. `EC2_ACCESS_KEY` + `EC2_SECRET_KEY` (euca2ools 2 / a sourced eucarc), endpoint `EC2_URL`, else the selected
+///    euca2ools region's `ec2-url`.
 /// 4. The AWS profile named by `AWS_PROFILE` / `AWS_DEFAULT_PROFILE`, else `default`, when it holds keys.
 /// 5. euca2ools 3 ini files: `/etc/euca2ools/euca2ools.ini`, `/etc/euca2ools/conf.d/*.ini`, `~/.euca/*.ini`
-///    (`[region N] ec2-url, user`; `[user N] key-id, secret-key`; `[global] default-region`).
-/// 6. A eucarc file (`~/.euca/eucarc`, `~/.eucarc`, or `EUCARC`), parsed line by line, never run.
+///    (`[region N] ec2-url, user`; `[user N] key-id, secret-key`; `[global] default-region`; `*` wildcards), keys
+///    from `AWS_CREDENTIAL_FILE` before the user section.
+/// 6. `AWS_CREDENTIAL_FILE` with `EC2_URL`.
+/// 7. A eucarc file (`~/.euca/eucarc`, `~/.eucarc`, or `EUCARC`), parsed line by line, never run.
 ///
 /// AWS endpoint: `--endpoint`, `AWS_ENDPOINT_URL_EC2`, `AWS_ENDPOINT_URL`, the profile's `services` section
 /// (`ec2 = endpoint_url = ...`), the profile's `endpoint_url`, else `https://ec2.<region>.amazonaws.com/`.
-/// AWS region: `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's `region`.
+/// AWS region: `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's `region`; none is `.noRegion`, even
+/// with a custom endpoint (the aws cli's "You must specify a region").
 public struct CloudConfigResolver: Sendable {
   /// The command-line choices that override configuration.
   public struct Options: Sendable, Equatable {
@@ -276,7 +282,9 @@ public struct CloudConfigResolver: Sendable {
   /// lets the environment beat configuration files), then the region's `ec2-url`. Keys: `credentials` (from the
   /// environment), then `AWS_CREDENTIAL_FILE`, then the user section's `key-id` / `secret-key`.
   ///
-  /// With `onlyIfSelected`, nil unless a region was named explicitly and its `ec2-url` is not an AWS public endpoint.
+  /// With `onlyIfSelected` (keys from the environment, where the aws cli's reading competes), nil unless a region
+  /// was selected and its `ec2-url` is not an AWS public endpoint; `default-region` then counts only when neither
+  /// `AWS_REGION` nor the AWS profile names a region.
   func eucaIniTarget(
     options: Options, credentials: AWSCredentials?, source: String?, onlyIfSelected: Bool
   ) throws(CloudConfigError) -> CloudTarget? {
@@ -292,7 +300,10 @@ public struct CloudConfigResolver: Sendable {
     }
     fill(options.regions.first)
     fill(nonEmpty("EUCA_DEFAULT_REGION") ?? nonEmpty("AWS_DEFAULT_REGION") ?? nonEmpty("EUCA_REGION"))
-    fill(config.globals["default-region"])
+    // The ini's default-region only speaks for keys from the environment when the AWS side names no region of
+    // its own (AWS_REGION, which euca2ools does not read, or the profile's `region`).
+    let awsSideRegion = nonEmpty("AWS_REGION") ?? awsProfile(currentProfileName)?["region"]
+    if !onlyIfSelected || awsSideRegion == nil { fill(config.globals["default-region"]) }
     if name == nil && !onlyIfSelected {
       let withURL = config.concreteRegionNames.filter { config.region($0, "ec2-url") != nil }
       if withURL.count == 1 { name = withURL[0] }

@@ -5,7 +5,8 @@
 public struct CloudKeyPair: Sendable, Equatable, Codable {
   /// The key pair name, unique per account and region.
   public var keyName: String
-  /// The fingerprint as the cloud shows it (one of the formulas of DESIGN.md §3).
+  /// The fingerprint as the cloud shows it (MD5 or SHA-1 of the key in one of several encodings, depending on
+  /// the cloud and on how the key pair was made).
   public var keyFingerprint: String
   /// `key-0123...` on AWS; nil on Eucalyptus.
   public var keyPairId: String?

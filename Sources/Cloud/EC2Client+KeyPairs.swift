@@ -2,8 +2,8 @@ import Foundation
 
 /// The key pair, region and instance calls keyhold makes.
 extension EC2Client {
-  /// Lists every key pair in the region with one unfiltered DescribeKeyPairs call (DESIGN.md §6: there is no
-  /// pagination, at most 5,000 per region, and the diff is done locally).
+  /// Lists every key pair in the region with one unfiltered DescribeKeyPairs call: the call has no pagination, a
+  /// region holds at most 5,000 key pairs (the EC2 user guide's quota), and the diff is done locally.
   ///
   /// On AWS it asks for the public keys too (`IncludePublicKey=true`); Eucalyptus gets no extra parameter.
   public func describeKeyPairs() async throws(CloudError) -> [CloudKeyPair] {

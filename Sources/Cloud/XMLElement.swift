@@ -1,7 +1,8 @@
 /// One element of a parsed XML document: its local name, its own character data and its child elements.
 ///
 /// Namespaces are dropped (`ec2:keySet` is `keySet`), attributes are skipped, and lookups ignore element order —
-/// exactly what reading EC2 Query API responses needs (DESIGN.md §6).
+/// exactly what reading EC2 Query API responses needs (their namespace and element order vary between AWS,
+/// Eucalyptus and moto).
 public struct XMLElement: Sendable, Equatable {
   /// The element name without any namespace prefix.
   public var name: String

@@ -116,6 +116,25 @@ struct AccountLookupTests {
     #expect(stub.count("DescribeInstances") == 0)  // nothing after the first refusal of an EC2 call
   }
 
+  /// A resolved target asks through its first region unless told another, signed for that region.
+  @Test func targetLooksUpThroughTheChosenRegion() async throws {
+    let seen = RequestLog()
+    let stub = try EC2StubServer { req in
+      seen.append(req)
+      return req.action == "DescribeSecurityGroups"
+        ? (200, Array(Self.groups.utf8)) : (400, Self.error("InvalidAction"))
+    }
+    defer { stub.stop() }
+    let target = try CloudConfigResolver(env: ["EC2_ACCESS_KEY": "AKIE", "EC2_SECRET_KEY": "s"], home: "/nonexistent")
+      .resolve(.init(endpointURL: stub.url + "/services/compute", regions: ["east", "west"]))
+    #expect(await target.lookUpAccount(timeout: 60) == .known(CloudAccount(id: "000123456789", source: .ec2OwnerID)))
+    #expect(
+      await target.lookUpAccount(region: "west", timeout: 60)
+        == .known(CloudAccount(id: "000123456789", source: .ec2OwnerID)))
+    #expect(seen.requests.map(\.region) == ["east", "west"])
+    #expect(stub.count("GetCallerIdentity") == 0)
+  }
+
   @Test func networkFailureIsAFailure() async throws {
     let closed = try MotoServer.freePort()
     let lookup = await (try Self.client("http://127.0.0.1:\(closed)")).lookUpAccount()

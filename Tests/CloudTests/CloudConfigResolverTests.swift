@@ -309,6 +309,12 @@ struct CloudConfigPrecedenceTests {
     let moto = try Self.resolver(env: aws, etc: Self.etc).resolve()
     #expect(moto.endpoint.url == "http://127.0.0.1:5000/")
     #expect(moto.endpoint.flavor == .aws)
+    // The ini's default-region does not override a region the AWS side names (AWS_REGION is not read by
+    // euca2ools), so the aws cli's meaning stands.
+    let awsRegion = try Self.resolver(env: env.merging(["AWS_REGION": "eu-west-1"]) { a, _ in a }, etc: Self.etc)
+      .resolve()
+    #expect(awsRegion.endpoint.url == "https://ec2.eu-west-1.amazonaws.com/")
+    #expect(awsRegion.usesAWSPublicEndpoints)
     // euca2ools 2 variables without EC2_URL find the URL the same way.
     let old = try Self.resolver(env: ["EC2_ACCESS_KEY": "AKIOLD", "EC2_SECRET_KEY": "s"], etc: Self.etc).resolve()
     #expect(old.credentials.accessKeyID == "AKIOLD")

@@ -19,6 +19,8 @@ struct EC2ClientTests {
     #expect(pairs[2].keyType == "ed25519")
     #expect(pairs[1].publicKey?.hasPrefix("ssh-rsa AAAA") == true)
     #expect(pairs[3].keyType == nil)  // older key pairs carry no keyType
+    #expect(pairs[0].createTime == "2026-11-02T09:15:00.000Z")
+    #expect(pairs[0].keyType == "rsa")
     #expect(pairs[3].keyPairId == "key-0a1b2c3d4e5f60004")
     let params = formParameters(t.requests[0].body)
     #expect(params == ["Action": "DescribeKeyPairs", "Version": "2016-11-15", "IncludePublicKey": "true"])

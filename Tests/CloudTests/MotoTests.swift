@@ -151,3 +151,56 @@ struct MotoTests {
     return try XMLScanner.parse(response.body)
   }
 }
+
+/// The account lookup against moto, which answers STS GetCallerIdentity and EC2 DescribeSecurityGroups on one port
+/// (both with account 123456789012). One server for both cases: every extra moto_server slows the others.
+extension MotoTests {
+  @Test func accountComesFromSTSOrElseFromTheSecurityGroupOwner() async throws {
+    let moto = try MotoServer()
+    defer { moto.stop() }
+    // moto builds a region's EC2 backend (default VPC and security group) on its first request: slow when the
+    // machine is busy, so these calls get a generous timeout.
+    var sts = try Self.client(moto, region: "us-east-1")
+    sts.timeout = 90
+    let lookup = await sts.lookUpAccount()
+    guard case .known(let account) = lookup else {
+      Issue.record("expected a known account, got \(lookup)")
+      return
+    }
+    #expect(account.id == "123456789012")
+    #expect(account.source == .sts)
+    #expect(account.arn?.hasPrefix("arn:aws:") == true)
+
+    // With STS refused in front of moto (an unknown action, as a cloud without STS answers), the default security
+    // group's `ownerId` names the account.
+    let refusing = STSRefusingTransport(next: URLSessionTransport())
+    var client = try Self.client(moto, region: "eu-west-1")
+    client.transport = refusing
+    client.timeout = 90
+    let fallback = await client.lookUpAccount()
+    #expect(fallback == .known(CloudAccount(id: "123456789012", source: .ec2OwnerID)))
+    #expect(refusing.refused == 1)
+  }
+}
+
+/// Answers every request signed for `sts` with `InvalidAction` and passes the rest on.
+final class STSRefusingTransport: HTTPTransport, @unchecked Sendable {
+  let next: any HTTPTransport
+  private let lock = NSLock()
+  private var refusedCount = 0
+
+  init(next: any HTTPTransport) { self.next = next }
+
+  var refused: Int { lock.withLock { refusedCount } }
+
+  func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+    guard request.header("Authorization")?.contains("/sts/aws4_request") == true else {
+      return try await next.send(request)
+    }
+    lock.withLock { refusedCount += 1 }
+    let body =
+      "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>no sts here</Message></Error>"
+      + "<RequestId>r</RequestId></ErrorResponse>"
+    return HTTPResponse(status: 400, body: Array(body.utf8))
+  }
+}
