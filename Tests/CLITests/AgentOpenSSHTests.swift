@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `keyhold agent` driven by OpenSSH 9.2's own clients: ssh-add, ssh, sshd, ssh-keygen, git.
@@ -53,9 +54,9 @@ import Testing
     let onlyB = [try bed.fingerprint(b + ".pub")]
     // Poll rather than sleep a fixed time: on a loaded machine the expiry may be noticed late, never early.
     var listed = try bed.listed()
-    for _ in 0..<60 where listed != onlyB {
-      usleep(500_000)
-      listed = try bed.listed()
+    Poll.until(Poll.startup, every: .milliseconds(200)) {
+      listed = (try? bed.listed()) ?? listed
+      return listed == onlyB
     }
     #expect(listed == onlyB)
   }
@@ -63,12 +64,15 @@ import Testing
   @Test func agentDefaultLifetimeExpiresKeysAddedWithoutOne() throws {
     let bed = try AgentTestbed(flags: ["-t", "6"])
     let a = try bed.makeKey("ed25519", name: "a")
+    let added = ContinuousClock.now
     try bed.sshAdd([a])
-    #expect(try bed.listed().count == 1)
-    var listed = try bed.listed()
-    for _ in 0..<60 where !listed.isEmpty {
-      usleep(500_000)
-      listed = try bed.listed()
+    let first = try bed.listed()
+    // Listed while the lifetime runs; a machine too loaded to list within it proves nothing either way.
+    if Poll.elapsed(since: added) < .seconds(6) { #expect(first.count == 1) }
+    var listed = first
+    Poll.until(Poll.startup, every: .milliseconds(200)) {
+      listed = (try? bed.listed()) ?? listed
+      return listed.isEmpty
     }
     #expect(listed.isEmpty)
   }
@@ -122,8 +126,7 @@ import Testing
     let signer = try Spawn.start(
       "/usr/bin/ssh-add", ["-T", a + ".pub"], environment: Spawn.environment(["SSH_AUTH_SOCK": bed.socket]),
       scratch: dir.path, tag: "signer")
-    for _ in 0..<3000 where !FileManager.default.fileExists(atPath: dir.path + "/asking") { usleep(10_000) }
-    #expect(FileManager.default.fileExists(atPath: dir.path + "/asking"))
+    #expect(Poll.until(Poll.answer) { FileManager.default.fileExists(atPath: dir.path + "/asking") })
     // While the prompt waits, another client lists and signs.
     #expect(try bed.listed().count == 2)
     #expect(try bed.sshAdd(["-T", b + ".pub"]).status == 0)
@@ -256,7 +259,8 @@ import Testing
     kill(pid, SIGTERM)
     _ = Spawn.wait(pid, scratch: dir.path, tag: "activate")
   }
-  for _ in 0..<3000 where !FileManager.default.fileExists(atPath: socket) { usleep(10_000) }
+  // Probing connects once: systemd-socket-activate then starts the agent, which serves the probe and ssh-add alike.
+  #expect(Poll.until(Poll.startup) { UnixSocketProbe.accepts(socket) })
   let r = try Spawn.run(
     "/usr/bin/ssh-add", ["-l"], environment: Spawn.environment(["SSH_AUTH_SOCK": socket]), scratch: dir.path)
   #expect(r.status == 1)

@@ -19,9 +19,15 @@ struct CloudCommandTests {
     ]
   }
 
-  /// Runs a command that takes no passphrase: `keyhold ARGS --vault V`.
+  /// `--timeout` for every command that asks moto: moto builds a region's backend on its first request to it, and
+  /// on a loaded machine (and `sync --all-regions` asks every region at once) that can outlast the 20 s default.
+  /// A timeout only costs time when the test fails anyway.
+  static let patience = ["--timeout", "60"]
+
+  /// Runs a command that takes no passphrase: `keyhold ARGS --vault V`, with `patience` unless ARGS set a timeout.
   static func keyhold(_ s: VaultSandbox, _ args: [String], env: [String: String]) throws -> CLIHarness.Result {
-    try CLIHarness.run(args + ["--vault", s.vault], environment: env)
+    try CLIHarness.run(
+      args + (args.contains("--timeout") ? [] : patience) + ["--vault", s.vault], environment: env)
   }
 
   /// Runs the aws cli and returns its standard output.
@@ -52,9 +58,10 @@ struct CloudCommandTests {
     let env = Self.env(moto, s)
 
     // Made by keyhold create, in two regions.
-    var r = try s.run(["create", "made-east", "--region", "us-east-1"], environment: env)
+    var r = try s.run(["create", "made-east", "--region", "us-east-1"] + Self.patience, environment: env)
     #expect(r.status == 0, "\(r.stderr)")
-    r = try s.run(["create", "made-west", "--type", "ed25519", "--region", "eu-west-1"], environment: env)
+    r = try s.run(
+      ["create", "made-west", "--type", "ed25519", "--region", "eu-west-1"] + Self.patience, environment: env)
     #expect(r.status == 0, "\(r.stderr)")
     // Made by the aws cli and piped into keyhold import.
     let piped = try Self.aws(["ec2", "create-key-pair", "--key-name", "piped", "--region", "eu-west-1"], env: env)
@@ -63,10 +70,10 @@ struct CloudCommandTests {
     // Made locally and uploaded with ImportKeyPair.
     let key = try s.keygen("uploaded", type: "ed25519")
     #expect(try s.run(["import", key, "--name", "uploaded"]).status == 0)
-    r = try s.run(["upload", "uploaded", "--region", "us-east-1"], environment: env)
+    r = try s.run(["upload", "uploaded", "--region", "us-east-1"] + Self.patience, environment: env)
     #expect(r.status == 0, "\(r.stderr)")
     // Will be orphaned while an instance still uses it.
-    #expect(try s.run(["create", "in-use", "--region", "us-east-1"], environment: env).status == 0)
+    #expect(try s.run(["create", "in-use", "--region", "us-east-1"] + Self.patience, environment: env).status == 0)
     // Made in the cloud and never imported.
     try Self.aws(["ec2", "create-key-pair", "--key-name", "stray"], env: env)
 
@@ -131,31 +138,31 @@ struct CloudCommandTests {
     }
 
     // A wrong passphrase: the vault refuses the key, so the new key pair is deleted again.
-    var r = try s.run(["create", "lost"], passLines: ["wrong"], environment: env)
+    var r = try s.run(["create", "lost"] + Self.patience, passLines: ["wrong"], environment: env)
     #expect(r.status == 1)
     #expect(r.stderr.contains("deleted again"))
     #expect(try cloudNames().isEmpty)
 
-    #expect(try s.run(["create", "a"], environment: env).status == 0)
-    #expect(try s.run(["create", "b"], environment: env).status == 0)
-    r = try s.run(["create", "a2", "--key-name", "a"], environment: env)
+    #expect(try s.run(["create", "a"] + Self.patience, environment: env).status == 0)
+    #expect(try s.run(["create", "b"] + Self.patience, environment: env).status == 0)
+    r = try s.run(["create", "a2", "--key-name", "a"] + Self.patience, environment: env)
     #expect(r.status == 1)
     #expect(r.stderr.contains("InvalidKeyPair.Duplicate"))
     #expect(r.stderr.contains("keyhold: hint:"))
 
     // Delete the key pair and the key.
-    r = try s.run(["delete", "a", "--yes"], environment: env)
+    r = try s.run(["delete", "a", "--yes"] + Self.patience, environment: env)
     #expect(r.status == 0, "\(r.stderr)")
     #expect(r.stdout == "deleted key pair a in us-east-1\nremoved a\n")
     // Delete only the key pair; the key stays, without its binding.
-    r = try s.run(["delete", "b", "--keep-local"], environment: env)
+    r = try s.run(["delete", "b", "--keep-local"] + Self.patience, environment: env)
     #expect(r.status == 0, "\(r.stderr)")
     #expect(try cloudNames().isEmpty)
     let keys = try s.listedKeys()
     #expect(keys.compactMap { $0["name"] as? String } == ["b"])
     #expect((keys.first?["bindings"] as? [Any])?.isEmpty == true)
     // The key left in the vault can be uploaded again.
-    r = try s.run(["upload", "b"], environment: env)
+    r = try s.run(["upload", "b"] + Self.patience, environment: env)
     #expect(r.status == 0, "\(r.stderr)")
     #expect(try cloudNames() == ["b"])
     r = try Self.keyhold(s, ["audit", "--refresh"], env: env)
@@ -186,7 +193,7 @@ struct CloudCommandTests {
     let secret = try #require(doc?["AccessKey"]?["SecretAccessKey"] as? String)
 
     let good = Self.env(moto, s, secret: secret, id: id)
-    #expect(try s.run(["create", "k"], environment: good).status == 0)
+    #expect(try s.run(["create", "k"] + Self.patience, environment: good).status == 0)
     #expect(try Self.keyhold(s, ["sync"], env: good).status == 0)
     let before = try Data(contentsOf: URL(fileURLWithPath: s.vault))
 
@@ -200,28 +207,21 @@ struct CloudCommandTests {
   @Test func unreachableEndpointIsAnErrorWithinTheTimeout() throws {
     let s = try VaultSandbox()
     defer { s.cleanup() }
-    let port = try MotoServer.freePort()
+    // Bound but not listening: connections are refused, and no parallel test can start a server on the port.
+    let (closedFD, port) = try LoopbackListener.refusingPort()
+    defer { close(closedFD) }
     let env = [
       "AWS_ACCESS_KEY_ID": "AKIDX", "AWS_SECRET_ACCESS_KEY": "x", "AWS_REGION": "us-east-1", "HOME": s.dir.path,
     ]
     let before = try Data(contentsOf: URL(fileURLWithPath: s.vault))
     var r = try Self.keyhold(
-      s, ["audit", "--refresh", "--endpoint", "http://127.0.0.1:\(port)", "--timeout", "3"], env: env)
+      s, ["audit", "--refresh", "--endpoint", "http://127.0.0.1:\(port)", "--timeout", "60"], env: env)
     #expect(r.status == 2)
     #expect(r.stderr.contains("network error"))
-    // A peer that accepts and never answers: the timeout, not a hang.
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    // A peer that accepts and never answers: the timeout, not a hang. The short timeout is what is tested; load
+    // can only make it fire later, never sooner.
+    let (fd, silent) = try LoopbackListener.open(backlog: 4)
     defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &addr) { p in
-      p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        bind(fd, $0, len) == 0 && listen(fd, 4) == 0 && getsockname(fd, $0, &len) == 0
-      }
-    }
-    let silent = Int(UInt16(bigEndian: addr.sin_port))
     r = try Self.keyhold(s, ["sync", "--endpoint", "http://127.0.0.1:\(silent)", "--timeout", "1"], env: env)
     #expect(r.status == 2)
     #expect(r.stderr.contains("timeout: no answer within 1 s"))

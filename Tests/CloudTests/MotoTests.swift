@@ -12,10 +12,15 @@ import Testing
 struct MotoTests {
   static let creds = AWSCredentials(accessKeyID: "AKIDMOTOTEST", secretAccessKey: "secret")
 
+  /// Seconds a moto answer may take. moto builds a region's backend on its first request to it, and on a loaded
+  /// machine that alone can take longer than a real cloud's answer; a timeout here only costs time when the test
+  /// fails anyway.
+  static let patience: Double = 60
+
   static func client(_ moto: MotoServer, region: String, creds: AWSCredentials = creds) throws -> EC2Client {
     EC2Client(
       endpoint: try EC2Endpoint(url: moto.url, region: region), credentials: creds, transport: URLSessionTransport(),
-      retry: RetryPolicy(maxAttempts: 2, baseDelay: 0.01), timeout: 10)
+      retry: RetryPolicy(maxAttempts: 2, baseDelay: 0.01), timeout: patience)
   }
 
   @Test func createImportDescribeDeleteInTwoRegions() async throws {
@@ -103,17 +108,20 @@ struct MotoTests {
   }
 
   @Test func unreachableEndpointIsANetworkErrorAndASilentOneTimesOut() async throws {
-    let closed = try MotoServer.freePort()
+    // Bound but not listening: connections are refused, and no parallel test can start a server on the port.
+    let (closedFD, closed) = try LoopbackListener.refusingPort()
+    defer { close(closedFD) }
     let refused = EC2Client(
       endpoint: try EC2Endpoint(url: "http://127.0.0.1:\(closed)", region: "us-east-1"), credentials: Self.creds,
-      timeout: 2)
+      timeout: Self.patience)
     do {
       _ = try await refused.describeKeyPairs()
       Issue.record("no error")
     } catch {
       #expect(error.kind == "network")
     }
-    // A listener that never answers: the kernel completes the handshake, nothing is ever sent back.
+    // A listener that never answers: the kernel completes the handshake, nothing is ever sent back. The short
+    // timeout is what is tested; load can only make it fire later, never sooner.
     let (fd, port) = try Self.silentListener()
     defer { close(fd) }
     let silent = EC2Client(
@@ -146,7 +154,7 @@ struct MotoTests {
     let response = try await URLSessionTransport().send(
       HTTPRequest(
         method: "POST", url: moto.url + "/", headers: (headers + auth).map { (name: $0.0, value: $0.1) },
-        body: body, timeout: 10))
+        body: body, timeout: patience))
     #expect(response.status == 200)
     return try XMLScanner.parse(response.body)
   }

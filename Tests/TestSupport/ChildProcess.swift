@@ -9,7 +9,7 @@ import Foundation
 /// Dispatch's global queue can exhaust its threads on a two-core machine, files and waitpid cannot.
 public enum ChildProcess {
   /// Starts `path ARGS` with `environment`; stdin, stdout and stderr are the files at these paths (`/dev/null`
-  /// works). Output files are created or truncated, mode 0600.
+  /// works), and no other descriptor is inherited. Output files are created or truncated, mode 0600.
   public static func spawn(
     _ path: String, _ arguments: [String], environment: [String: String],
     stdin: String, stdout: String, stderr: String
@@ -20,6 +20,9 @@ public enum ChildProcess {
     posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    // Nothing else of this process is inherited: suites run in parallel, and a long-lived child (an agent, sshd,
+    // moto_server) holding another test's pipe or listening socket would keep it open after that test closed it.
+    if let closeFrom = addCloseFrom { _ = closeFrom(&actions, 3) }
     var attr = posix_spawnattr_t()
     posix_spawnattr_init(&attr)
     defer { posix_spawnattr_destroy(&attr) }
@@ -41,6 +44,14 @@ public enum ChildProcess {
     guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO) }
     return pid
   }
+
+  /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later); Swift's Glibc module does not import it.
+  private static let addCloseFrom:
+    (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? =
+      dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np").map {
+        unsafeBitCast(
+          $0, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+      }
 
   /// Waits for `pid` and returns its exit status, or 128 + the signal that ended it.
   public static func wait(_ pid: pid_t) -> Int32 {

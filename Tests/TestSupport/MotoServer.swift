@@ -4,13 +4,19 @@ import Foundation
   import Glibc
 #endif
 
-/// A throwaway `moto_server` on a free loopback port, for tests that need a real EC2 Query endpoint.
+/// A throwaway `moto_server` on its own loopback port, for tests that need a real EC2 Query endpoint.
 ///
-/// `start` picks a free port, launches `moto_server -H 127.0.0.1 -p PORT` with the given extra environment, and
-/// waits until the port accepts connections; `stop` (also run on deinit) kills it and reaps it.
+/// Suites run in parallel on a loaded machine, so starting one is careful about three things: the port is one no
+/// other test in this process was given, the server that answers on it is checked to be this one (through
+/// `/proc`), and a server that lost its port to another program is started again on a new one. `stop` (also run
+/// on deinit) ends it and reaps it.
 public final class MotoServer: @unchecked Sendable {
+  /// The port it listens on.
   public let port: Int
-  public let process: Process
+  /// Its process id.
+  public let pid: pid_t
+  /// A folder holding its output (`moto.out`, `moto.err`), removed by `stop`.
+  public let directory: String
   private let lock = NSLock()
   private var stopped = false
 
@@ -20,6 +26,7 @@ public final class MotoServer: @unchecked Sendable {
   /// Whether `moto_server` is on PATH.
   public static var isInstalled: Bool { findExecutable("moto_server") != nil }
 
+  /// The first executable called `name` on PATH.
   public static func findExecutable(_ name: String) -> String? {
     for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
       let path = "\(dir)/\(name)"
@@ -28,55 +35,72 @@ public final class MotoServer: @unchecked Sendable {
     return nil
   }
 
-  /// Starts a server and waits (up to `wait` seconds) until it listens.
-  public init(environment: [String: String] = [:], wait: Double = 30) throws {
+  /// Starts a server with extra environment and waits (up to `wait`) until it listens.
+  public init(environment: [String: String] = [:], wait: Duration = Poll.startup) throws {
     guard let exe = MotoServer.findExecutable("moto_server") else { throw MotoError("moto_server not on PATH") }
-    port = try MotoServer.freePort()
-    process = Process()
-    process.executableURL = URL(fileURLWithPath: exe)
-    process.arguments = ["-H", "127.0.0.1", "-p", String(port)]
     var env = ProcessInfo.processInfo.environment
     env.merge(environment) { _, new in new }
-    process.environment = env
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let deadline = Date().addingTimeInterval(wait)
-    while !MotoServer.accepts(port: port) {
-      guard process.isRunning, Date() < deadline else {
-        stop()
-        throw MotoError("moto_server did not start on port \(port)")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moto-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let deadline = ContinuousClock.now + wait
+    var lastError = "no attempt"
+    for _ in 0..<5 {
+      let port = try LoopbackListener.unusedPort()
+      let pid = try ChildProcess.spawn(
+        exe, ["-H", "127.0.0.1", "-p", String(port)], environment: env, stdin: "/dev/null",
+        stdout: dir + "/moto.out", stderr: dir + "/moto.err")
+      var exited = false
+      let listening = Poll.until(deadline - ContinuousClock.now, every: .milliseconds(50)) {
+        if waitpid(pid, nil, WNOHANG) == pid {
+          exited = true
+          return true
+        }
+        return MotoServer.accepts(port: port) && MotoServer.listens(pid: pid, port: port)
       }
-      usleep(50_000)
+      if listening && !exited {
+        self.port = port
+        self.pid = pid
+        self.directory = dir
+        return
+      }
+      let log = (try? String(contentsOfFile: dir + "/moto.err", encoding: .utf8)) ?? ""
+      lastError = exited ? "exited: \(log.suffix(400))" : "not listening within \(wait)"
+      if !exited { MotoServer.end(pid) }
+      // Only a port lost to another program is worth another try; anything else fails the same way again.
+      guard exited && log.contains("Address already in use") && ContinuousClock.now < deadline else { break }
     }
+    try? FileManager.default.removeItem(atPath: dir)
+    throw MotoError("moto_server did not start: \(lastError)")
   }
 
   deinit { stop() }
 
-  /// Kills the server (SIGTERM, then SIGKILL) and waits for it.
+  /// Ends the server (SIGTERM, SIGKILL if it lingers) and reaps it.
   public func stop() {
     let first = lock.withLock {
       defer { stopped = true }
       return !stopped
     }
-    guard first, process.processIdentifier > 0 else { return }
-    if process.isRunning {
-      kill(process.processIdentifier, SIGTERM)
-      for _ in 0..<40 where process.isRunning { usleep(50_000) }
-      if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    guard first else { return }
+    MotoServer.end(pid)
+    try? FileManager.default.removeItem(atPath: directory)
+  }
+
+  /// SIGTERM, up to a minute to exit (a loaded machine is slow to run Python's shutdown), then SIGKILL; reaped.
+  static func end(_ pid: pid_t) {
+    kill(pid, SIGTERM)
+    if !Poll.until(Poll.answer, every: .milliseconds(20), { waitpid(pid, nil, WNOHANG) == pid }) {
+      kill(pid, SIGKILL)
+      _ = ChildProcess.wait(pid)
     }
-    process.waitUntilExit()
   }
 
-  /// A port nothing listens on right now (bound to port 0 and released).
-  public static func freePort() throws -> Int {
-    let (fd, port) = try LoopbackListener.open(backlog: 1)
-    close(fd)
-    return port
-  }
+  /// A port nothing listens on right now and that no other test in this process was given.
+  public static func freePort() throws -> Int { try LoopbackListener.unusedPort() }
 
+  /// Whether a TCP connection to 127.0.0.1:`port` is accepted.
   public static func accepts(port: Int) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     guard fd >= 0 else { return false }
     defer { close(fd) }
     var addr = sockaddr_in()
@@ -89,9 +113,32 @@ public final class MotoServer: @unchecked Sendable {
       }
     }
   }
+
+  /// Whether the socket listening on 127.0.0.1:`port` belongs to process `pid`: its inode (from
+  /// `/proc/net/tcp`, see proc(5)) is one of the process's open descriptors. Two servers handed the same port
+  /// must not both believe it is theirs.
+  public static func listens(pid: pid_t, port: Int) -> Bool {
+    guard let table = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) else { return false }
+    let local = String(format: "0100007F:%04X", port)
+    var inodes = Set<String>()
+    for line in table.split(separator: "\n").dropFirst() {
+      let f = line.split(separator: " ", omittingEmptySubsequences: true)
+      // sl, local_address, rem_address, st (0A = LISTEN), tx:rx, tr:when, retrnsmt, uid, timeout, inode
+      if f.count > 9 && f[1] == local && f[3] == "0A" { inodes.insert("socket:[\(f[9])]") }
+    }
+    guard !inodes.isEmpty else { return false }
+    let fds = "/proc/\(pid)/fd"
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: fds) else { return false }
+    return names.contains { name in
+      (try? FileManager.default.destinationOfSymbolicLink(atPath: fds + "/" + name)).map(inodes.contains) ?? false
+    }
+  }
 }
 
+/// Why a moto_server could not be started.
 public struct MotoError: Error, CustomStringConvertible {
+  /// What went wrong.
   public let description: String
+  /// An error with this message.
   public init(_ d: String) { description = d }
 }

@@ -45,7 +45,8 @@ func writeBytes(_ path: String, _ bytes: [UInt8]) {
   close(fd)
 }
 
-/// A store on a fresh temp folder, with a fixed clock and the minimum KDF.
+/// A store on a fresh temp folder, with a fixed clock and the minimum KDF. Writers wait up to a minute for the lock:
+/// concurrent-writer tests queue behind each other's fsyncs, which a busy disk makes slow.
 struct TestVault {
   let dir: String
   let store: VaultStore
@@ -53,7 +54,7 @@ struct TestVault {
 
   init(create: Bool = true) throws {
     dir = makeTempDir()
-    store = VaultStore(path: dir + "/sub/vault", lockTimeout: 5, now: { 1_700_000_000 })
+    store = VaultStore(path: dir + "/sub/vault", lockTimeout: 60, now: { 1_700_000_000 })
     if create { try store.create(passphrase: passphrase, kdf: .minimum) }
   }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// A running `keyhold agent -D` on a private socket, with helpers to drive it with OpenSSH's own tools.
@@ -16,7 +17,17 @@ final class AgentTestbed: @unchecked Sendable {
       CLIHarness.binary.path, ["agent", "-d", "-a", socket] + flags, environment: Spawn.environment(extra),
       scratch: directory.path, tag: "agent")
     environment = ["SSH_AUTH_SOCK": socket]
-    for _ in 0..<3000 where !FileManager.default.fileExists(atPath: socket) { usleep(10_000) }
+    let (pid, socket, directory) = (pid, socket, directory)
+    var exited = false
+    let listening = Poll.until(Poll.startup) {
+      exited = waitpid(pid, nil, WNOHANG) == pid
+      return exited || UnixSocketProbe.accepts(socket)
+    }
+    // On a throw from here deinit stops the agent and removes the folder.
+    guard listening && !exited else {
+      let log = (try? String(contentsOfFile: directory.path + "/agent.err", encoding: .utf8)) ?? ""
+      throw TestbedError("the agent did not listen on \(socket): \(log.suffix(400))")
+    }
   }
 
   /// The agent's debug log so far.
@@ -97,10 +108,11 @@ final class TestSSHD: @unchecked Sendable {
       scratch: directory.path)
     let keys = try authorizedKeys.map { try String(contentsOfFile: $0, encoding: .utf8) }.joined()
     try keys.write(toFile: directory.path + "/authorized_keys", atomically: true, encoding: .utf8)
-    // Two tests may be handed the same free port; sshd then fails to bind and exits, and we try another one.
+    // Another program may take the port first; sshd then fails to bind and exits, and we try another one.
     var started: (pid_t, Int)? = nil
-    for _ in 0..<10 where started == nil {
-      let port = TestSSHD.freePort()
+    let deadline = ContinuousClock.now + Poll.startup
+    for _ in 0..<10 where started == nil && ContinuousClock.now < deadline {
+      let port = try LoopbackListener.unusedPort()
       var config = """
         ListenAddress 127.0.0.1
         Port \(port)
@@ -119,14 +131,19 @@ final class TestSSHD: @unchecked Sendable {
       let pid = try Spawn.start(
         "/usr/sbin/sshd", ["-f", directory.path + "/sshd_config", "-D", "-e"], environment: Spawn.environment([:]),
         scratch: directory.path, tag: "sshd")
-      for _ in 0..<3000 {
-        let log = (try? String(contentsOfFile: directory.path + "/sshd.err", encoding: .utf8)) ?? ""
-        if log.contains("Server listening on 127.0.0.1 port \(port)") {
-          started = (pid, port)
-          break
-        }
-        if waitpid(pid, nil, WNOHANG) == pid { break }
-        usleep(10_000)
+      let err = directory.path + "/sshd.err"
+      var exited = false
+      // sshd logs this line once it listens (sshd(8) -e: the log goes to standard error).
+      let listening = Poll.until(deadline - ContinuousClock.now) {
+        exited = waitpid(pid, nil, WNOHANG) == pid
+        let log = (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
+        return exited || log.contains("Server listening on 127.0.0.1 port \(port)")
+      }
+      if listening && !exited {
+        started = (pid, port)
+      } else if !exited {
+        kill(pid, SIGKILL)
+        _ = ChildProcess.wait(pid)
       }
     }
     guard let started else { throw POSIXError(.EADDRINUSE) }
@@ -150,24 +167,6 @@ final class TestSSHD: @unchecked Sendable {
       ] + options + ["root@127.0.0.1", command])
   }
 
-  static func freePort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = 0
-    _ = withUnsafePointer(to: &addr) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &addr) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-    }
-    let port = Int(UInt16(bigEndian: addr.sin_port))
-    return port == 2024 ? freePort() : port
-  }
-
   static func canConnect(_ port: Int) -> Bool {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
@@ -181,4 +180,10 @@ final class TestSSHD: @unchecked Sendable {
       }
     } == 0
   }
+}
+
+/// Why a test peer could not be started.
+struct TestbedError: Error, CustomStringConvertible {
+  let description: String
+  init(_ d: String) { description = d }
 }
