@@ -45,6 +45,8 @@ final class FakeCloud: Sendable {
     var instances: [String: Int] = [:]
     var failingRegions: Set<String> = []
     var instancesDenied = false
+    /// DescribeKeyPairs answers this many times with no key pairs first (EC2's eventual consistency).
+    var emptyListings = 0
   }
   /// The state, shared with the server's handler thread.
   final class Shared: Sendable {
@@ -78,7 +80,7 @@ final class FakeCloud: Sendable {
           + s.regions.map { "<item><regionName>\($0)</regionName></item>" }.joined()
           + "</regionInfo></DescribeRegionsResponse>")
     case "DescribeKeyPairs":
-      let items = (s.pairs[r.region] ?? []).map {
+      let items = (r.index < s.emptyListings ? [] : s.pairs[r.region] ?? []).map {
         "<item><keyPairId>\($0.id)</keyPairId><keyName>\($0.name)</keyName><keyFingerprint>\($0.fingerprint)</keyFingerprint></item>"
       }
       return ok("<DescribeKeyPairsResponse><keySet>\(items.joined())</keySet></DescribeKeyPairsResponse>")

@@ -157,6 +157,23 @@ struct TrustworthyAuditTests {
     #expect(late.report.entries.first { $0.localKey == "new" }?.state == .orphaned)
   }
 
+  @Test func aKeyPairListedOnlyWhenAskedAgainEndsInSync() async throws {
+    let w = try CoreWorld()
+    defer { w.cleanup() }
+    let b = VaultBinding(
+      cloud: w.context.endpointIdentity, account: "123456789012", region: "us-east-1", keyName: "late",
+      createdAt: w.clock.now, flags: [.createdByCloud, .accountFromCloud])
+    let entry = try w.add("late", bindings: [b])
+    w.cloud.set {
+      $0.pairs["us-east-1"] = [.init(name: "late", fingerprint: entry.createdFingerprint, id: "key-5")]
+      $0.emptyListings = 1
+    }
+    let r = try await w.sync.run(.init(pendingRetryDelays: [1, 2, 4]))
+    #expect(r.report.entries.first { $0.localKey == "late" }?.state == .inSync)
+    #expect(w.cloud.server.count("DescribeKeyPairs") == 2)
+    #expect(r.report.exitStatus == 0)
+  }
+
   @Test func instanceUseUnknownKeepsAnOrphanedKeyFromPrune() async throws {
     let w = try CoreWorld()
     defer { w.cleanup() }
