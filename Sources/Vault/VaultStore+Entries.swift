@@ -7,35 +7,42 @@ extension VaultStore {
   /// Adds entries with their private wire blobs in one durable write.
   ///
   /// A name or public key already in the vault is refused unless `force`: then the old entries with that name or that
-  /// public key are replaced, and the bindings of a replaced entry holding the same public key carry over.
+  /// public key are replaced, and the bindings of a replaced entry holding the same public key carry over. A replaced
+  /// entry holding another key is retired (reason `replaced`, ``VaultRetention/defaultSeconds``), never destroyed.
   func addSealed(_ items: [(VaultEntry, SecureBytes)], passphrase: SecureBytes, force: Bool) throws(VaultError)
     -> [VaultEntry]
   {
     for (entry, _) in items { try VaultName.validate(entry.name) }
-    return try editSealed(passphrase: passphrase) {
-      (entries: inout [VaultEntry], secrets: inout [VaultSecret]) throws(VaultError) -> [VaultEntry] in
+    let at = now()
+    return try editContents(passphrase: passphrase) { (c: inout VaultContents) throws(VaultError) -> [VaultEntry] in
       var added: [VaultEntry] = []
       for (new, wire) in items {
         var new = new
-        let clashes = entries.indices.filter {
-          entries[$0].name == new.name || entries[$0].publicKeyBlob == new.publicKeyBlob
+        let clashes = c.entries.indices.filter {
+          c.entries[$0].name == new.name || c.entries[$0].publicKeyBlob == new.publicKeyBlob
         }
-        if let first = clashes.first, !force || added.contains(where: { $0.id == entries[first].id }) {
-          let old = entries[first]
+        if let first = clashes.first, !force || added.contains(where: { $0.id == c.entries[first].id }) {
+          let old = c.entries[first]
           throw old.publicKeyBlob == new.publicKeyBlob
             ? .duplicateKey(existingName: old.name) : .duplicateName(old.name)
         }
-        for i in clashes where entries[i].publicKeyBlob == new.publicKeyBlob {
-          for b in entries[i].bindings where !new.bindings.contains(where: { $0.sameKeyPair(as: b) }) {
+        for i in clashes where c.entries[i].publicKeyBlob == new.publicKeyBlob {
+          for b in c.entries[i].bindings where !new.bindings.contains(where: { $0.sameKeyPair(as: b) }) {
             new.bindings.append(b)
           }
         }
         for i in clashes.reversed() {
-          entries.remove(at: i)
-          secrets.remove(at: i)
+          let old = c.entries.remove(at: i)
+          let secret = c.secrets.remove(at: i)
+          // The same public key is the same private key: nothing is lost. Another key is kept, retired.
+          guard old.publicKeyBlob != new.publicKeyBlob else { continue }
+          c.retired.append(
+            VaultRetiredEntry(
+              entry: old, retiredAt: at, expiresAt: at &+ VaultRetention.defaultSeconds, reason: "replaced"))
+          c.retiredSecrets.append(secret)
         }
-        entries.append(new)
-        secrets.append(VaultSecret(id: new.id, keyWire: wire))
+        c.entries.append(new)
+        c.secrets.append(VaultSecret(id: new.id, keyWire: wire))
         added.append(new)
       }
       return added

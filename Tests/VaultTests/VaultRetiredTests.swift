@@ -141,3 +141,22 @@ private func threeKeys() throws -> (TestVault, VaultStore, TestClock, [VaultEntr
   #expect(throws: VaultError.tampered) { try store.readPublicVerified(passphrase: t.passphrase) }
   #expect(throws: VaultError.tampered) { try store.unlock(passphrase: t.passphrase) }
 }
+
+@Test func aForcedImportOverAnotherKeyRetiresTheOldKeyInsteadOfDestroyingIt() throws {
+  let (t, store, _, entries) = try threeKeys()
+  defer { t.cleanup() }
+  let newer = fakeEntry("a")
+  _ = try store.addSealed([(newer, fakeWire("new"))], passphrase: t.passphrase, force: true)
+  let view = try store.readPublic()
+  #expect(view.entry(named: "a")?.id == newer.id)
+  #expect(view.retired.map(\.entry) == [entries[0]])
+  #expect(view.retired.first?.reason == "replaced")
+  // The same key forced in again is not retired: nothing would be lost.
+  let same = fakeEntry("a2", blob: newer.publicKeyBlob)
+  _ = try store.addSealed([(same, fakeWire("new"))], passphrase: t.passphrase, force: true)
+  #expect(try store.readPublic().retired.count == 1)
+  let back = try store.restore(name: "a", as: "a-old", passphrase: t.passphrase)
+  #expect(back.id == entries[0].id)
+  let opened = try store.unlockSealed(passphrase: t.passphrase)
+  #expect(opened.last.map { String(decoding: $0.1.unsafeCopy(), as: UTF8.self) } == "private-a")
+}
