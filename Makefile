@@ -7,7 +7,7 @@ BIN         := .build/debug/keyhold
 RELEASE_BIN := .build/release/keyhold
 # The release stands alone: the Swift runtime and Foundation are linked in, so the binary needs only Debian's shared
 # libraries (libc, libssl/libcrypto, libsodium, libcurl and what they pull in) and no RUNPATH into the toolchain.
-RELEASE_FLAGS := -c release --static-swift-stdlib
+RELEASE_FLAGS := -c release --static-swift-stdlib --disable-local-rpath
 STRIP       ?= strip
 BINDIR      = $(PREFIX)/bin
 MAN1DIR     = $(PREFIX)/share/man/man1
@@ -104,40 +104,6 @@ uninstall:
 	for f in $(MAN5PAGES); do rm -f $(DESTDIR)$(MAN5DIR)/$$f; done
 	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$u; done
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/keyhold $(DESTDIR)$(ZSHCOMPDIR)/_keyhold
-
-format:
-	$(SWIFT) format lint --strict --recursive Sources Tests
-
-lint-man:
-	@pages=$$(ls man/*.[1-8] 2>/dev/null); if [ -n "$$pages" ]; then \
-	  mandoc -T lint -W warning $$pages && for f in $$pages; do groff -mandoc -ww -z $$f || exit 1; done; fi
-
-# Coverage-guided fuzzing of the decoders (SSH wire, agent frames, key files, vault). FUZZ_TIME seconds. The corpus
-# is seeded with the committed vectors first (reseeding is idempotent; libFuzzer keeps what it found).
-FUZZ_TIME ?= 60
-fuzz: deps
-	$(SWIFT) build --scratch-path .build-fuzz --product FuzzDecoders --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address
-	scripts/seed-fuzz-corpus.sh .fuzz-corpus
-	mkdir -p .fuzz-artifacts
-	SWIFT_BACKTRACE=enable=no .build-fuzz/debug/FuzzDecoders -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
-	  -artifact_prefix=.fuzz-artifacts/ .fuzz-corpus
-
-bench: test-deps
-	$(SWIFT) build $(RELEASE_FLAGS)
-	.build/release/keyhold-bench
-
-install: release
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
-	install -m 0755 $(RELEASE_BIN) $(DESTDIR)$(PREFIX)/bin/keyhold
-	ln -sf keyhold $(DESTDIR)$(PREFIX)/bin/keyhold-agent
-	for f in man/*.1; do install -m 0644 $$f $(DESTDIR)$(PREFIX)/share/man/man1/; done
-	for f in man/*.5; do [ -e $$f ] && install -m 0644 $$f $(DESTDIR)$(PREFIX)/share/man/man5/ || true; done
-	if [ -d contrib/systemd ] && ls contrib/systemd/*.s* >/dev/null 2>&1; then \
-	  install -d $(DESTDIR)$(PREFIX)/lib/systemd/user; \
-	  install -m 0644 contrib/systemd/keyhold-agent.* $(DESTDIR)$(PREFIX)/lib/systemd/user/; fi
-	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions
-	$(RELEASE_BIN) --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/keyhold
-	$(RELEASE_BIN) --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_keyhold
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests

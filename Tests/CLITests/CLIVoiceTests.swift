@@ -56,6 +56,14 @@ import Testing
     #expect(r.stderr.isEmpty)
   }
 
+  @Test("agent -h and --help print the agent's help, not run a command named -h", arguments: ["-h", "--help"])
+  func agentHelpIsHelp(flag: String) throws {
+    let r = try Self.run(["agent", "-D", flag])
+    #expect(r.status == 0)
+    #expect(r.stdout.contains("USAGE: keyhold agent"))
+    #expect(r.stderr.isEmpty)
+  }
+
   @Test func versionPrintsTheVersionAndExits0() throws {
     let r = try Self.run(["--version"])
     #expect(r.status == 0)
