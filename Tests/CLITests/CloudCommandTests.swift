@@ -200,7 +200,9 @@ struct CloudCommandTests {
     let r = try Self.keyhold(s, ["audit", "--refresh"], env: Self.env(moto, s, secret: secret + "x", id: id))
     #expect(r.status == 2)
     #expect(r.stdout.isEmpty)
-    #expect(r.stderr.contains("keyhold: error: cannot learn which account the credentials belong to: authentication failed (AuthFailure)"))
+    #expect(
+      r.stderr.contains(
+        "keyhold: error: cannot learn which account the credentials belong to: authentication failed (AuthFailure)"))
     #expect(try Data(contentsOf: URL(fileURLWithPath: s.vault)) == before)
   }
 

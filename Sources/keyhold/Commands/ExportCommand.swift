@@ -13,6 +13,7 @@ struct ExportCommand: ParsableCommand {
     abstract: "Write a key to stdout as an unencrypted OpenSSH private key file, or with --public as a .pub line.")
 
   @OptionGroup var vault: VaultOptions
+  @OptionGroup var verification: VerifyOptions
 
   @Flag(help: "Write the public key line instead (no passphrase, no confirmation).")
   var `public` = false
@@ -26,16 +27,20 @@ struct ExportCommand: ParsableCommand {
   func run() throws {
     try runReportingErrors {
       let store = try vault.store()
-      let view = try withVaultErrors { try store.readPublic() }
-      guard let entry = view.entry(named: name) else { throw cliError(.noSuchKey(name)) }
       if `public` {
+        // Others will trust this line (authorized_keys): verify it when a passphrase is at hand, else say it is not.
+        let (view, verified) = try verification.read(vault)
+        guard let entry = view.entry(named: name) else { throw cliError(.noSuchKey(name)) }
         let key: PublicKey
         do { key = try PublicKey(blob: entry.publicKeyBlob) } catch {
           throw CLIError("stored public key of \(name): \(error)")
         }
         try writeStdout(key.openSSHLine(comment: entry.comment) + "\n")
+        if !verified { unverifiedNote("the public key of \(name)") }
         return
       }
+      let view = try withVaultErrors { try store.readPublic() }
+      guard view.entry(named: name) != nil else { throw cliError(.noSuchKey(name)) }
       if !yes { try confirm() }
       let passphrase = try vault.readPassphrase()
       let key = try KDFProgress.run(view.kdf) {

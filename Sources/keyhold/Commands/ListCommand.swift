@@ -12,6 +12,7 @@ struct ListCommand: ParsableCommand {
     commandName: "list", abstract: "List the keys in the vault (no passphrase needed).")
 
   @OptionGroup var vault: VaultOptions
+  @OptionGroup var verification: VerifyOptions
 
   @Flag(help: "Print JSON instead of a table.")
   var json = false
@@ -22,7 +23,7 @@ struct ListCommand: ParsableCommand {
   func run() throws {
     try runReportingErrors {
       let store = try vault.store()
-      let view = try withVaultErrors { try store.readPublic() }
+      let (view, _) = try verification.read(vault)
       if retired { return try listRetired(view, path: store.path) }
       if json {
         struct Document: Encodable {

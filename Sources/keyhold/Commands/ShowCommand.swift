@@ -7,6 +7,7 @@ struct ShowCommand: ParsableCommand {
     commandName: "show", abstract: "Show one key's fingerprints, bindings and sync status (no passphrase needed).")
 
   @OptionGroup var vault: VaultOptions
+  @OptionGroup var verification: VerifyOptions
 
   @Flag(help: "Print JSON instead of text.")
   var json = false
@@ -16,7 +17,7 @@ struct ShowCommand: ParsableCommand {
 
   func run() throws {
     try runReportingErrors {
-      let view = try withVaultErrors { try vault.store().readPublic() }
+      let (view, _) = try verification.read(vault)
       guard let entry = view.entry(named: name) else { throw cliError(.noSuchKey(name)) }
       try writeStdout(
         json

@@ -192,7 +192,8 @@ enum VaultPresentation {
         return Binding(
           cloud: nonEmpty(b.place.endpoint), account: nonEmpty(b.place.account), region: nonEmpty(b.place.region),
           keyName: b.keyName,
-          cloudFingerprint: nonEmpty(b.sealed?.cloudFingerprint ?? "") ?? b.record.flatMap { nonEmpty($0.observedFingerprint) },
+          cloudFingerprint: nonEmpty(b.sealed?.cloudFingerprint ?? "")
+            ?? b.record.flatMap { nonEmpty($0.observedFingerprint) },
           keyPairId: nonEmpty(b.sealed?.keyPairID ?? "") ?? b.record.flatMap { nonEmpty($0.observedKeyPairID) },
           created: (b.sealed?.createdAt ?? 0) == 0 ? nil : VaultPresentation.time(b.sealed!.createdAt),
           flags: VaultPresentation.flagWords(b), status: s)
