@@ -47,10 +47,28 @@ struct ListCommand: ParsableCommand {
         var id: String
         var type: String
         var fingerprint: String
-        var retired_at: String
-        var expires_at: String
+        var retiredAt: String
+        var expiresAt: String
         var expired: Bool
         var reason: String?
+
+        enum CodingKeys: String, CodingKey {
+          case name, id, type, fingerprint, expired, reason
+          case retiredAt = "retired_at"
+          case expiresAt = "expires_at"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+          var c = encoder.container(keyedBy: CodingKeys.self)
+          try c.encode(name, forKey: .name)
+          try c.encode(id, forKey: .id)
+          try c.encode(type, forKey: .type)
+          try c.encode(fingerprint, forKey: .fingerprint)
+          try c.encode(retiredAt, forKey: .retiredAt)
+          try c.encode(expiresAt, forKey: .expiresAt)
+          try c.encode(expired, forKey: .expired)
+          try c.encode(reason, forKey: .reason)
+        }
       }
       struct Document: Encodable {
         var vault: String
@@ -59,8 +77,8 @@ struct ListCommand: ParsableCommand {
       let rows = list.map {
         Retired(
           name: $0.entry.name, id: $0.entry.id.description, type: $0.entry.algorithm,
-          fingerprint: VaultPresentation.sha256($0.entry), retired_at: AuditTime.rfc3339($0.retiredAt),
-          expires_at: AuditTime.rfc3339($0.expiresAt), expired: $0.isExpired(at: now), reason: nonEmpty($0.reason))
+          fingerprint: VaultPresentation.sha256($0.entry), retiredAt: AuditTime.rfc3339($0.retiredAt),
+          expiresAt: AuditTime.rfc3339($0.expiresAt), expired: $0.isExpired(at: now), reason: nonEmpty($0.reason))
       }
       return try writeStdout(try VaultPresentation.json(Document(vault: path, retired: rows)))
     }
