@@ -9,7 +9,9 @@
 ///   "entries": [ { "state", "endpoint", "account", "region", "key_name", "local_key", "matched_kind",
 ///                  "cloud_fingerprint", "key_pair_id", "recorded_key_pair_id",
 ///                  "moved_to": { "endpoint", "account", "region", "key_name" } | null,
-///                  "instances_in_use", "error_kind", "error", "discovered" } ] }
+///                  "instances_in_use", "error_kind", "error", "discovered",
+///                  "bound_as": { "endpoint", "account", "region", "key_name" } | null,
+///                  "as_of": "<RFC 3339 UTC>" | null, "note" } ] }
 /// ```
 extension FilteredAuditReport {
   /// The format version in the `version` field.
@@ -19,7 +21,7 @@ extension FilteredAuditReport {
   public func renderJSON() -> String {
     var o = "{\n"
     o += "  \"version\": \(Self.jsonVersion),\n"
-    o += "  \"generated_at\": \(j(rfc3339(full.generatedAt))),\n"
+    o += "  \"generated_at\": \(j(AuditTime.rfc3339(full.generatedAt))),\n"
     o += "  \"exit_status\": \(full.exitStatus),\n"
     let counts = full.counts
     let summary = AuditState.allCases.map { "\"\($0.rawValue)\": \(counts[$0] ?? 0)" }.joined(separator: ", ")
@@ -60,6 +62,13 @@ extension FilteredAuditReport {
       field("error_kind", j(e.failure?.kind))
       field("error", j(e.failure?.message))
       field("discovered", e.discovered ? "true" : "false")
+      let bound = e.boundAs.map {
+        "{\"endpoint\": \(jn($0.scope.endpoint)), \"account\": \(jn($0.scope.account)), "
+          + "\"region\": \(jn($0.scope.region)), \"key_name\": \(jn($0.keyName))}"
+      }
+      field("bound_as", bound ?? "null")
+      field("as_of", e.asOf.map { j(AuditTime.rfc3339($0)) } ?? "null")
+      field("note", jn(e.note))
       o += "}"
     }
     o += shown.isEmpty ? "]\n" : "\n  ]\n"
@@ -74,26 +83,6 @@ func jn(_ s: String?) -> String {
   return j(s)
 }
 
-/// Seconds since the Unix epoch as an RFC 3339 UTC timestamp, `2006-01-02T15:04:05Z` (Audit is pure: no
-/// Foundation date formatter).
-func rfc3339(_ seconds: Int64) -> String {
-  let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-  let secs = seconds - days * 86_400
-  // Howard Hinnant's civil_from_days.
-  let z = days + 719_468
-  let era = (z >= 0 ? z : z - 146_096) / 146_097
-  let doe = z - era * 146_097
-  let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-  let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-  let mp = (5 * doy + 2) / 153
-  let day = doy - (153 * mp + 2) / 5 + 1
-  let month = mp < 10 ? mp + 3 : mp - 9
-  let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-  func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
-  let y = String(year)
-  let year4 = year >= 0 && year < 1000 ? String(repeating: "0", count: 4 - y.count) + y : y
-  return "\(year4)-\(two(month))-\(two(day))T\(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60))Z"
-}
 
 /// A JSON string literal (RFC 8259 escaping), or `null`.
 func j(_ s: String?) -> String {

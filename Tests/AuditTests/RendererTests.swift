@@ -52,7 +52,7 @@ struct RendererTests {
       keysOfFirst == [
         "state", "endpoint", "account", "region", "key_name", "local_key", "matched_kind",
         "cloud_fingerprint", "key_pair_id", "recorded_key_pair_id", "moved_to", "instances_in_use", "error_kind",
-        "error", "discovered",
+        "error", "discovered", "bound_as", "as_of", "note",
       ])
     #expect(entries.contains { $0["key_name"] as? String == "stray \"q\"" && $0["state"] as? String == "cloud-only" })
     #expect(entries.contains { $0["state"] as? String == "orphaned" && $0["instances_in_use"] as? Int == 2 })
