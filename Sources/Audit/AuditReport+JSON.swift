@@ -83,7 +83,6 @@ func jn(_ s: String?) -> String {
   return j(s)
 }
 
-
 /// A JSON string literal (RFC 8259 escaping), or `null`.
 func j(_ s: String?) -> String {
   guard let s else { return "null" }

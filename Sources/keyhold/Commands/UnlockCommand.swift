@@ -2,6 +2,7 @@ import AgentServer
 import ArgumentParser
 import SSHKeys
 import SSHWire
+import Vault
 
 /// `keyhold unlock`: opens the vault inside the running agent.
 struct UnlockCommand: ParsableCommand {
@@ -22,6 +23,35 @@ struct UnlockCommand: ParsableCommand {
     if let timeout, SSHTimeSpec.seconds(timeout) == nil { throw ValidationError("invalid duration: \(timeout)") }
   }
 
+  /// Why the agent may have refused: its answer carries no reason (PROTOCOL.agent's SSH_AGENT_EXTENSION_FAILURE is
+  /// one byte), so the vault the agent serves by default is examined here with the same passphrase. A missing,
+  /// damaged or altered vault is named as such; only an intact one leaves the passphrase as the mistake.
+  static func diagnose(_ passphrase: SecureBytes) -> CLIError {
+    guard let path = try? VaultLocation.resolve(option: nil) else {
+      return CLIError("the agent could not open the vault", hint: "`keyhold agent -d` logs the reason")
+    }
+    let store = VaultStore(path: path)
+    guard store.exists else {
+      return CLIError(
+        "the agent could not open the vault: no vault at \(path)",
+        hint: "create one with `keyhold init`, or start the agent with the vault it should serve")
+    }
+    do {
+      let kdf = try store.readPublic().kdf
+      _ = try KDFProgress.run(kdf) { try store.readPublicVerified(passphrase: passphrase) }
+    } catch let e as VaultError {
+      if case .wrongPassphrase = e {
+        return CLIError("the agent could not open the vault: incorrect vault passphrase", hint: "check the passphrase")
+      }
+      return CLIError("the agent could not open the vault: \(e)", hint: cliError(e).hint)
+    } catch {
+      return CLIError("the agent could not open the vault: \(error)")
+    }
+    return CLIError(
+      "the agent could not open the vault, though the passphrase opens \(path)",
+      hint: "the agent may serve another vault (--vault); `keyhold agent -d` logs the reason")
+  }
+
   func run() throws {
     try runReportingErrors {
       let client = try AgentConnection.connect()
@@ -34,8 +64,7 @@ struct UnlockCommand: ParsableCommand {
       case .success:
         printError(seconds > 0 ? "Vault unlocked for \(seconds) seconds." : "Vault unlocked.")
       case .extensionFailure:
-        throw CLIError(
-          "the agent could not open the vault", hint: "check the passphrase; `keyhold agent -d` logs the reason")
+        throw Self.diagnose(passphrase)
       default:
         throw AgentConnection.notKeyholdError
       }
