@@ -69,5 +69,5 @@ struct Keyhold: ParsableCommand {
 
 /// The release version.
 enum KeyholdVersion {
-  static let string = "0.1.0"
+  static let string = "0.2.0"
 }
