@@ -36,8 +36,11 @@ deps:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
-# Test peers: moto_server (EC2 endpoint) and the aws cli.
+# Test peers: moto_server (EC2 endpoint), the aws cli, and faketime (passes the sync's grace period end to end).
 test-deps: deps
+	@command -v faketime >/dev/null || { $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime || \
+	  { $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime; }; }
 	@python3 -c 'import moto, flask, flask_cors' 2>/dev/null && command -v moto_server >/dev/null && command -v aws >/dev/null || \
 	  python3 -m pip install -q 'moto[server]' awscli
 
