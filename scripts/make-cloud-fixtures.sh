@@ -1,6 +1,6 @@
 #!/bin/sh
 # Regenerates testdata/cloud/: key pairs made with ssh-keygen, and EC2 / Eucalyptus response bodies in the shapes
-# the services send, carrying the fingerprints each service computes for those keys (DESIGN.md §3 table).
+# the services send, carrying the fingerprints each service computes for those keys (keyhold-fingerprint(1) lists the formulas).
 # fixtures.expect lists name, fingerprint kind and value, computed here with openssl and ssh-keygen.
 set -eu
 cd "$(dirname "$0")/.."

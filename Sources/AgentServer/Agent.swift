@@ -57,7 +57,7 @@ public final class Agent: Sendable {
       if s.reap(now: configuration.clock.now()) { s.changed(listSealed: configuration.lazyUnlock) }
       return s.lock != nil
     }
-    // A locked agent lists nothing and refuses everything but unlock and session-bind (PROTOCOL.agent, DESIGN §5).
+    // A locked agent lists nothing and refuses everything but unlock and session-bind (PROTOCOL.agent; ARCHITECTURE.md, Agent).
     if locked {
       switch request {
       case .unlock, .extension(.sessionBind): break
@@ -200,7 +200,7 @@ public final class Agent: Sendable {
         guard DestinationPolicy.permitted(s.added[i], on: connection, user: nil, now: now) else {
           throw .notPermitted("key not visible on this connection")
         }
-        s.added[i] = identity  // re-adding replaces constraints (DESIGN §5), keeping the key's place
+        s.added[i] = identity  // re-adding replaces constraints (as OpenSSH's ssh-agent does), keeping the key's place
       } else {
         s.added.append(identity)
       }
@@ -259,7 +259,7 @@ public final class Agent: Sendable {
     try state.withLock { s throws(AgentFailure) in
       guard s.lock == nil else { throw .alreadyLocked }
       s.lock = hash
-      // `ssh-add -x` also seals the vault (DESIGN §5).
+      // `ssh-add -x` also seals the vault (keyhold-agent(1)).
       if case .open = s.vault {
         s.vaultKeys = []
         s.vault = .sealed
@@ -296,7 +296,7 @@ public final class Agent: Sendable {
       if reopen { _ = try? openVault(secret, timeout: nil) }
       return AgentReplies.success
     }
-    // Not locked but the vault is sealed: the unlock passphrase opens the vault, so `ssh-add -X` works (DESIGN §5).
+    // Not locked but the vault is sealed: the unlock passphrase opens the vault, so `ssh-add -X` works (keyhold-agent(1)).
     guard vault == .sealed else { throw .notLocked }
     try openVault(secret, timeout: nil)
     return AgentReplies.success

@@ -1,7 +1,7 @@
 import SSHKeys
 
 /// Where the agent's second set of keys comes from: the vault, handed in by the command-line tool so that the
-/// agent never imports the vault module (DESIGN §2).
+/// agent never imports the vault module (ARCHITECTURE.md, Module stack).
 ///
 /// Public keys are known without the passphrase, so the agent can list them while the vault is sealed and open
 /// it on first use (lazy unlock).

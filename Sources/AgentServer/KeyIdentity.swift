@@ -8,7 +8,7 @@ final class KeyIdentity: Sendable {
   let blob: [UInt8]
   /// The comment.
   let comment: String
-  /// The key that signs, parsed once (DESIGN §3: no per-sign re-parsing).
+  /// The key that signs, parsed once (ARCHITECTURE.md, Keys: no per-sign re-parsing).
   let key: PrivateKey
   /// Monotonic second at which the key is forgotten; nil: never.
   let expiry: UInt64?

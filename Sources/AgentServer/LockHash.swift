@@ -1,6 +1,6 @@
 import SSHKeys
 
-/// The lock passphrase of SSH_AGENTC_LOCK, kept only as a salted Argon2id hash (DESIGN §5).
+/// The lock passphrase of SSH_AGENTC_LOCK, kept only as a salted Argon2id hash (as OpenSSH's ssh-agent keeps it).
 ///
 /// Why Argon2id with small limits: the hash never leaves the agent's memory, so it only has to make a memory
 /// dump of a locked agent a poor source for the passphrase (often the login password); online guessing is

@@ -1,4 +1,4 @@
-/// The state of one (local key, cloud key pair) pair, as DESIGN.md §6 defines them.
+/// The state of one (local key, cloud key pair) pair, as keyhold-audit(1) defines them.
 public enum AuditState: String, Sendable, Codable, CaseIterable, Comparable {
   /// Same name, a fingerprint formula matches, same id.
   case inSync = "in-sync"

@@ -1,4 +1,4 @@
-/// The fingerprint formulas clouds show for key pairs (DESIGN §3). Hex kinds are lowercase colon-separated hex.
+/// The fingerprint formulas clouds show for key pairs (keyhold-fingerprint(1); ARCHITECTURE.md, Keys). Hex kinds are lowercase colon-separated hex.
 public enum CloudFingerprintKind: String, CaseIterable, Codable, Sendable {
   /// SHA-1 of the DER PKCS#8 PrivateKeyInfo: AWS and Eucalyptus, for key pairs they created. Needs the private key.
   case sha1PKCS8 = "sha1-pkcs8"

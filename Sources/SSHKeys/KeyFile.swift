@@ -1,4 +1,4 @@
-/// Reads every key container keyhold accepts (DESIGN §3): PEM (PKCS#1, SEC1, PKCS#8, encrypted PKCS#8, legacy
+/// Reads every key container keyhold accepts (keyhold-import(1)): PEM (PKCS#1, SEC1, PKCS#8, encrypted PKCS#8, legacy
 /// encrypted PEM), DER, OpenSSH private keys, `.pub` lines, RFC 4716 public keys, X.509 SubjectPublicKeyInfo public
 /// keys (PEM `PUBLIC KEY` or DER), and the euca2ools / aws cli wrappers around them. One entry point serves
 /// `keyhold import` and `keyhold fingerprint`.

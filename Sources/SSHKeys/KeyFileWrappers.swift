@@ -1,6 +1,6 @@
 import Foundation
 
-/// Cloud tool output around a key (DESIGN §3): euca2ools `euca-add-keypair` and aws cli `ec2 create-key-pair` in its
+/// Cloud tool output around a key (keyhold-import(1)): euca2ools `euca-add-keypair` and aws cli `ec2 create-key-pair` in its
 /// JSON and text output forms. Unwrapping yields the key material plus what the cloud said about the key pair.
 enum KeyFileWrappers {
   /// The material inside a wrapper and the metadata around it.

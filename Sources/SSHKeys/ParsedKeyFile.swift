@@ -1,4 +1,4 @@
-/// The container a key was read from (DESIGN §3 "Containers read").
+/// The container a key was read from (keyhold-import(1) lists them).
 public enum KeyContainer: String, Sendable, Hashable, Codable, CaseIterable {
   /// OpenSSH's own format, `-----BEGIN OPENSSH PRIVATE KEY-----` (PROTOCOL.key), encrypted or not.
   case openSSH = "openssh"

@@ -72,7 +72,7 @@ extension PrivateKey {
     }
   }
 
-  /// Every cloud fingerprint kind (DESIGN §3), keyed by kind: those of ``PublicKey/cloudFingerprints()`` plus
+  /// Every cloud fingerprint kind (keyhold-fingerprint(1)), keyed by kind: those of ``PublicKey/cloudFingerprints()`` plus
   /// `sha1-pkcs8`. Certificates are fingerprinted by their plain key.
   public func cloudFingerprints() -> [CloudFingerprintKind: String] {
     var out = plainPublicKey.cloudFingerprints()

@@ -6,7 +6,7 @@ public enum AgentProtocolError: Error, Equatable, Sendable, CustomStringConverti
   case emptyMessage
   /// The message number is not the one this decoder reads.
   case unexpectedType(UInt8)
-  /// A key constraint byte the protocol does not define (an unknown constraint makes the add fail, DESIGN §5).
+  /// A key constraint byte the protocol does not define (an unknown constraint makes the add fail, as in OpenSSH's ssh-agent).
   case unknownConstraint(UInt8)
   /// A constraint extension whose name is not known, so its length cannot be known either.
   case unknownConstraintExtension(String)

@@ -6,7 +6,7 @@ import Testing
   import Glibc
 #endif
 
-/// The cloud commands end to end against moto_server and the aws cli (DESIGN.md §6 acceptance).
+/// The cloud commands end to end against moto_server and the aws cli (keyhold-sync(1), keyhold-audit(1)).
 @Suite(.serialized, .enabled(if: MotoServer.isInstalled && MotoServer.findExecutable("aws") != nil))
 struct CloudCommandTests {
   /// The environment a user of the aws cli would have, pointed at moto, with HOME inside the sandbox.

@@ -132,7 +132,7 @@ import Testing
     #expect(cloud["key_name"] as? String == expect["key-name"])
     #expect(cloud["key_pair_id"] as? String == expect["key-pair-id"])
     #expect(cloud["fingerprint"] as? String == expect["cloud-fingerprint"])
-    // moto fingerprints RSA key pairs it creates with SHA-1 of the SubjectPublicKeyInfo (DESIGN §3).
+    // moto fingerprints RSA key pairs it creates with SHA-1 of the SubjectPublicKeyInfo (keyhold-fingerprint(1)).
     #expect(cloud["matches"] as? [String] == ["sha1-spki"])
   }
 

@@ -140,7 +140,7 @@ import Testing
     #expect((parsed.keyPairID ?? "") == expect["key-pair-id"])
     #expect(parsed.publicKey.algorithm.rawValue == expect["type"])
     let key = try #require(parsed.privateKey)
-    // moto's formula (DESIGN §3): sha1-spki for RSA, sha256-spki-hex for Ed25519.
+    // moto's formula (keyhold-fingerprint(1)): sha1-spki for RSA, sha256-spki-hex for Ed25519.
     let prints = key.cloudFingerprints()
     #expect(prints.values.contains(try #require(parsed.cloudFingerprint)), "\(name): \(prints)")
   }

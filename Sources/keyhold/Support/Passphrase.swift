@@ -4,7 +4,7 @@ import SSHKeys
   import Glibc
 #endif
 
-/// Reads passphrases the way DESIGN requires: from `--passphrase-fd N`, else the terminal without echo, else
+/// Reads passphrases the way keyhold(1) documents: from `--passphrase-fd N`, else the terminal without echo, else
 /// `SSH_ASKPASS` when there is no terminal. Never from argv or the environment.
 struct PassphraseSource {
   /// A descriptor to read passphrases from (one per line), from `--passphrase-fd`.

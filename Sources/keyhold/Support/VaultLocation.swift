@@ -3,7 +3,7 @@
 #endif
 
 /// Where the vault file is: `--vault PATH`, else `KEYHOLD_VAULT`, else `$XDG_DATA_HOME/keyhold/vault`, else
-/// `~/.local/share/keyhold/vault` (DESIGN §4; XDG Base Directory: a relative XDG_DATA_HOME is ignored).
+/// `~/.local/share/keyhold/vault` (keyhold-vault(5), FILES AND FOLDERS; XDG Base Directory: a relative XDG_DATA_HOME is ignored).
 enum VaultLocation {
   /// Resolves the vault path from the option and the environment.
   static func resolve(option: String?, environment: [String: String] = currentEnvironment()) throws -> String {
