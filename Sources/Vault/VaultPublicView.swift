@@ -42,11 +42,4 @@ public struct VaultPublicView: Equatable, Sendable {
 
   /// The entry with this public key blob, if any.
   public func entry(publicKeyBlob blob: [UInt8]) -> VaultEntry? { entries.first { $0.publicKeyBlob == blob } }
-
-  /// True when the entry has bindings and the last sync found every one of them orphaned: the agent's
-  /// `--hide-orphaned` stops offering such keys. A key still alive in any region stays offered.
-  public func isOrphaned(_ entry: VaultEntry) -> Bool {
-    guard !entry.bindings.isEmpty else { return false }
-    return entry.bindings.allSatisfy { status.record(for: $0, of: entry.id)?.flags.contains(.orphaned) == true }
-  }
 }

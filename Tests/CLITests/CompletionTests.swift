@@ -44,7 +44,9 @@ import Testing
     #expect(!arm.contains("__keyhold_add_completions"))
   }
 
-  @Test("bash completes key names from the vault", arguments: ["show", "export"])
+  @Test(
+    "bash completes key names from the vault",
+    arguments: ["show", "export", "remove", "rename", "delete", "upload", "restore", "purge"])
   func bashCompletesKeyNames(command: String) throws {
     let body = try Self.bashFunction(try Self.script("bash"), command)
     #expect(try Self.positionals(body).contains("---completion \(command) -- positional@0"))
@@ -54,6 +56,23 @@ import Testing
     let body = try Self.bashFunction(try Self.script("bash"), "init")
     let arm = try Self.optionArm(body, "--kdf")
     #expect(arm.contains("'interactive'") && arm.contains("'moderate'") && arm.contains("'sensitive'"))
+  }
+
+  @Test func bashCompletesAuditStates() throws {
+    let body = try Self.bashFunction(try Self.script("bash"), "audit")
+    let arm = try Self.optionArm(body, "--state")
+    #expect(arm.contains("'orphaned'") && arm.contains("'cloud-only'") && arm.contains("'unverifiable'"))
+  }
+
+  @Test func retiredKeyNamesCompleteForRestore() throws {
+    let s = try VaultSandbox()
+    defer { s.cleanup() }
+    #expect(
+      try s.run(["import", try s.keygen("gone", type: "ed25519"), try s.keygen("kept", type: "ed25519")]).status == 0)
+    #expect(try s.run(["remove", "gone"]).status == 0)
+    let r = try CLIHarness.run(
+      ["---completion", "restore", "--", "positional@0", "4", "0", "keyhold", "restore", "--vault", s.vault, ""])
+    #expect(r.stdout.split(separator: "\n") == ["gone"])
   }
 
   @Test func zshCompletesFilesForImport() throws {

@@ -33,7 +33,8 @@ struct AuditCommand: ParsableCommand {
     name: .customLong("state"),
     help: ArgumentHelp(
       "Show only entries in this state; repeat for several (in-sync, id-changed, replaced, orphaned, moved, "
-        + "cloud-only, pending, unverifiable, error).", valueName: "state"))
+        + "cloud-only, pending, unverifiable, error).", valueName: "state"),
+    completion: .list(AuditState.allCases.map(\.rawValue)))
   var states: [String] = []
 
   @Option(

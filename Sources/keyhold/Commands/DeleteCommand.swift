@@ -17,7 +17,7 @@ struct DeleteCommand: ParsableCommand {
   @OptionGroup var vault: VaultOptions
   @OptionGroup var retention: RetentionOptions
 
-  @Argument(help: "The key's name in the vault.")
+  @Argument(help: "The key's name in the vault.", completion: KeyNameCompletion.kind)
   var name: String
 
   @Flag(name: .long, help: "Retire the key from the vault too without asking.")

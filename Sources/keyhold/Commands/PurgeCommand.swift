@@ -15,7 +15,7 @@ struct PurgeCommand: ParsableCommand {
 
   @OptionGroup var vault: VaultOptions
 
-  @Argument(help: "Retired keys to destroy (default: every retired key).")
+  @Argument(help: "Retired keys to destroy (default: every retired key).", completion: KeyNameCompletion.retired)
   var names: [String] = []
 
   @Flag(name: .long, help: "Only the retired keys whose retention has ended.")

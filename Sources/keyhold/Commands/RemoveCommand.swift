@@ -15,7 +15,7 @@ struct RemoveCommand: ParsableCommand {
   @OptionGroup var vault: VaultOptions
   @OptionGroup var retention: RetentionOptions
 
-  @Argument(help: "The key's name.")
+  @Argument(help: "The key's name.", completion: KeyNameCompletion.kind)
   var name: String
 
   func run() throws {

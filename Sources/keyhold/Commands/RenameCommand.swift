@@ -8,7 +8,7 @@ struct RenameCommand: ParsableCommand {
 
   @OptionGroup var vault: VaultOptions
 
-  @Argument(help: "The key's current name.")
+  @Argument(help: "The key's current name.", completion: KeyNameCompletion.kind)
   var old: String
 
   @Argument(help: "The new name.")

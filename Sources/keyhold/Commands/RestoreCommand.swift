@@ -10,7 +10,9 @@ struct RestoreCommand: ParsableCommand {
 
   @OptionGroup var vault: VaultOptions
 
-  @Argument(help: "The retired key's name (`keyhold list --retired` shows them), or its entry id.")
+  @Argument(
+    help: "The retired key's name (`keyhold list --retired` shows them), or its entry id.",
+    completion: KeyNameCompletion.retired)
   var name: String
 
   @Option(name: .customLong("as"), help: ArgumentHelp("Restore it under this name.", valueName: "name"))

@@ -10,7 +10,7 @@ struct UploadCommand: ParsableCommand {
   @OptionGroup var cloud: CloudOptions
   @OptionGroup var vault: VaultOptions
 
-  @Argument(help: "The key's name in the vault.")
+  @Argument(help: "The key's name in the vault.", completion: KeyNameCompletion.kind)
   var name: String
 
   @Option(name: .long, help: ArgumentHelp("The key pair's name in the cloud (default: NAME).", valueName: "name"))

@@ -98,9 +98,14 @@ enum KeyNameCompletion {
   /// The completion for an argument or option that takes a key name.
   static let kind = CompletionKind.custom { words, _, prefix in names(words: words, prefix: prefix) }
 
+  /// The completion for an argument that takes a retired key's name (`restore`, `purge`).
+  static let retired = CompletionKind.custom { words, _, prefix in
+    names(words: words, prefix: prefix, retired: true)
+  }
+
   /// The names in the vault the command line points at (`--vault PATH`, else `KEYHOLD_VAULT`, else the default),
   /// starting with `prefix`; none when there is no readable vault.
-  static func names(words: [String], prefix: String) -> [String] {
+  static func names(words: [String], prefix: String, retired: Bool = false) -> [String] {
     var option: String?
     for (i, w) in words.enumerated() {
       if w == "--vault", i + 1 < words.count { option = words[i + 1] }
@@ -109,6 +114,7 @@ enum KeyNameCompletion {
     guard let path = try? VaultLocation.resolve(option: option),
       let view = try? VaultStore(path: path).readPublic()
     else { return [] }
-    return view.entries.map(\.name).filter { $0.hasPrefix(prefix) }.sorted()
+    let all = retired ? view.retired.map(\.entry.name) : view.entries.map(\.name)
+    return Array(Set(all)).filter { $0.hasPrefix(prefix) }.sorted()
   }
 }
