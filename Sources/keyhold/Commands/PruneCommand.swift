@@ -48,7 +48,9 @@ struct PruneCommand: ParsableCommand {
         guard answer else { return }
       }
       let passphrase = try vault.readPassphrase()
-      let result = try withUseCaseErrors { try retirement.prune(victims, passphrase: passphrase) }
+      let result = try withKDFProgress(retirement.store) {
+        try withUseCaseErrors { try retirement.prune(victims, passphrase: passphrase) }
+      }
       try printRetirement(result, now: Int64(time(nil)))
     }
   }

@@ -45,8 +45,8 @@ struct PurgeCommand: ParsableCommand {
         guard answer else { return }
       }
       let passphrase = try vault.readPassphrase()
-      let purged = try withUseCaseErrors {
-        try retirement.purge(names: chosen, expiredOnly: expired, passphrase: passphrase)
+      let purged = try withKDFProgress(store) {
+        try withUseCaseErrors { try retirement.purge(names: chosen, expiredOnly: expired, passphrase: passphrase) }
       }
       for r in purged {
         try writeStdout("purged \(r.entry.name) (retired \(AuditTime.short(r.retiredAt, now: now)))\n")

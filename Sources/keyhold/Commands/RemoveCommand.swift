@@ -25,8 +25,10 @@ struct RemoveCommand: ParsableCommand {
       let view = try withVaultErrors { try store.readPublic() }
       guard view.entry(named: name) != nil else { throw cliError(.noSuchKey(name)) }
       let passphrase = try vault.readPassphrase()
-      let result = try withUseCaseErrors {
-        try Retirement(store: store, retention: retention.seconds).remove(name, passphrase: passphrase)
+      let result = try withKDFProgress(store) {
+        try withUseCaseErrors {
+          try Retirement(store: store, retention: retention.seconds).remove(name, passphrase: passphrase)
+        }
       }
       try printRetirement(result, now: Int64(time(nil)))
     }

@@ -24,7 +24,7 @@ struct RenameCommand: ParsableCommand {
         if old != new, view.entry(named: new) != nil { throw VaultError.duplicateName(new) }
       }
       let passphrase = try vault.readPassphrase()
-      try withVaultErrors { try store.rename(old, to: new, passphrase: passphrase) }
+      try withKDFProgress(store) { try withVaultErrors { try store.rename(old, to: new, passphrase: passphrase) } }
       try writeStdout("renamed \(old) to \(new)\n")
     }
   }

@@ -27,8 +27,8 @@ struct RestoreCommand: ParsableCommand {
           "no retired key named \"\(name)\"", hint: "`keyhold list --retired` shows the retired keys")
       }
       let passphrase = try vault.readPassphrase()
-      let entry = try withUseCaseErrors {
-        try Retirement(store: store).restore(name, as: newName, passphrase: passphrase)
+      let entry = try withKDFProgress(store) {
+        try withUseCaseErrors { try Retirement(store: store).restore(name, as: newName, passphrase: passphrase) }
       }
       try writeStdout("restored \(entry.name)\n")
     }

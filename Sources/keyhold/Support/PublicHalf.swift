@@ -29,3 +29,10 @@ func unverifiedNote(_ what: String) {
     "keyhold: note: \(what) comes from the vault's public half, which is not authenticated without the passphrase; "
       + "--verify checks it against the seal")
 }
+
+/// Runs `body`, which derives the vault key from a passphrase, with ``KDFProgress``'s line on a terminal when the
+/// vault's KDF is slow enough to announce.
+func withKDFProgress<T>(_ store: VaultStore, _ body: () throws -> T) throws -> T {
+  guard let kdf = try? store.readPublic().kdf else { return try body() }
+  return try KDFProgress.run(kdf, body)
+}
