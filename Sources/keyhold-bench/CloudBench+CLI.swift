@@ -1,37 +1,47 @@
 import Cloud
 import Foundation
+import KeyholdCore
 import SSHKeys
 import Vault
 
 /// The moto comparison run through the real commands: `keyhold sync` then `keyhold audit`, as two processes, over a
 /// vault whose keys are bound to every listed key pair.
 extension CloudBench {
-  /// Makes `count` Ed25519 keys, stores them in a fresh vault bound to `bench-N` in each region, and uploads each
-  /// public key to each region. Returns the vault path.
-  static func makeBoundVault(
-    dir: String, url: String, regions: [String], count: Int, creds: AWSCredentials, endpoint: EC2Endpoint,
-    transport: URLSessionTransport
-  ) throws -> String {
-    let path = dir + "/vault"
+  /// A fresh vault of `count` Ed25519 keys named `namePrefix`N, each bound to the key pair of its own name in every
+  /// region of `endpointIdentity`, uploaded (ImportKeyPair) long ago to the account ``accountID`` reported.
+  static func makeVault(path: String, endpointIdentity: String, regions: [String], count: Int, namePrefix: String)
+    throws -> (VaultStore, [VaultEntry])
+  {
     let passphrase = SecureBytes(copying: Array("bench passphrase".utf8))
     let store = VaultStore(path: path)
     try store.create(passphrase: passphrase, kdf: .minimum)
     var keys: [VaultNewKey] = []
-    var lines: [String] = []
     for i in 0..<count {
-      let key = try PrivateKey.generate(.ed25519, bits: nil, comment: "bench-\(i)")
-      let bindings = regions.map { VaultBinding(cloud: url, region: $0, keyName: "bench-\(i)") }
-      keys.append(VaultNewKey(name: "bench-\(i)", privateKey: key, bindings: bindings))
-      lines.append(try PublicKey(blob: key.publicKey.blob).openSSHLine(comment: "bench-\(i)"))
+      let name = "\(namePrefix)\(i)"
+      let key = try PrivateKey.generate(.ed25519, bits: nil, comment: name)
+      let bindings = regions.map {
+        VaultBinding(
+          cloud: endpointIdentity, account: accountID, region: $0, keyName: name, createdAt: 1_000_000_000,
+          flags: [.importedToCloud, .accountFromCloud])
+      }
+      keys.append(VaultNewKey(name: name, privateKey: key, bindings: bindings))
     }
-    try store.add(keys, passphrase: passphrase)
-    let upload = lines
+    return (store, try store.add(keys, passphrase: passphrase))
+  }
+
+  /// Makes `count` Ed25519 keys, stores them in a fresh vault bound to `bench-N` in each region, and uploads each
+  /// public key to each region. Returns the vault.
+  static func makeBoundVault(dir: String, context: CloudContext, regions: [String], count: Int) throws -> VaultStore {
+    let (store, entries) = try makeVault(
+      path: dir + "/vault", endpointIdentity: context.endpointIdentity, regions: regions, count: count,
+      namePrefix: "bench-")
+    let upload = try entries.map { try PublicKey(blob: $0.publicKeyBlob).openSSHLine(comment: $0.name) }
     try blockingThrows {
       try await withThrowingTaskGroup(of: Void.self) { group in
         for region in regions {
           for lane in 0..<4 {
             group.addTask {
-              let c = EC2Client(endpoint: endpoint.with(region: region), credentials: creds, transport: transport)
+              let c = context.client(region: region)
               for i in stride(from: lane, to: upload.count, by: 4) {
                 _ = try await c.importKeyPair(name: "bench-\(i)", publicKeyLine: upload[i])
               }
@@ -41,7 +51,7 @@ extension CloudBench {
         try await group.waitForAll()
       }
     }
-    return path
+    return store
   }
 
   /// Wall time of `keyhold sync --endpoint URL --region ...` followed by `keyhold audit`.
@@ -69,38 +79,13 @@ extension CloudBench {
     return (t, summary)
   }
 
-  /// (b) through the real commands: a vault of `perRegion` keys each bound in every region (`cloud` empty: the
-  /// endpoint given at sync time), the replay endpoint serving their fingerprints, then `keyhold sync` over every
-  /// region followed by `keyhold audit`.
-  static func replayCLI(keyhold: String, regions: [String], perRegion: Int) throws {
-    let dir = NSTemporaryDirectory() + "keyhold-replay-bench-\(getpid())"
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: dir) }
-    let path = dir + "/vault"
-    let passphrase = SecureBytes(copying: Array("bench passphrase".utf8))
-    let store = VaultStore(path: path)
-    try store.create(passphrase: passphrase, kdf: .minimum)
-    var keys: [VaultNewKey] = []
-    for i in 0..<perRegion {
-      let key = try PrivateKey.generate(.ed25519, bits: nil, comment: "bench-key-\(i)")
-      let bindings = regions.map { VaultBinding(cloud: "", region: $0, keyName: "bench-key-\(i)") }
-      keys.append(VaultNewKey(name: "bench-key-\(i)", privateKey: key, bindings: bindings))
-    }
-    try store.add(keys, passphrase: passphrase)
-    let entries = try store.readPublic().entries
-    var fingerprints: [String: String] = [:]
-    for e in entries { fingerprints[e.name] = e.fingerprint("sha256-b64") ?? "" }
-    var bodies: [String: [UInt8]] = [:]
-    for (r, region) in regions.enumerated() {
-      bodies[region] = describeBody(region: r, count: perRegion) { fingerprints["bench-key-\($0)"] ?? "" }
-    }
-    let server = try CloudReplayServer.start(bodies: bodies)
-    defer { server.stop() }
+  /// (b) through the real commands: `keyhold sync` over every region of the replay endpoint followed by
+  /// `keyhold audit`, on the vault the in-process runs used.
+  static func replayCLI(keyhold: String, vault: String, url: String, regions: [String], perRegion: Int) throws {
     var best = Double.infinity
     var summary = ""
     for _ in 0..<2 {
-      let (t, last) = try timeCLI(
-        keyhold: keyhold, vault: path, url: "http://127.0.0.1:\(server.port)", regions: regions)
+      let (t, last) = try timeCLI(keyhold: keyhold, vault: vault, url: url, regions: regions)
       best = min(best, t)
       summary = last
     }

@@ -1,6 +1,9 @@
 import Audit
 import Cloud
 import Foundation
+import KeyholdCore
+import SSHKeys
+import Vault
 
 #if canImport(Glibc)
   import Glibc
@@ -23,45 +26,94 @@ enum CloudBench {
 
   // MARK: - (b) replay
 
+  /// The account the benchmarks' credentials belong to (injected in process; the replay endpoint's STS and moto
+  /// say the same to the CLI).
+  static let accountID = "123456789012"
+
   static func replay() throws {
     let regions = (0..<10).map { "bench-region-\($0)" }
     let perRegion = 5_000
-    var bodies: [String: [UInt8]] = [:]
-    var keys: [LocalKey] = []
-    for (r, region) in regions.enumerated() {
-      bodies[region] = describeBody(region: r, count: perRegion)
-    }
-    // 5,000 local keys, each bound in every region under its own name; the listing of every tenth region drops
-    // 50 of them (orphaned) and adds 50 unknown ones (cloud-only).
-    for i in 0..<perRegion {
-      let bindings = regions.map { KeyBinding(scope: scope($0, endpoint: "replay"), keyName: "bench-key-\(i)") }
-      keys.append(LocalKey(name: "bench-key-\(i)", fingerprints: ["md5-spki": fingerprint(i)], bindings: bindings))
-    }
-    let bytes = bodies.values.reduce(0) { $0 + $1.count }
+    let dir = NSTemporaryDirectory() + "keyhold-replay-bench-\(getpid())"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    // The bindings name the endpoint, so the server comes first; its answers name the vault's keys, so they are
+    // filled in once the vault exists.
+    let bodies = ReplayBodies()
     let server = try CloudReplayServer.start(bodies: bodies)
     defer { server.stop() }
-    let endpoint = try EC2Endpoint(url: "http://127.0.0.1:\(server.port)/", region: regions[0])
+    let url = "http://127.0.0.1:\(server.port)/"
+    let context = try cloudContext(url: url, regions: regions)
+    // 5,000 vault keys, each bound in every region under its own name; the listing of every tenth region drops 50
+    // of them (orphaned) and adds 50 unknown ones (cloud-only).
+    let (store, entries) = try makeVault(
+      path: dir + "/vault", endpointIdentity: context.endpointIdentity, regions: regions, count: perRegion,
+      namePrefix: "bench-key-")
+    let fingerprints = entries.map { $0.fingerprint("md5-ssh") ?? "" }
+    let lines = try entries.map { try PublicKey(blob: $0.publicKeyBlob).openSSHLine(comment: $0.name) }
+    var recorded: [String: [UInt8]] = [:]
+    for (r, region) in regions.enumerated() {
+      recorded[region] = describeBody(
+        region: r, count: perRegion, fingerprint: { fingerprints[$0] }, publicKey: { lines[$0] })
+    }
+    bodies.set(recorded)
+    let bytes = recorded.values.reduce(0) { $0 + $1.count }
     print("cloud (b): replay endpoint, \(regions.count) regions x \(perRegion) key pairs (\(bytes / 1_000_000) MB)")
-    _ = try pipeline(endpoint: endpoint, endpointName: "replay", regions: regions, keys: keys)  // warm-up
+    _ = try syncAndRender(context: context, store: store)  // warm-up
     var best = Double.infinity
     var summary = ""
     for _ in 0..<3 {
-      let (t, report) = try timed {
-        try pipeline(endpoint: endpoint, endpointName: "replay", regions: regions, keys: keys)
-      }
+      let (t, report) = try timed { try syncAndRender(context: context, store: store) }
       best = min(best, t)
       summary = report.filtered(to: []).summaryLine
     }
-    print("  sync + audit (in process): \(ms(best)) ms wall (target <= 2000 ms) \(best <= 2 ? "PASS" : "FAIL")")
+    print("  keyhold sync + audit (in process): \(ms(best)) ms wall (target <= 2000 ms) \(best <= 2 ? "PASS" : "FAIL")")
     print("  \(summary)")
     let keyholdPath = (CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/keyhold"
-    if access(keyholdPath, X_OK) == 0 { try replayCLI(keyhold: keyholdPath, regions: regions, perRegion: perRegion) }
+    if access(keyholdPath, X_OK) == 0 {
+      try replayCLI(keyhold: keyholdPath, vault: store.path, url: url, regions: regions, perRegion: perRegion)
+    }
+  }
+
+  /// The credentials every benchmark signs with.
+  static let credentials = AWSCredentials(accessKeyID: "AKIDBENCH", secretAccessKey: "bench-secret")
+
+  /// The cloud as `keyhold sync --endpoint URL --region R1 --region R2 ...` resolves it.
+  static func cloudContext(url: String, regions: [String]) throws -> CloudContext {
+    let target = CloudTarget(
+      credentials: credentials, endpoint: try EC2Endpoint(url: url, region: regions[0]), regions: regions,
+      usesAWSPublicEndpoints: false, source: "bench")
+    return CloudContext(
+      target: target, defaultRegion: regions[0], explicitRegions: regions, timeout: 30,
+      transport: URLSessionTransport())
+  }
+
+  /// What `keyhold sync` runs (``Sync``, without the pauses before re-listing pending key pairs), then the audit's
+  /// table and JSON of its report.
+  static func syncAndRender(context: CloudContext, store: VaultStore) throws -> AuditReport {
+    let trace = ProcessInfo.processInfo.environment["CLOUDBENCH_TRACE"] != nil
+    let sync = Sync(
+      context: context, store: store, clock: .system,
+      lookUpAccount: { _ in CloudAccount(id: accountID, source: .sts) })
+    let t0 = DispatchTime.now().uptimeNanoseconds
+    let outcome = try blockingThrows { try await sync.run(.init(pendingRetryDelays: [])) }
+    let t1 = DispatchTime.now().uptimeNanoseconds
+    _ = outcome.report.filtered(to: []).renderText(now: Int64(time(nil)))
+    let t2 = DispatchTime.now().uptimeNanoseconds
+    _ = outcome.report.filtered(to: []).renderJSON()
+    let t3 = DispatchTime.now().uptimeNanoseconds
+    if trace {
+      print(
+        "    sync \((t1 - t0) / 1_000_000) ms; text \((t2 - t1) / 1_000_000) ms; json \((t3 - t2) / 1_000_000) ms"
+      )
+    }
+    return outcome.report
   }
 
   static func scope(_ region: String, endpoint: String) -> CloudScope {
-    CloudScope(endpoint: endpoint, account: "AKIDBENCH", region: region)
+    CloudScope(endpoint: endpoint, account: accountID, region: region)
   }
 
+  /// A made-up fingerprint per index (the profiling helpers need no real keys).
   static func fingerprint(_ i: Int) -> String {
     var x = UInt64(i) &* 0x9E37_79B9_7F4A_7C15 &+ 0x1234_5678
     var parts: [String] = []
@@ -74,84 +126,38 @@ enum CloudBench {
     return parts.joined(separator: ":")
   }
 
-  /// A DescribeKeyPairs answer in the AWS shape, with public keys, as `IncludePublicKey=true` returns it.
-  static func describeBody(region r: Int, count: Int, fingerprint: (Int) -> String = fingerprint) -> [UInt8] {
+  static let placeholderPublicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBenchBenchBenchBenchBenchBenchBenchBenchBen"
+
+  /// A DescribeKeyPairs answer in the AWS shape, with public keys, as `IncludePublicKey=true` returns it. In every
+  /// tenth region the first 50 key pairs are replaced by unknown ones.
+  static func describeBody(
+    region r: Int, count: Int, fingerprint: (Int) -> String = fingerprint,
+    publicKey: (Int) -> String = { _ in placeholderPublicKey }
+  ) -> [UInt8] {
     var s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
     s += "<DescribeKeyPairsResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">\n"
     s += "    <requestId>59dbff89-35bd-4eac-99ed-be587EXAMPLE</requestId>\n    <keySet>\n"
-    let pub = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBenchBenchBenchBenchBenchBenchBenchBenchBen"
     for i in 0..<count {
       let dropped = r % 10 == 0 && i < 50
       let name = dropped ? "unknown-\(i)" : "bench-key-\(i)"
       let fp =
         dropped ? "00:11:22:33:\(String(format: "%02x", i % 256)):55:66:77:88:99:aa:bb:cc:dd:ee:ff" : fingerprint(i)
+      let pub = dropped ? "\(placeholderPublicKey) \(name)" : publicKey(i)
       s += """
                 <item>
                     <keyPairId>key-\(String(format: "%017x", r * 100_000 + i))</keyPairId>
                     <keyFingerprint>\(fp)</keyFingerprint>
                     <keyName>\(name)</keyName>
-                    <keyType>rsa</keyType>
+                    <keyType>ed25519</keyType>
                     <tagSet/>
                     <createTime>2026-11-02T09:15:00.000Z</createTime>
-                    <publicKey>\(pub) \(name)</publicKey>
+                    <publicKey>\(pub)</publicKey>
                 </item>
 
         """
     }
     s += "    </keySet>\n</DescribeKeyPairsResponse>\n"
     return Array(s.utf8)
-  }
-
-  /// The sync + audit work: list every region concurrently, count instance use of orphaned names, reconcile, render
-  /// the table and the JSON.
-  static func pipeline(endpoint: EC2Endpoint, endpointName: String, regions: [String], keys: [LocalKey]) throws
-    -> AuditReport
-  {
-    let creds = AWSCredentials(accessKeyID: "AKIDBENCH", secretAccessKey: "bench-secret")
-    let transport = URLSessionTransport()
-    let sweep = RegionSweep(maxConcurrent: 10) { region in
-      EC2Client(endpoint: endpoint.with(region: region), credentials: creds, transport: transport, timeout: 30)
-    }
-    let t0 = DispatchTime.now().uptimeNanoseconds
-    let results = blocking { await sweep.describeKeyPairs(in: regions) }
-    if ProcessInfo.processInfo.environment["CLOUDBENCH_TRACE"] != nil {
-      print("    sweep \((DispatchTime.now().uptimeNanoseconds - t0) / 1_000_000) ms")
-    }
-    var listings = results.map { r -> CloudListing in
-      let s = scope(r.region, endpoint: endpointName)
-      switch r.result {
-      case .success(let pairs):
-        return CloudListing(
-          scope: s,
-          result: .success(
-            pairs.map { ListedKeyPair(keyName: $0.keyName, keyFingerprint: $0.keyFingerprint, keyPairId: $0.keyPairId) }
-          ))
-      case .failure(let e):
-        return CloudListing(scope: s, result: .failure(ListingFailure(kind: e.kind, message: e.description)))
-      }
-    }
-    let now = Int64(Date().timeIntervalSince1970)
-    var report = Reconciler.reconcile(keys, listings, options: .init(now: now))
-    let queries = report.instanceQueries
-    if !queries.isEmpty && endpointName != "replay" {
-      let byRegion = Dictionary(uniqueKeysWithValues: queries.map { ($0.key.region, $0.value) })
-      let counts = blocking { await sweep.instanceCounts(byRegion) }
-      for i in listings.indices {
-        if case .success(let c)? = counts[listings[i].scope.region] { listings[i].instanceCounts = c }
-      }
-      report = Reconciler.reconcile(keys, listings, options: .init(now: now))
-    }
-    let t1 = DispatchTime.now().uptimeNanoseconds
-    _ = report.filtered(to: []).renderText()
-    let t2 = DispatchTime.now().uptimeNanoseconds
-    _ = report.filtered(to: []).renderJSON()
-    let t3 = DispatchTime.now().uptimeNanoseconds
-    if ProcessInfo.processInfo.environment["CLOUDBENCH_TRACE"] != nil {
-      print(
-        "    reconcile \((t1 - t0) / 1_000_000) ms since start; text \((t2 - t1) / 1_000_000) ms; json \((t3 - t2) / 1_000_000) ms"
-      )
-    }
-    return report
   }
 
   // MARK: - (a) moto vs aws cli
@@ -175,62 +181,41 @@ enum CloudBench {
       moto.waitUntilExit()
     }
     let url = "http://127.0.0.1:\(port)"
-    let creds = AWSCredentials(accessKeyID: "AKIDBENCH", secretAccessKey: "bench-secret")
-    let transport = URLSessionTransport()
-    let endpoint = try EC2Endpoint(url: url, region: regions[0])
+    let context = try cloudContext(url: url, regions: regions)
     // Wait for moto to answer.
     let deadline = Date().addingTimeInterval(30)
     while true {
-      let probe = EC2Client(endpoint: endpoint, credentials: creds, transport: transport, timeout: 2)
+      let probe = EC2Client(
+        endpoint: context.target.endpoint, credentials: credentials, transport: context.transport, timeout: 2)
       if (try? blockingThrows { try await probe.describeRegions() }) != nil { break }
       guard Date() < deadline else { throw BenchError("moto_server did not start") }
       usleep(100_000)
     }
     print("cloud (a): moto_server, \(regions.count) regions x \(perRegion) key pairs; importing...")
-    // The real commands when the keyhold binary sits beside this one (`make bench` builds both); else the same
-    // pipeline in process.
+    let dir = NSTemporaryDirectory() + "keyhold-cloud-bench-\(getpid())"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    var store = VaultStore(path: dir + "/vault")
+    let setup = try seconds {
+      store = try makeBoundVault(dir: dir, context: context, regions: regions, count: perRegion)
+    }
+    print("  setup (vault of \(perRegion) keys, \(perRegion * regions.count) ImportKeyPair calls): \(ms(setup)) ms")
+    // The real commands when the keyhold binary sits beside this one (`make bench` builds both); else the code
+    // they run, in process.
     let keyholdPath = (CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/keyhold"
     var keyholdBest = Double.infinity
     var summary = ""
     var what = "keyhold sync + audit (in process)"
     if access(keyholdPath, X_OK) == 0 {
       what = "keyhold sync + keyhold audit (two processes)"
-      let dir = NSTemporaryDirectory() + "keyhold-cloud-bench-\(getpid())"
-      try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-      defer { try? FileManager.default.removeItem(atPath: dir) }
-      var vault = ""
-      let setup = try seconds {
-        vault = try makeBoundVault(
-          dir: dir, url: url, regions: regions, count: perRegion, creds: creds, endpoint: endpoint,
-          transport: transport)
-      }
-      print("  setup (vault of \(perRegion) keys, \(perRegion * regions.count) ImportKeyPair calls): \(ms(setup)) ms")
       for _ in 0..<2 {
-        let (t, last) = try timeCLI(keyhold: keyholdPath, vault: vault, url: url, regions: regions)
+        let (t, last) = try timeCLI(keyhold: keyholdPath, vault: store.path, url: url, regions: regions)
         keyholdBest = min(keyholdBest, t)
         summary = last
       }
     } else {
-      let setup = try seconds {
-        try importSame(perRegion: perRegion, regions: regions, creds: creds, endpoint: endpoint)
-      }
-      print("  setup: \(ms(setup)) ms")
-      var keys: [LocalKey] = []
-      let listed = blocking {
-        await RegionSweep { EC2Client(endpoint: endpoint.with(region: $0), credentials: creds, transport: transport) }
-          .describeKeyPairs(in: [regions[0]])
-      }
-      let fp = (try? listed[0].result.get().first?.keyFingerprint) ?? ""
-      for i in 0..<perRegion {
-        keys.append(
-          LocalKey(
-            name: "bench-\(i)", fingerprints: ["sha256-b64": fp],
-            bindings: regions.map { KeyBinding(scope: scope($0, endpoint: url), keyName: "bench-\(i)") }))
-      }
       for _ in 0..<2 {
-        let (t, report) = try timed {
-          try pipeline(endpoint: endpoint, endpointName: url, regions: regions, keys: keys)
-        }
+        let (t, report) = try timed { try syncAndRender(context: context, store: store) }
         keyholdBest = min(keyholdBest, t)
         summary = report.filtered(to: []).summaryLine
       }
@@ -257,27 +242,6 @@ enum CloudBench {
     let ratio = keyholdBest / awsTime
     print("  ratio: \(String(format: "%.2f", ratio)) (target <= 0.50) \(ratio <= 0.5 ? "PASS" : "FAIL")")
     print("  \(summary)")
-  }
-
-  /// Uploads one public key under 1,000 names per region (the in-process variant needs no distinct keys).
-  static func importSame(perRegion: Int, regions: [String], creds: AWSCredentials, endpoint: EC2Endpoint) throws {
-    let pub = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEtleWhvbGQgYmVuY2ggcHVibGljIGtleSAwMDAwMDAw bench"
-    let transport = URLSessionTransport()
-    try blockingThrows {
-      try await withThrowingTaskGroup(of: Void.self) { group in
-        for region in regions {
-          for lane in 0..<4 {
-            group.addTask {
-              let c = EC2Client(endpoint: endpoint.with(region: region), credentials: creds, transport: transport)
-              for i in stride(from: lane, to: perRegion, by: 4) {
-                _ = try await c.importKeyPair(name: "bench-\(i)", publicKeyLine: pub)
-              }
-            }
-          }
-        }
-        try await group.waitForAll()
-      }
-    }
   }
 
   // MARK: - helpers
