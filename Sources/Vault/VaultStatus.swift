@@ -26,12 +26,13 @@ public struct VaultStatus: Hashable, Sendable {
 
   /// The records of key pairs a sync found by fingerprint for entry `id` (flag ``VaultStatusRecord/Flags/learned``).
   public func learnedRecords(of id: VaultEntryID) -> [VaultStatusRecord] {
-    records.filter { $0.entryID == id && $0.flags.contains(.learned) }
+    records(of: id).filter { $0.flags.contains(.learned) }
   }
 
-  /// Every record about entry `id`.
+  /// Every record about entry `id`, in stored order. Indexed: a sync asks this of every entry, and a filter over
+  /// all records each time was quadratic (5,000 keys x 10 regions: 250 million comparisons).
   public func records(of id: VaultEntryID) -> [VaultStatusRecord] {
-    records.filter { $0.entryID == id }
+    lookup.positions(of: id, in: records).map { records[$0] }
   }
 
   /// Stores `record`, replacing the one about the same entry and binding.
@@ -110,8 +111,20 @@ public struct VaultStatus: Hashable, Sendable {
   /// The lazily built position index; shared by copies of an unchanged status, replaced on every change.
   final class Lookup: Sendable {
     private let table: Mutex<[RecordKey: Int]?>
+    private let byEntry = Mutex<[VaultEntryID: [Int]]?>(nil)
 
     init(_ table: [RecordKey: Int]? = nil) { self.table = Mutex(table) }
+
+    /// The positions of entry `id`'s records, from an index built on first use.
+    func positions(of id: VaultEntryID, in records: [VaultStatusRecord]) -> [Int] {
+      byEntry.withLock { index in
+        if let index { return index[id] ?? [] }
+        var built: [VaultEntryID: [Int]] = [:]
+        for (i, r) in records.enumerated() { built[r.entryID, default: []].append(i) }
+        index = built
+        return built[id] ?? []
+      }
+    }
 
     /// The whole index, built from `records` if it is not yet.
     func snapshot(of records: [VaultStatusRecord]) -> [RecordKey: Int] {
