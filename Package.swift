@@ -47,7 +47,7 @@ let package = Package(
         "SSHWire", "SSHKeys", "Vault", "Audit", "Cloud", "KeyholdCore", "AgentServer", "TestSupport",
       ]),
     // libFuzzer entry point; a no-op in a plain build (see Makefile `fuzz`).
-    .executableTarget(name: "FuzzDecoders", dependencies: ["SSHWire", "SSHKeys", "Vault"]),
+    .executableTarget(name: "FuzzDecoders", dependencies: ["SSHWire", "SSHKeys", "Vault", "Audit", "Cloud"]),
 
     // Helpers shared by the tests and the benchmarks: child processes, moto_server, a loopback EC2 stub.
     .target(name: "TestSupport", path: "Tests/TestSupport"),

@@ -2,7 +2,13 @@
 # Seeds the libFuzzer corpus used by `make fuzz` with the committed test vectors, each prefixed with the selector
 # byte that routes it to its decoder in Sources/FuzzDecoders/FuzzDecoders.swift:
 #   0x00 KeyFile.parse with the test passphrase, 0x02 KeyFile.parse without one,
-#   0x03 PublicKey(blob:) with the blobs of the .pub vectors.
+#   0x03 PublicKey(blob:) with the blobs of the .pub vectors,
+#   0x07 VaultFile.decode (whole files, and version 2 bodies the fuzzer wraps in a valid envelope),
+#   0x08 XMLScanner.parse with the cloud answers,
+#   0x09 IniFile with no inline comments (aws cli), 0x0a with `;` comments (euca2ools), then the resolver,
+#   0x0b the eucarc parser, then the resolver,
+#   0x0c AuditReport(records:),
+#   0x0d VaultFile.decode of version 1 bodies in a valid version 1 envelope.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus=${1:-.fuzz-corpus}
@@ -19,4 +25,52 @@ for f in testdata/keys/* testdata/wrappers/*; do
       { printf '\x03'; cut -d' ' -f2 "$f" | base64 -d; } >"$corpus/seed-blob-$base" 2>/dev/null && n=$((n + 1)) ;;
   esac
 done
+
+# Vault files: each whole, and its body (between the 28-byte prefix and the 32-byte checksum) for the branch that
+# supplies a correct envelope of the file's own version, so mutations reach the entries, retired entries and status
+# records instead of stopping at the checksum.
+for f in testdata/vault/*/*.vault; do
+  base=$(basename "$(dirname "$f")")-$(basename "$f")
+  { printf '\x07'; cat "$f"; } >"$corpus/seed-vault-$base"
+  n=$((n + 1))
+  size=$(wc -c <"$f")
+  [ "$size" -gt 60 ] || continue
+  case "$(od -An -tx1 -j8 -N4 "$f" | tr -d ' ')" in
+    00000001) selector='\x0d' ;;
+    *) selector='\x07' ;;
+  esac
+  { printf "$selector"; tail -c +29 "$f" | head -c $((size - 28 - 32)); } >"$corpus/seed-vault-body-$base"
+  n=$((n + 1))
+done
+
+for f in testdata/cloud/*.xml; do
+  { printf '\x08'; cat "$f"; } >"$corpus/seed-xml-$(basename "$f")"
+  n=$((n + 1))
+done
+
+for f in testdata/config/*.ini; do
+  base=$(basename "$f")
+  { printf '\x09'; cat "$f"; } >"$corpus/seed-ini-$base"
+  { printf '\x0a'; cat "$f"; } >"$corpus/seed-ini-semicolon-$base"
+  n=$((n + 2))
+done
+
+for f in testdata/config/eucarc*; do
+  { printf '\x0b'; cat "$f"; } >"$corpus/seed-eucarc-$(basename "$f")"
+  n=$((n + 1))
+done
+
+# Audit records in the format AuditReport.encodeRecords() writes: a failed scope, an in-sync entry with every
+# optional field set (escapes included) and an orphaned one with every optional field absent.
+{
+  printf '\x0c'
+  printf 'keyhold-audit\t2\t1767225600\n'
+  printf 'F\taws\t123456789012\tap-south-2\tAuthFailure\tnot subscribed\\tto this region\n'
+  printf 'E\tin-sync\taws\t123456789012\tus-east-1\tweb\tweb\tsha1-pkcs8\t1f:2e\tkey-0abc\tkey-0abc'
+  printf '\thttps://ec2.example\t210987654321\teu-west-1\tweb-moved\t3\tThrottling\tslow\\ndown'
+  printf '\t1\taws\t\t\tweb\t1767139200\ta back\\\\slash\n'
+  printf 'E\torphaned\thttps://euca.example:8773/\t000000000000\teucalyptus\told\t\\N\t\\N\t\\N\t\\N\t\\N'
+  printf '\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t0\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\n'
+} >"$corpus/seed-audit-records"
+n=$((n + 1))
 echo "seeded $n inputs into $corpus"

@@ -36,26 +36,33 @@ struct EucaConfig: Sendable {
     _ sections: [String: [String: String]], _ section: String, _ option: String, seen: [String] = []
   ) -> (value: String, section: String)? {
     let bits = section.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-    // Most specific first: every combination of keeping each part or replacing it with `*`, with the lone `*`
-    // left for last because it is also the default for everything.
-    var candidates: [(name: String, wildcards: Int)] = []
-    for mask in 0..<(1 << bits.count) {
-      var parts: [String] = []
-      var wildcards = 0
-      for (i, bit) in bits.enumerated() {
-        if mask & (1 << i) != 0 {
-          parts.append("*")
-          wildcards += 1
+    // Most specific first: of the sections that equal the name with some parts replaced by `*`, the one with the
+    // fewest replaced parts, ties going to the one replacing earlier parts; the lone `*` is left for last because
+    // it is also the default for everything. Found by checking each existing section rather than by listing every
+    // combination of parts, which is exponential in the number of `:` in a name the user or a file chose.
+    var best: (name: String, wildcards: [Bool])?
+    for (name, settings) in sections where settings[option] != nil {
+      let parts = name.split(separator: ":", omittingEmptySubsequences: false)
+      guard parts.count == bits.count else { continue }
+      var wildcards: [Bool] = []
+      wildcards.reserveCapacity(bits.count)
+      var matches = true
+      for (part, bit) in zip(parts, bits) {
+        if part == bit {
+          wildcards.append(false)
+        } else if part == "*" {
+          wildcards.append(true)
         } else {
-          parts.append(bit)
+          matches = false
+          break
         }
       }
-      if bits.count == 1 && wildcards == 1 { continue }
-      candidates.append((parts.joined(separator: ":"), wildcards))
+      guard matches else { continue }
+      if bits.count == 1 && wildcards == [true] { continue }
+      if let b = best, !EucaConfig.isMoreSpecific(wildcards, than: b.wildcards) { continue }
+      best = (name, wildcards)
     }
-    candidates.sort { $0.wildcards < $1.wildcards }
-    for candidate in candidates {
-      guard let value = sections[candidate.name]?[option] else { continue }
+    if let candidate = best, let value = sections[candidate.name]?[option] {
       if value.hasPrefix("use ") {
         let words = value.split(separator: " ").map(String.init)
         if words.count >= 2, !seen.contains(section) {
@@ -77,6 +84,17 @@ struct EucaConfig: Sendable {
     }
     if let value = sections["*"]?[option] { return (value, "*") }
     return nil
+  }
+
+  /// Whether a section replacing the parts marked in `a` with `*` is looked at before one replacing those in `b`:
+  /// fewer replaced parts first, then the one whose last differing part is kept (the order of counting up a bit
+  /// mask whose bit `i` stands for part `i`).
+  static func isMoreSpecific(_ a: [Bool], than b: [Bool]) -> Bool {
+    let ca = a.count(where: { $0 })
+    let cb = b.count(where: { $0 })
+    if ca != cb { return ca < cb }
+    for i in a.indices.reversed() where a[i] != b[i] { return !a[i] }
+    return false
   }
 
   /// A region option.

@@ -1,5 +1,7 @@
 // libFuzzer entry point over every decoder that reads untrusted bytes. Built with `make fuzz`; in a plain build it
 // links to a no-op. The first input byte picks the decoder, the rest is its input, so one corpus covers them all.
+import Audit
+import Cloud
 import SSHKeys
 import SSHWire
 import Vault
@@ -15,7 +17,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
   guard let data, size > 0 else { return 0 }
   let selector = data[0]
   let input = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
-  switch selector % 8 {
+  // Selectors 0 to 7 keep their meaning from before the modulus grew, so an old corpus still routes the same way.
+  switch selector % 16 {
   case 0, 1:
     // Key containers: PEM, DER, OpenSSH, .pub, RFC 4716, cloud tool wrappers.
     _ = try? KeyFile.parse(input, passphrase: { fuzzPassphrase }, limits: fuzzLimits)
@@ -30,15 +33,104 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     readerOps(input)
   case 6:
     agentFrames(input)
+  case 8:
+    xmlDocument(input)
+  case 9:
+    iniFile(input, inlineComments: .none)
+  case 10:
+    iniFile(input, inlineComments: .semicolonAfterWhitespace)
+  case 11:
+    eucarc(input)
+  case 12:
+    auditRecords(input)
+  case 13:
+    vaultFile(input, envelopeVersion: 1)
   default:
-    // Vault files: as given, and wrapped in a valid envelope (length and checksum) so mutations reach the sections.
-    for candidate in [input, vaultEnvelope(input)] {
-      if let file = try? VaultFile.decode(candidate), file.encode() != candidate {
-        fatalError("vault decode then encode changed the bytes")
-      }
-    }
+    vaultFile(input, envelopeVersion: VaultFile.currentVersion)
   }
   return 0
+}
+
+/// Vault files: as given, and wrapped in a valid envelope (length and checksum) of `envelopeVersion` so mutations
+/// reach the sections (public entries, retired entries, status records). Decoding is canonical: whatever decodes
+/// encodes back to the same bytes.
+private func vaultFile(_ input: [UInt8], envelopeVersion: UInt32) {
+  for candidate in [input, vaultEnvelope(input, version: envelopeVersion)] {
+    if let file = try? VaultFile.decode(candidate), file.encode() != candidate {
+      fatalError("vault decode then encode changed the bytes")
+    }
+  }
+}
+
+/// Cloud answers: the scanner must be total, and a tree it returns, written back out as XML, must read back as the
+/// same tree.
+private func xmlDocument(_ input: [UInt8]) {
+  guard let root = try? XMLScanner.parse(input) else { return }
+  var out: [UInt8] = []
+  writeXML(root, into: &out)
+  guard let again = try? XMLScanner.parse(out) else { fatalError("xml tree written back out does not parse") }
+  if again != root { fatalError("xml tree written back out parses to another tree") }
+}
+
+/// Writes `element` with a namespace prefix (the scanner keeps only the part after the last colon, so a local name
+/// such as `!x` or `?x` is still read as a name) and its text before its children (the scanner joins all the text
+/// directly inside an element into one string).
+private func writeXML(_ element: XMLElement, into out: inout [UInt8]) {
+  out += Array("<k:\(element.name)>".utf8)
+  for b in element.text.utf8 {
+    switch b {
+    case UInt8(ascii: "&"): out += Array("&amp;".utf8)
+    case UInt8(ascii: "<"): out += Array("&lt;".utf8)
+    default: out.append(b)
+    }
+  }
+  for child in element.children { writeXML(child, into: &out) }
+  out += Array("</k:\(element.name)>".utf8)
+}
+
+/// An ini file as read directly, then as the aws cli's config and credentials files (`.none`) or a euca2ools ini
+/// file (`.semicolonAfterWhitespace`) that the resolver looks its profile, region and user sections up in.
+private func iniFile(_ input: [UInt8], inlineComments: IniFile.InlineComments) {
+  let text = String(decoding: input, as: UTF8.self)
+  let ini = IniFile(parsing: text, inlineComments: inlineComments)
+  for (name, settings) in ini.sections {
+    for (key, value) in settings where ini.value(name, key) != value {
+      fatalError("ini value lookup misses a parsed key")
+    }
+  }
+  let files: [String: String] =
+    inlineComments == .none
+    ? ["/home/u/.aws/config": text, "/home/u/.aws/credentials": text]
+    : ["/home/u/.euca/fuzz.ini": text, "/etc/euca2ools/euca2ools.ini": text]
+  resolve(files: files)
+}
+
+/// A eucarc: the line parser directly, then the resolver reading it as `~/.eucarc`.
+private func eucarc(_ input: [UInt8]) {
+  let text = String(decoding: input, as: UTF8.self)
+  _ = CloudConfigResolver.parseEucarc(text, directory: "/home/u/.euca")
+  resolve(files: ["/home/u/.eucarc": text])
+}
+
+/// Runs endpoint and credential resolution over in-memory files with no environment, with and without a
+/// `--region` taken from the files' own words, so region and user lookups run over names the input chose.
+private func resolve(files: [String: String]) {
+  let resolver = CloudConfigResolver(env: [:], home: "/home/u", files: .memory(files))
+  _ = try? resolver.resolve()
+  let words = files.values.first.map { $0.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "=" }) } ?? []
+  if let word = words.last {
+    _ = try? resolver.resolve(.init(regions: [String(word)]))
+  }
+}
+
+/// The audit report records format: whatever decodes must encode to text that decodes to the same report, and
+/// encoding that report again must give the same text.
+private func auditRecords(_ input: [UInt8]) {
+  guard let report = try? AuditReport(records: String(decoding: input, as: UTF8.self)) else { return }
+  let text = report.encodeRecords()
+  guard let again = try? AuditReport(records: text) else { fatalError("encoded audit records do not decode") }
+  if again != report { fatalError("audit records decode, encode, decode changed the report") }
+  if again.encodeRecords() != text { fatalError("audit records encoding is not stable") }
 }
 
 /// Drives SSHReader with the input itself choosing each read, so every method meets every kind of truncation.
@@ -66,11 +158,11 @@ private func readerOps(_ input: [UInt8]) {
   }
 }
 
-/// `body` behind a version-1 vault prefix and before a correct checksum: a file whose envelope always checks out.
-private func vaultEnvelope(_ body: [UInt8]) -> [UInt8] {
+/// `body` behind a vault prefix of `version` and before a correct checksum: a file whose envelope always checks out.
+private func vaultEnvelope(_ body: [UInt8], version: UInt32) -> [UInt8] {
   var w = SSHWriter()
   w.writeBytes(VaultFile.magic)
-  w.writeUInt32(VaultFile.currentVersion)
+  w.writeUInt32(version)
   let total = UInt64(VaultFile.prefixSize + body.count + VaultFile.checksumSize)
   w.writeUInt64(total)
   w.writeUInt64(~total)
