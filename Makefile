@@ -77,7 +77,7 @@ fuzz: deps
 	$(SWIFT) build --scratch-path .build-fuzz --product FuzzDecoders --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address
 	scripts/seed-fuzz-corpus.sh .fuzz-corpus
 	mkdir -p .fuzz-artifacts
-	SWIFT_BACKTRACE=enable=no .build-fuzz/debug/FuzzDecoders -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+	SWIFT_BACKTRACE=enable=no .build-fuzz/debug/FuzzDecoders -max_total_time=$(FUZZ_TIME) -timeout=10 -print_final_stats=1 \
 	  -artifact_prefix=.fuzz-artifacts/ .fuzz-corpus
 
 bench: test-deps
