@@ -51,6 +51,22 @@ public struct CloudContext: Sendable {
       endpoint: target.endpoint(for: region), credentials: target.credentials, transport: transport, timeout: timeout)
   }
 
+  /// This context with the account of its credentials filled in (kept when already known). A failed lookup proves
+  /// nothing about any key, so it ends the use case with exit status 2 before anything is written.
+  public func withAccount(
+    _ lookUp: @Sendable (CloudContext) async throws(CloudError) -> CloudAccount?
+  ) async throws(KeyholdError) -> CloudContext {
+    guard account == nil else { return self }
+    var ctx = self
+    do {
+      ctx.account = try await lookUp(self)
+    } catch {
+      throw KeyholdError(
+        "cannot learn which account the credentials belong to: \(error)", hint: Sync.hint(for: error), status: 2)
+    }
+    return ctx
+  }
+
   /// The scope of one region of this cloud and account.
   public func scope(_ region: String) -> CloudScope {
     CloudScope(endpoint: endpointIdentity, account: accountID, region: region)

@@ -55,22 +55,6 @@ public enum KeyEvidence {
   }
 }
 
-extension VaultSyncState {
-  /// The audit's state of the same meaning.
-  public var auditState: AuditState {
-    switch self {
-    case .inSync: return .inSync
-    case .idChanged: return .idChanged
-    case .replaced: return .replaced
-    case .orphaned: return .orphaned
-    case .moved: return .moved
-    case .pending: return .pending
-    case .unverifiable: return .unverifiable
-    case .error: return .error
-    }
-  }
-}
-
 extension AuditState {
   /// The vault's state of the same meaning; nil for cloud-only, which no vault key has.
   public var vaultState: VaultSyncState? {

@@ -167,8 +167,7 @@ public struct KeyPairs: Sendable {
   ) async throws -> Deleted {
     let view = try store.readPublic()
     guard let entry = view.entry(named: name) else { throw VaultError.noSuchKey(name) }
-    var ctx = context
-    ctx.account = try await account()
+    let ctx = try await context.withAccount(lookUpAccount)
     let states = KeyBindings.of(entry, in: view, context: ctx).filter {
       ($0.place.endpoint.isEmpty || $0.place.endpoint == ctx.endpointIdentity)
         && ($0.place.account.isEmpty || $0.place.account == ctx.accountID)
@@ -257,12 +256,7 @@ public struct KeyPairs: Sendable {
   }
 
   func account() async throws -> CloudAccount? {
-    if let a = context.account { return a }
-    do {
-      return try await lookUpAccount(context)
-    } catch {
-      throw KeyholdError(
-        "cannot learn which account the credentials belong to: \(error)", hint: Sync.hint(for: error), status: 2)
-    }
+    try await context.withAccount(lookUpAccount).account
   }
+
 }

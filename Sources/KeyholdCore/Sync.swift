@@ -72,13 +72,7 @@ public struct Sync: Sendable {
   /// Runs the sync and stores its result.
   public func run(_ request: Request = Request()) async throws -> Outcome {
     let view = try store.readPublic()
-    var ctx = context
-    do {
-      ctx.account = try await lookUpAccount(ctx)
-    } catch {
-      throw KeyholdError(
-        "cannot learn which account the credentials belong to: \(error)", hint: Sync.hint(for: error), status: 2)
-    }
+    let ctx = try await context.withAccount(lookUpAccount)
     let bindings = Dictionary(
       uniqueKeysWithValues: view.entries.map { ($0.id, KeyBindings.of($0, in: view, context: ctx)) })
     // A binding takes part when what it knows of its place agrees with this cloud: its endpoint, and its account
@@ -286,6 +280,8 @@ public struct Sync: Sendable {
     case .network, .timeout: return "check the endpoint URL and that it is reachable (--endpoint, AWS_ENDPOINT_URL)"
     case .unauthorizedOperation: return "the credentials may not make this call; check the IAM policy"
     case .throttled: return "the cloud is throttling requests; try again in a minute"
+    case .keyPairDuplicate: return "the cloud already has a key pair with that name; pick another with --key-name"
+    case .keyPairNotFound: return "`keyhold audit --refresh` shows which key pairs the cloud has"
     default: return nil
     }
   }

@@ -7,7 +7,7 @@ import SSHWire
 /// The agent benchmark: drives keyhold's agent and OpenSSH's ssh-agent through their sockets with the same keys
 /// and prints ours/theirs ratios. Agent CPU time comes from /proc/PID/stat (utime + stime), memory from VmRSS.
 ///
-/// `keyhold-bench agent [--quick]`. Targets (DESIGN §3, §5): Ed25519 sign ≤ 1/10 of ssh-agent's CPU, P-256 ≤ 1/8,
+/// `keyhold-bench agent [--quick]`. Targets (README.md, Benchmarks): Ed25519 sign ≤ 1/10 of ssh-agent's CPU, P-256 ≤ 1/8,
 /// RSA-2048 ≤ 1/1.8; two connections ≥ 1.7× one; listing 1,000 keys ≤ 1/5; RSS with 1,000 keys ≤ ssh-agent's.
 enum AgentBench {
   /// One agent process under test.
