@@ -21,44 +21,51 @@ let package = Package(
 
     // Pure: SSH wire types, agent messages, framing. Imports nothing.
     .target(name: "SSHWire"),
-    // Keys, signing, fingerprints, key files, secure memory. The only module that calls libsodium/OpenSSL.
-    .target(name: "SSHKeys", dependencies: ["SSHWire", "CSodium", "COpenSSL"]),
+    // Every primitive, once: guarded memory, libsodium, digests and HMAC, base64, hex, DER. Any layer may import it.
+    .target(name: "KeyholdCrypto", dependencies: ["CSodium", "COpenSSL"]),
+    // Keys, signing, fingerprints, key files. Only its OpenSSL folder and KeyholdCrypto call C crypto libraries.
+    .target(name: "SSHKeys", dependencies: ["SSHWire", "KeyholdCrypto", "COpenSSL"]),
     // Vault file format and the atomic, locked store.
-    .target(name: "Vault", dependencies: ["SSHKeys", "SSHWire"]),
+    .target(name: "Vault", dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto"]),
     // Pure reconciliation of local keys and cloud listings.
     .target(name: "Audit"),
     // EC2 Query API client, SigV4, credentials and endpoints.
-    .target(name: "Cloud"),
+    .target(name: "Cloud", dependencies: ["KeyholdCrypto"]),
     // The use cases: sync, the audit store, import, create/upload/delete, retire/restore/purge. Commands call one
     // function here and print its result.
-    .target(name: "KeyholdCore", dependencies: ["SSHKeys", "SSHWire", "Vault", "Audit", "Cloud"]),
+    .target(name: "KeyholdCore", dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto", "Vault", "Audit", "Cloud"]),
     // ssh-agent protocol server. Does not import Vault: the CLI hands it a key source.
-    .target(name: "AgentServer", dependencies: ["SSHWire", "SSHKeys", "CPeerCred"]),
+    .target(name: "AgentServer", dependencies: ["SSHWire", "SSHKeys", "KeyholdCrypto", "CPeerCred"]),
 
     .executableTarget(
       name: "keyhold",
       dependencies: [
-        "SSHWire", "SSHKeys", "Vault", "Audit", "Cloud", "KeyholdCore", "AgentServer", "CPeerCred",
+        "SSHWire", "KeyholdCrypto", "SSHKeys", "Vault", "Audit", "Cloud", "KeyholdCore", "AgentServer", "CPeerCred",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
       name: "keyhold-bench",
       dependencies: [
-        "SSHWire", "SSHKeys", "Vault", "Audit", "Cloud", "KeyholdCore", "AgentServer", "TestSupport",
+        "SSHWire", "KeyholdCrypto", "SSHKeys", "Vault", "Audit", "Cloud", "KeyholdCore", "AgentServer",
+        "TestSupport",
       ]),
     // libFuzzer entry point; a no-op in a plain build (see Makefile `fuzz`).
-    .executableTarget(name: "FuzzDecoders", dependencies: ["SSHWire", "SSHKeys", "Vault", "Audit", "Cloud"]),
+    .executableTarget(
+      name: "FuzzDecoders", dependencies: ["SSHWire", "KeyholdCrypto", "SSHKeys", "Vault", "Audit", "Cloud"]),
 
     // Helpers shared by the tests and the benchmarks: child processes, moto_server, a loopback EC2 stub.
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "SSHWireTests", dependencies: ["SSHWire"]),
-    .testTarget(name: "SSHKeysTests", dependencies: ["SSHKeys", "SSHWire"]),
-    .testTarget(name: "VaultTests", dependencies: ["Vault", "SSHKeys", "SSHWire"]),
+    .testTarget(name: "KeyholdCryptoTests", dependencies: ["KeyholdCrypto"]),
+    .testTarget(name: "SSHKeysTests", dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto"]),
+    .testTarget(name: "VaultTests", dependencies: ["Vault", "SSHKeys", "SSHWire", "KeyholdCrypto"]),
     .testTarget(name: "AuditTests", dependencies: ["Audit"]),
-    .testTarget(name: "CloudTests", dependencies: ["Cloud", "TestSupport"]),
-    .testTarget(name: "KeyholdCoreTests", dependencies: ["KeyholdCore", "Vault", "Audit", "Cloud", "SSHKeys", "TestSupport"]),
-    .testTarget(name: "AgentServerTests", dependencies: ["AgentServer", "SSHKeys", "SSHWire"]),
-    .testTarget(name: "CLITests", dependencies: ["SSHKeys", "SSHWire", "TestSupport"]),
+    .testTarget(name: "CloudTests", dependencies: ["Cloud", "KeyholdCrypto", "TestSupport"]),
+    .testTarget(
+      name: "KeyholdCoreTests",
+      dependencies: ["KeyholdCore", "Vault", "Audit", "Cloud", "SSHKeys", "KeyholdCrypto", "TestSupport"]),
+    .testTarget(name: "AgentServerTests", dependencies: ["AgentServer", "SSHKeys", "SSHWire", "KeyholdCrypto"]),
+    .testTarget(name: "CLITests", dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

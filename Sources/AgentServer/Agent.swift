@@ -1,4 +1,5 @@
 import Dispatch
+import KeyholdCrypto
 import SSHKeys
 import SSHWire
 import Synchronization

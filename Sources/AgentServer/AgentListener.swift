@@ -1,4 +1,5 @@
 import CPeerCred
+import KeyholdCrypto
 import SSHKeys
 import SSHWire
 import Synchronization

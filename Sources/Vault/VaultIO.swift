@@ -1,3 +1,4 @@
+import KeyholdCrypto
 import SSHKeys
 
 #if canImport(Glibc)
@@ -63,7 +64,7 @@ enum VaultIO {
   /// stray temp file that the next write removes.
   static func replace(_ path: String, with bytes: [UInt8], mode: UInt32 = 0o600) throws(VaultError) {
     let dir = directory(of: path)
-    let suffix = Sodium.randomBytes(6).map { String($0, radix: 16) }.joined()
+    let suffix = Hex.encode(Sodium.randomBytes(6))
     let temp = dir + "/" + tempPrefix(for: path) + suffix
     let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
     guard fd >= 0 else { throw .io(operation: "create", path: temp, reason: errorText()) }

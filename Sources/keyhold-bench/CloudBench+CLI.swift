@@ -1,6 +1,7 @@
 import Cloud
 import Foundation
 import KeyholdCore
+import KeyholdCrypto
 import SSHKeys
 import Vault
 

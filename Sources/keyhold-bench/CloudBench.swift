@@ -2,6 +2,7 @@ import Audit
 import Cloud
 import Foundation
 import KeyholdCore
+import KeyholdCrypto
 import SSHKeys
 import Vault
 
@@ -116,14 +117,13 @@ enum CloudBench {
   /// A made-up fingerprint per index (the profiling helpers need no real keys).
   static func fingerprint(_ i: Int) -> String {
     var x = UInt64(i) &* 0x9E37_79B9_7F4A_7C15 &+ 0x1234_5678
-    var parts: [String] = []
+    var bytes: [UInt8] = []
     for _ in 0..<16 {
       x ^= x >> 29
       x = x &* 0xBF58_476D_1CE4_E5B9
-      let b = UInt8(truncatingIfNeeded: x >> 32)
-      parts.append(String(format: "%02x", b))
+      bytes.append(UInt8(truncatingIfNeeded: x >> 32))
     }
-    return parts.joined(separator: ":")
+    return Hex.encode(bytes, separator: ":")
   }
 
   static let placeholderPublicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBenchBenchBenchBenchBenchBenchBenchBenchBen"
@@ -141,7 +141,7 @@ enum CloudBench {
       let dropped = r % 10 == 0 && i < 50
       let name = dropped ? "unknown-\(i)" : "bench-key-\(i)"
       let fp =
-        dropped ? "00:11:22:33:\(String(format: "%02x", i % 256)):55:66:77:88:99:aa:bb:cc:dd:ee:ff" : fingerprint(i)
+        dropped ? "00:11:22:33:\(Hex.encode([UInt8(i % 256)])):55:66:77:88:99:aa:bb:cc:dd:ee:ff" : fingerprint(i)
       let pub = dropped ? "\(placeholderPublicKey) \(name)" : publicKey(i)
       s += """
                 <item>

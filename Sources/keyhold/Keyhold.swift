@@ -1,4 +1,5 @@
 import ArgumentParser
+import KeyholdCrypto
 import SSHKeys
 
 #if canImport(Glibc)
@@ -22,7 +23,7 @@ struct Keyhold: ParsableCommand {
     if invokedAs == "ssh-agent" || invokedAs == "keyhold-agent" { arguments.insert("agent", at: 0) }
     // RSA and ECDSA private numbers go to OpenSSL's locked secure heap. The agent sets it up itself after it
     // forks (memory locks are not inherited); every other command does it here, before any key is built.
-    if arguments.first != "agent" { SecureMemory.enableOpenSSLSecureHeap() }
+    if arguments.first != "agent" { OpenSSLSecureHeap.enable() }
     if wantsAgentHelp(arguments) {
       // The agent's COMMAND argument captures everything from its first word on, so ArgumentParser would take
       // `-h` for a command to run; answer it here instead.

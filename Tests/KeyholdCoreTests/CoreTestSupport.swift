@@ -2,6 +2,7 @@ import Audit
 import Cloud
 import Foundation
 import KeyholdCore
+import KeyholdCrypto
 import SSHKeys
 import Synchronization
 import TestSupport

@@ -1,5 +1,6 @@
 import AgentServer
 import CPeerCred
+import KeyholdCrypto
 import SSHKeys
 
 #if canImport(Glibc)

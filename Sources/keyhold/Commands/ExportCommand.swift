@@ -1,4 +1,5 @@
 import ArgumentParser
+import KeyholdCrypto
 import SSHKeys
 import Vault
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KeyholdCrypto
 import SSHKeys
 import Vault
 

@@ -1,4 +1,5 @@
 import AgentServer
+import KeyholdCrypto
 import SSHKeys
 import Synchronization
 
