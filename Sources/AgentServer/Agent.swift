@@ -187,7 +187,7 @@ public final class Agent: Sendable {
     // The key stays raw bytes through SSHWire; SSHKeys parses it once, certificate form included.
     var reader = SSHReader(request.key.bytes)
     let parsed: PrivateKey
-    do { parsed = try PrivateKey.decodeWire(&reader) } catch { throw .badKey(error) }
+    do { parsed = try PrivateKey.decodeWire(&reader, minimumRSABits: 1024) } catch { throw Self.addFailure(error) }
     guard reader.isAtEnd else { throw .malformed(.malformed(.trailingBytes(reader.remaining))) }
     let key = parsed.withComment(request.comment)
     let blob = key.publicKey.blob
@@ -213,6 +213,12 @@ public final class Agent: Sendable {
     )
     if let seconds { scheduleReap(after: seconds) }
     return AgentReplies.success
+  }
+
+  /// Why a key from ssh-add was refused; DSA gets its reason, since ssh-add of OpenSSH 9 still makes such keys.
+  static func addFailure(_ error: KeyError) -> AgentFailure {
+    guard case .unsupportedKeyType(let type) = error, type.hasPrefix("ssh-dss") else { return .badKey(error) }
+    return .unsupported("\(type) key: DSA support was removed in OpenSSH 10.0")
   }
 
   func remove(_ blob: [UInt8], _ connection: AgentConnectionState) throws(AgentFailure) -> [UInt8] {

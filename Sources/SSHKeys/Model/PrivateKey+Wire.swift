@@ -13,11 +13,16 @@ extension PrivateKey {
   ///
   /// The key is checked for consistency (Ed25519 A derives from the seed, EC Q = d·G, RSA n = p·q and matching
   /// exponents); an inconsistent key throws `malformed`, an unsupported type `unsupportedKeyType`.
-  public static func decodeWire(_ reader: inout SSHReader) throws(KeyError) -> PrivateKey {
-    try decodeWire(&reader, trust: .untrusted)
+  ///
+  /// RSA keys need `minimumRSABits` (the vault's 2048 unless the caller, such as the agent's add path, asks for
+  /// less) and at most 16384 bits.
+  public static func decodeWire(_ reader: inout SSHReader, minimumRSABits: Int = 2048) throws(KeyError) -> PrivateKey {
+    try decodeWire(&reader, trust: .untrusted, minimumRSABits: minimumRSABits)
   }
 
-  private static func decodeWire(_ reader: inout SSHReader, trust: Trust) throws(KeyError) -> PrivateKey {
+  private static func decodeWire(_ reader: inout SSHReader, trust: Trust, minimumRSABits: Int = 2048)
+    throws(KeyError) -> PrivateKey
+  {
     var read: (fields: Fields, certificate: PublicKeyBlob?, certificateBlob: [UInt8]?)
     do {
       read = try readWire(&reader)
@@ -28,7 +33,8 @@ extension PrivateKey {
     }
     defer { read.fields.wipe() }
     return try build(
-      read.fields, certificate: read.certificate, certificateBlob: read.certificateBlob, comment: "", trust: trust)
+      read.fields, certificate: read.certificate, certificateBlob: read.certificateBlob, comment: "", trust: trust,
+      minimumRSABits: minimumRSABits)
   }
 
   /// Decodes a complete private-key wire form (see ``decodeWire(_:)-swift.type.method``); trailing bytes are an
@@ -139,7 +145,8 @@ extension PrivateKey {
   /// Builds a ready key from fields, checking that they form one key (fully for untrusted input; see ``Trust``).
   /// The caller wipes `fields`.
   static func build(
-    _ f: Fields, certificate: PublicKeyBlob?, certificateBlob: [UInt8]?, comment: String, trust: Trust = .untrusted
+    _ f: Fields, certificate: PublicKeyBlob?, certificateBlob: [UInt8]?, comment: String, trust: Trust = .untrusted,
+    minimumRSABits: Int = 2048
   ) throws(KeyError) -> PrivateKey {
     let material: Material
     switch f.algorithm {
@@ -165,7 +172,7 @@ extension PrivateKey {
         material = .ed25519(derived.secret)
       }
     case .rsa:
-      try PublicKey.validateRSA(e: f.e, n: f.n)
+      try PublicKey.validateRSA(e: f.e, n: f.n, minimumBits: minimumRSABits)
       // Every private component is smaller than n. Checking sizes first keeps a hostile key from making the
       // consistency arithmetic below multiply and divide megabyte-long numbers.
       guard [f.secret, f.iqmp, f.p, f.q].allSatisfy({ !$0.isEmpty && $0.count <= f.n.count }) else {

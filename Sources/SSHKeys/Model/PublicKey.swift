@@ -65,10 +65,14 @@ public struct PublicKey: Hashable, Sendable {
     }
   }
 
-  /// Checks RSA public parameters (magnitudes without leading zeros).
-  static func validateRSA(e: [UInt8], n: [UInt8]) throws(KeyError) {
+  /// Checks RSA public parameters (magnitudes without leading zeros). The vault's floor is 2048 bits; the agent
+  /// takes keys from ssh-add down to 1024, as OpenSSH's agent does.
+  static func validateRSA(e: [UInt8], n: [UInt8], minimumBits: Int = 2048) throws(KeyError) {
     let bits = bitLength(n)
-    guard bits >= 2048 else { throw .unsupportedKeyType("ssh-rsa with \(bits) bits (keyhold needs at least 2048)") }
+    guard bits >= minimumBits else {
+      let floor = minimumBits == 2048 ? "the vault needs at least 2048" : "at least \(minimumBits)"
+      throw .unsupportedKeyType("ssh-rsa with \(bits) bits (\(floor))")
+    }
     guard bits <= 16384 else { throw .unsupportedKeyType("ssh-rsa with \(bits) bits (at most 16384)") }
     guard let last = e.last, last & 1 == 1, e.count > 1 || last >= 3, e.count <= 8 else {
       throw .malformed("rsa public exponent must be odd, at least 3 and at most 64 bits")

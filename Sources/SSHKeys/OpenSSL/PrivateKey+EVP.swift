@@ -112,7 +112,7 @@ extension PrivateKey {
       return try fromEVP(owned.pointer, comment: comment)
     case .rsa:
       let size = bits ?? 3072
-      guard size >= 2048 else { throw .unsupportedKeyType("ssh-rsa with \(size) bits (keyhold needs at least 2048)") }
+      guard size >= 2048 else { throw .unsupportedKeyType("ssh-rsa with \(size) bits (the vault needs at least 2048)") }
       guard size <= 16384 else { throw .unsupportedKeyType("ssh-rsa with \(size) bits (at most 16384)") }
       try EVP.requireSecureHeapRoom()
       guard let pkey = keyhold_EVP_RSA_gen(UInt32(size)) else { throw EVP.failure("RSA key generation") }
