@@ -19,38 +19,42 @@ let package = Package(
       providers: [.apt(["libssl-dev"])]),
     .target(name: "CPeerCred", path: "Sources/CPeerCred"),
 
+    // libc plumbing, once: durable atomic replace, bounded reads, write-all, Unix socket addresses, terminal prompts.
+    .target(name: "KeyholdSystem"),
     // Pure: SSH wire types, agent messages, framing. Imports nothing.
     .target(name: "SSHWire"),
     // Keys, signing, fingerprints, key files, secure memory. The only module that calls libsodium/OpenSSL.
     .target(name: "SSHKeys", dependencies: ["SSHWire", "CSodium", "COpenSSL"]),
     // Vault file format and the atomic, locked store.
-    .target(name: "Vault", dependencies: ["SSHKeys", "SSHWire"]),
+    .target(name: "Vault", dependencies: ["SSHKeys", "SSHWire", "KeyholdSystem"]),
     // Pure reconciliation of local keys and cloud listings.
     .target(name: "Audit"),
     // EC2 Query API client, SigV4, credentials and endpoints.
     .target(name: "Cloud"),
     // The use cases: sync, the audit store, import, create/upload/delete, retire/restore/purge. Commands call one
     // function here and print its result.
-    .target(name: "KeyholdCore", dependencies: ["SSHKeys", "SSHWire", "Vault", "Audit", "Cloud"]),
+    .target(
+      name: "KeyholdCore", dependencies: ["SSHKeys", "SSHWire", "Vault", "Audit", "Cloud", "KeyholdSystem"]),
     // ssh-agent protocol server. Does not import Vault: the CLI hands it a key source.
     .target(name: "AgentServer", dependencies: ["SSHWire", "SSHKeys", "CPeerCred"]),
 
     .executableTarget(
       name: "keyhold",
       dependencies: [
-        "SSHWire", "SSHKeys", "Vault", "Audit", "Cloud", "KeyholdCore", "AgentServer", "CPeerCred",
+        "SSHWire", "SSHKeys", "Vault", "Audit", "Cloud", "KeyholdCore", "AgentServer", "CPeerCred", "KeyholdSystem",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
       name: "keyhold-bench",
       dependencies: [
-        "SSHWire", "SSHKeys", "Vault", "Audit", "Cloud", "KeyholdCore", "AgentServer", "TestSupport",
+        "SSHWire", "SSHKeys", "Vault", "Audit", "Cloud", "KeyholdCore", "AgentServer", "TestSupport", "KeyholdSystem",
       ]),
     // libFuzzer entry point; a no-op in a plain build (see Makefile `fuzz`).
     .executableTarget(name: "FuzzDecoders", dependencies: ["SSHWire", "SSHKeys", "Vault", "Audit", "Cloud"]),
 
     // Helpers shared by the tests and the benchmarks: child processes, moto_server, a loopback EC2 stub.
-    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .target(name: "TestSupport", dependencies: ["KeyholdSystem"], path: "Tests/TestSupport"),
+    .testTarget(name: "KeyholdSystemTests", dependencies: ["KeyholdSystem", "TestSupport"]),
     .testTarget(name: "SSHWireTests", dependencies: ["SSHWire"]),
     .testTarget(name: "SSHKeysTests", dependencies: ["SSHKeys", "SSHWire"]),
     .testTarget(name: "VaultTests", dependencies: ["Vault", "SSHKeys", "SSHWire"]),
