@@ -57,10 +57,11 @@ let package = Package(
     .testTarget(name: "KeyholdSystemTests", dependencies: ["KeyholdSystem", "TestSupport"]),
     .testTarget(name: "SSHWireTests", dependencies: ["SSHWire"]),
     .testTarget(name: "SSHKeysTests", dependencies: ["SSHKeys", "SSHWire"]),
-    .testTarget(name: "VaultTests", dependencies: ["Vault", "SSHKeys", "SSHWire"]),
+    .testTarget(name: "VaultTests", dependencies: ["Vault", "SSHKeys", "SSHWire", "TestSupport"]),
     .testTarget(name: "AuditTests", dependencies: ["Audit"]),
     .testTarget(name: "CloudTests", dependencies: ["Cloud", "TestSupport"]),
-    .testTarget(name: "KeyholdCoreTests", dependencies: ["KeyholdCore", "Vault", "Audit", "Cloud", "SSHKeys", "TestSupport"]),
+    .testTarget(
+      name: "KeyholdCoreTests", dependencies: ["KeyholdCore", "Vault", "Audit", "Cloud", "SSHKeys", "TestSupport"]),
     .testTarget(name: "AgentServerTests", dependencies: ["AgentServer", "SSHKeys", "SSHWire"]),
     .testTarget(name: "CLITests", dependencies: ["SSHKeys", "SSHWire", "TestSupport"]),
   ],
