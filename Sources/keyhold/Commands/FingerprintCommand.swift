@@ -1,4 +1,5 @@
 import ArgumentParser
+import Audit
 import Foundation
 import SSHKeys
 
@@ -148,20 +149,14 @@ struct FingerprintReport: Encodable {
       if let value = cloudKinds[kind] { fingerprints.append((kind.rawValue, value)) }
     }
     if parsed.wrapper != .none {
-      let reported = parsed.cloudFingerprint.map(Self.normalized)
+      let reported = parsed.cloudFingerprint.map(Reconciler.normalize)
       cloud = Cloud(
         wrapper: parsed.wrapper.rawValue, keyName: parsed.cloudKeyName, keyPairId: parsed.keyPairID,
         fingerprint: parsed.cloudFingerprint,
-        matches: fingerprints.filter { reported != nil && Self.normalized($0.value) == reported }.map(\.kind))
+        matches: fingerprints.filter { reported != nil && Reconciler.normalize($0.value) == reported }.map(\.kind))
     } else {
       cloud = nil
     }
-  }
-
-  /// Colon hex compares case-insensitively; base64 (`sha256-b64`) is case-sensitive and compared as is.
-  static func normalized(_ fingerprint: String) -> String {
-    let hex = fingerprint.allSatisfy { $0 == ":" || $0.isHexDigit }
-    return hex ? fingerprint.lowercased() : fingerprint
   }
 
   func text() -> String {
