@@ -35,7 +35,7 @@ struct FingerprintCommand: ParsableCommand {
 
   func run() throws {
     try runReportingErrors {
-      let data = try readInput()
+      let data = try readInput(file)
       let source = PassphraseSource(fd: passphraseFD)
       let label = file == "-" ? "standard input" : file
       let parsed: ParsedKeyFile
@@ -47,35 +47,6 @@ struct FingerprintCommand: ParsableCommand {
       let report = FingerprintReport(parsed, file: file)
       print(json ? report.json() : report.text(), terminator: "")
     }
-  }
-
-  private func readInput() throws -> [UInt8] {
-    if file == "-" {
-      let data = Array(FileHandle.standardInput.readDataToEndOfFile())
-      guard data.count <= KeyInput.maxBytes else {
-        throw CLIError(KeyInput.tooLarge("standard input", limit: KeyInput.maxBytes))
-      }
-      return data
-    }
-    if let size = try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int, size > KeyInput.maxBytes {
-      throw CLIError(KeyInput.tooLarge(file, limit: KeyInput.maxBytes))
-    }
-    do {
-      return Array(try Data(contentsOf: URL(fileURLWithPath: file)))
-    } catch {
-      let reason = (error as NSError).userInfo[NSUnderlyingErrorKey].map { "\($0)" } ?? ""
-      throw CLIError(
-        "cannot read \(file): \(Self.posixReason(file) ?? reason)",
-        hint: FileManager.default.fileExists(atPath: file) ? nil : "give a key file path, or - to read standard input")
-    }
-  }
-
-  private static func posixReason(_ path: String) -> String? {
-    if !FileManager.default.fileExists(atPath: path) { return "no such file" }
-    if !FileManager.default.isReadableFile(atPath: path) { return "permission denied" }
-    var isDir: ObjCBool = false
-    if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue { return "is a directory" }
-    return nil
   }
 
   static func hint(for error: KeyError) -> String? {

@@ -57,14 +57,15 @@ func readInput(_ path: String, limit: Int = KeyInput.maxBytes) throws -> [UInt8]
   do {
     if path == "-" { return try BoundedRead.descriptor(0, label: label, limit: limit, wipe: true) }
     guard let bytes = try BoundedRead.file(path, limit: limit, wipe: true) else {
-      throw CLIError("cannot open \(path): \(SystemError.reason(ENOENT))")
+      throw CLIError(
+        "cannot read \(path): \(SystemError.reason(ENOENT))", hint: "give a key file path, or - to read standard input")
     }
     return bytes
   } catch let error as SystemError {
     switch error {
     case .tooLarge: throw CLIError(KeyInput.tooLarge(label, limit: limit))
-    case .io("read", _, EISDIR): throw CLIError("cannot read \(label): is a directory")
-    case .io(let operation, _, let code): throw CLIError("cannot \(operation) \(label): \(SystemError.reason(code))")
+    case .io(_, _, EISDIR): throw CLIError("cannot read \(label): is a directory")
+    case .io(_, _, let code): throw CLIError("cannot read \(label): \(SystemError.reason(code))")
     default: throw CLIError(error.description)
     }
   }
