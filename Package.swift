@@ -19,6 +19,8 @@ let package = Package(
       providers: [.apt(["libssl-dev"])]),
     .target(name: "CPeerCred", path: "Sources/CPeerCred"),
 
+    // libc plumbing, once: durable atomic replace, bounded reads, write-all, Unix socket addresses, terminal prompts.
+    .target(name: "KeyholdSystem"),
     // Pure: SSH wire types, agent messages, framing. Imports nothing.
     .target(name: "SSHWire"),
     // Every primitive, once: guarded memory, libsodium, digests and HMAC, base64, hex, DER. Any layer may import it.
@@ -26,27 +28,30 @@ let package = Package(
     // Keys, signing, fingerprints, key files. Only its OpenSSL folder and KeyholdCrypto call C crypto libraries.
     .target(name: "SSHKeys", dependencies: ["SSHWire", "KeyholdCrypto", "COpenSSL"]),
     // Vault file format and the atomic, locked store.
-    .target(name: "Vault", dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto"]),
+    .target(name: "Vault", dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto", "KeyholdSystem"]),
     // Pure reconciliation of local keys and cloud listings.
     .target(name: "Audit"),
     // EC2 Query API client, SigV4, credentials and endpoints.
     .target(name: "Cloud", dependencies: ["KeyholdCrypto"]),
     // The use cases: sync, the audit store, import, create/upload/delete, retire/restore/purge. Commands call one
     // function here and print its result.
-    .target(name: "KeyholdCore", dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto", "Vault", "Audit", "Cloud"]),
+    .target(
+      name: "KeyholdCore",
+      dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto", "KeyholdSystem", "Vault", "Audit", "Cloud"]),
     // ssh-agent protocol server. Does not import Vault: the CLI hands it a key source.
     .target(name: "AgentServer", dependencies: ["SSHWire", "SSHKeys", "KeyholdCrypto", "CPeerCred"]),
 
     .executableTarget(
       name: "keyhold",
       dependencies: [
-        "SSHWire", "KeyholdCrypto", "SSHKeys", "Vault", "Audit", "Cloud", "KeyholdCore", "AgentServer", "CPeerCred",
+        "SSHWire", "KeyholdCrypto", "KeyholdSystem", "SSHKeys", "Vault", "Audit", "Cloud", "KeyholdCore", "AgentServer",
+        "CPeerCred",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
       name: "keyhold-bench",
       dependencies: [
-        "SSHWire", "KeyholdCrypto", "SSHKeys", "Vault", "Audit", "Cloud", "KeyholdCore", "AgentServer",
+        "SSHWire", "KeyholdCrypto", "KeyholdSystem", "SSHKeys", "Vault", "Audit", "Cloud", "KeyholdCore", "AgentServer",
         "TestSupport",
       ]),
     // libFuzzer entry point; a no-op in a plain build (see Makefile `fuzz`).
@@ -54,11 +59,12 @@ let package = Package(
       name: "FuzzDecoders", dependencies: ["SSHWire", "KeyholdCrypto", "SSHKeys", "Vault", "Audit", "Cloud"]),
 
     // Helpers shared by the tests and the benchmarks: child processes, moto_server, a loopback EC2 stub.
-    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .target(name: "TestSupport", dependencies: ["KeyholdSystem"], path: "Tests/TestSupport"),
+    .testTarget(name: "KeyholdSystemTests", dependencies: ["KeyholdSystem", "TestSupport"]),
     .testTarget(name: "SSHWireTests", dependencies: ["SSHWire"]),
     .testTarget(name: "KeyholdCryptoTests", dependencies: ["KeyholdCrypto"]),
     .testTarget(name: "SSHKeysTests", dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto"]),
-    .testTarget(name: "VaultTests", dependencies: ["Vault", "SSHKeys", "SSHWire", "KeyholdCrypto"]),
+    .testTarget(name: "VaultTests", dependencies: ["Vault", "SSHKeys", "SSHWire", "KeyholdCrypto", "TestSupport"]),
     .testTarget(name: "AuditTests", dependencies: ["Audit"]),
     .testTarget(name: "CloudTests", dependencies: ["Cloud", "KeyholdCrypto", "TestSupport"]),
     .testTarget(
