@@ -6,19 +6,45 @@ import SSHWire
 /// that turns a response into bytes on the wire.
 public enum AgentFraming {
   /// `response` as a frame: `uint32 length, byte[length] message` (draft-ietf-sshm-ssh-agent §3).
+  ///
+  /// The two replies on the hot paths (a listing of possibly thousands of keys, a signature) are written with
+  /// plain array appends in one allocation; every other response goes through its own encoder.
   public static func frame(_ response: AgentResponse) -> [UInt8] {
-    var w = SSHWriter(capacity: 4 + encodedSizeHint(response))
-    w.writeUInt32(0)
-    response.encode(into: &w)
-    var bytes = w.bytes
-    let n = UInt32(bytes.count - 4)
-    bytes.withUnsafeMutableBytes { raw in
-      raw[0] = UInt8(truncatingIfNeeded: n >> 24)
-      raw[1] = UInt8(truncatingIfNeeded: n >> 16)
-      raw[2] = UInt8(truncatingIfNeeded: n >> 8)
-      raw[3] = UInt8(truncatingIfNeeded: n)
+    var out: [UInt8] = []
+    out.reserveCapacity(4 + encodedSizeHint(response))
+    append(0, to: &out)
+    switch response {
+    case .identitiesAnswer(let ids):
+      out.append(AgentMessageType.identitiesAnswer.rawValue)
+      append(UInt32(ids.count), to: &out)
+      for id in ids {
+        append(UInt32(id.keyBlob.count), to: &out)
+        out.append(contentsOf: id.keyBlob)
+        append(UInt32(id.comment.utf8.count), to: &out)
+        out.append(contentsOf: id.comment.utf8)
+      }
+    case .signResponse(let signature):
+      out.append(AgentMessageType.signResponse.rawValue)
+      append(UInt32(signature.count), to: &out)
+      out.append(contentsOf: signature)
+    default:
+      var w = SSHWriter(capacity: 64)
+      response.encode(into: &w)
+      out.append(contentsOf: w.bytes)
     }
-    return bytes
+    let n = UInt32(out.count - 4)
+    out[0] = UInt8(truncatingIfNeeded: n >> 24)
+    out[1] = UInt8(truncatingIfNeeded: n >> 16)
+    out[2] = UInt8(truncatingIfNeeded: n >> 8)
+    out[3] = UInt8(truncatingIfNeeded: n)
+    return out
+  }
+
+  private static func append(_ v: UInt32, to out: inout [UInt8]) {
+    out.append(UInt8(truncatingIfNeeded: v >> 24))
+    out.append(UInt8(truncatingIfNeeded: v >> 16))
+    out.append(UInt8(truncatingIfNeeded: v >> 8))
+    out.append(UInt8(truncatingIfNeeded: v))
   }
 
   /// A close upper estimate of the message's size, so framing allocates once (listings of 1,000 keys included).

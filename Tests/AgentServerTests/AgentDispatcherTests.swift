@@ -77,6 +77,7 @@ import Testing
       let body = try? decoder.next()
       #expect(body.flatMap { try? AgentResponse.decode($0) } == r)
       #expect(decoder.bufferedCount == 0)
+      #expect(AgentFraming.frame(r) == AgentFrame.frame(r.encode()))
     }
   }
 
