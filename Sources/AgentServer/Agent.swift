@@ -17,6 +17,7 @@ public final class Agent: Sendable {
   let keyring: Keyring
   let vault: AgentVault
   let log: AgentLogger
+  let passphrases: PassphraseGuard
   let verifyHostSignature: @Sendable (_ hostKey: [UInt8], _ signature: [UInt8], _ data: [UInt8]) -> Bool
 
   /// Creates an agent. With a `source` the agent starts with that vault sealed; without one it behaves exactly
@@ -29,10 +30,13 @@ public final class Agent: Sendable {
     self.verifyHostSignature = verifyHostSignature ?? HostKeySignature.verify
     let log = AgentLogger(sink: configuration.log, level: configuration.logLevel)
     let keyring = Keyring(clock: configuration.clock, hasVault: source != nil, listSealed: configuration.lazyUnlock)
+    let passphrases = PassphraseGuard(pause: configuration.pause)
     self.log = log
     self.keyring = keyring
+    self.passphrases = passphrases
     self.vault = AgentVault(
-      source: source, keyring: keyring, log: log, scheduleReap: { [weak keyring] in Self.reap(keyring, after: $0) })
+      source: source, keyring: keyring, passphrases: passphrases, log: log,
+      scheduleReap: { [weak keyring] in Self.reap(keyring, after: $0) })
     vault.refreshPublicKeys()
   }
 
@@ -203,9 +207,11 @@ public final class Agent: Sendable {
   func lock(_ passphrase: [UInt8]) throws(AgentFailure) {
     guard !passphrase.isEmpty else { throw .emptyPassphrase }
     let secret = try Self.guarded(passphrase)
-    let hash: LockHash
-    do { hash = try LockHash(passphrase: secret, parameters: configuration.lockKDF) } catch {
-      throw .unsupported("lock hash: \(error)")
+    let parameters = configuration.lockKDF
+    let hash = try passphrases.derive { () throws(AgentFailure) -> LockHash in
+      do { return try LockHash(passphrase: secret, parameters: parameters) } catch {
+        throw .unsupported("lock hash: \(error)")
+      }
     }
     // `ssh-add -x` also seals the vault (keyhold-agent(1)).
     try keyring.lock(hash)
@@ -217,10 +223,9 @@ public final class Agent: Sendable {
     let secret = try Self.guarded(passphrase)
     let (current, vaultState) = keyring.lockState()
     if let current {
-      guard current.matches(secret) else {
-        // Back off 0.1 s more per failure, up to 10 s, as OpenSSH; only this connection waits.
-        usleep(100_000 * keyring.noteFailedUnlock())
-        throw .wrongPassphrase
+      // Back off 0.1 s more per failure of any passphrase, up to 10 s, as OpenSSH; only this connection waits.
+      try passphrases.attempt { () throws(AgentFailure) in
+        guard current.matches(secret) else { throw .wrongPassphrase }
       }
       let reopen = keyring.unlocked()
       log(.info, "agent unlocked")

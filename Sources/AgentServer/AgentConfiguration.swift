@@ -68,6 +68,8 @@ public struct AgentConfiguration: Sendable {
   public var clock: any AgentClock
   /// Seconds since the Unix epoch, for the validity of host certificates in destination restrictions.
   public var wallClock: any AgentClock
+  /// Waits `milliseconds`: the back-off after wrong passphrases (injected so tests record it instead of waiting).
+  public var pause: @Sendable (_ milliseconds: UInt32) -> Void
   /// Argon2id parameters for the lock passphrase hash.
   public var lockKDF: Sodium.KDFParameters
 
@@ -77,6 +79,7 @@ public struct AgentConfiguration: Sendable {
     confirm: (@Sendable (String) -> Bool)? = nil, askVaultPassphrase: (@Sendable (String) -> SecureBytes?)? = nil,
     log: (@Sendable (AgentLogLevel, String) -> Void)? = nil, logLevel: AgentLogLevel = .info,
     clock: any AgentClock = MonotonicClock(), wallClock: any AgentClock = WallClock(),
+    pause: @escaping @Sendable (UInt32) -> Void = { usleep($0 * 1000) },
     lockKDF: Sodium.KDFParameters = LockHash.defaultParameters
   ) {
     self.defaultLifetime = defaultLifetime
@@ -88,6 +91,7 @@ public struct AgentConfiguration: Sendable {
     self.logLevel = logLevel
     self.clock = clock
     self.wallClock = wallClock
+    self.pause = pause
     self.lockKDF = lockKDF
   }
 }

@@ -8,17 +8,19 @@ final class AgentVault: Sendable {
   /// Where the vault's keys come from; nil: the agent has no vault.
   let source: (any AgentKeySource)?
   private let keyring: Keyring
+  private let passphrases: PassphraseGuard
   private let log: AgentLogger
   private let scheduleReap: @Sendable (_ afterSeconds: UInt32) -> Void
   /// Serialises openings (explicit and lazy) so one passphrase prompt serves every waiting request.
   private let gate = Mutex<Void>(())
 
   init(
-    source: (any AgentKeySource)?, keyring: Keyring, log: AgentLogger,
+    source: (any AgentKeySource)?, keyring: Keyring, passphrases: PassphraseGuard, log: AgentLogger,
     scheduleReap: @escaping @Sendable (UInt32) -> Void
   ) {
     self.source = source
     self.keyring = keyring
+    self.passphrases = passphrases
     self.log = log
     self.scheduleReap = scheduleReap
   }
@@ -44,13 +46,16 @@ final class AgentVault: Sendable {
 
   /// Opens the vault with `passphrase`; a non-zero `timeout` seals it again that many seconds later.
   func open(_ passphrase: SecureBytes, timeout: UInt32?) throws(AgentFailure) {
+    passphrases.backOff()  // before the gate: a guesser's wait never holds up another opening
     try gate.withLock { _ throws(AgentFailure) in try openHoldingGate(passphrase, timeout: timeout) }
   }
 
   private func openHoldingGate(_ passphrase: SecureBytes, timeout: UInt32?) throws(AgentFailure) {
     guard let source else { throw .noVault }
     let keys: [PrivateKey]
-    do { keys = try source.unlock(passphrase: passphrase) } catch { throw .vault("\(error)") }
+    keys = try passphrases.check { () throws(AgentFailure) -> [PrivateKey] in
+      do { return try source.unlock(passphrase: passphrase) } catch { throw .vault("\(error)") }
+    }
     let publics = (try? source.publicKeys()) ?? []
     let hidden = Set(publics.filter(\.hidden).map(\.blob))
     let identities = keys.map {
@@ -77,6 +82,7 @@ final class AgentVault: Sendable {
       guard let passphrase = ask("Enter passphrase to unlock the keyhold vault: ") else {
         throw .vault("passphrase entry cancelled")
       }
+      passphrases.backOff()
       try openHoldingGate(passphrase, timeout: nil)
     }
   }

@@ -130,19 +130,10 @@ final class Keyring: Sendable {
     state.withLock { ($0.lock, $0.vault) }
   }
 
-  /// Counts a failed unlock; returns the failures in a row (capped at 100).
-  func noteFailedUnlock() -> UInt32 {
-    state.withLock { s in
-      s.failedUnlocks = min(s.failedUnlocks + 1, 100)
-      return s.failedUnlocks
-    }
-  }
-
   /// Unlocks the agent after the passphrase matched; true when the lock had sealed the vault.
   func unlocked() -> Bool {
     state.withLock { s in
       s.lock = nil
-      s.failedUnlocks = 0
       defer { s.lockSealedVault = false }
       s.changed()
       return s.lockSealedVault

@@ -55,8 +55,6 @@ struct KeyringState: Sendable {
   var lock: LockHash? = nil
   /// The lock also sealed an open vault, so a successful unlock tries the same passphrase on the vault.
   var lockSealedVault = false
-  /// Failed unlock attempts in a row (for the back-off).
-  var failedUnlocks: UInt32 = 0
   /// The listing for connections without destination checks; nil after a change.
   var cachedListing: [AgentIdentity]? = nil
   /// Bumped by every change, so a listing built outside the lock is cached only if nothing changed meanwhile.
