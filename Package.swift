@@ -5,7 +5,8 @@ import PackageDescription
 let package = Package(
   name: "keyhold",
   products: [
-    .executable(name: "keyhold", targets: ["keyhold"])
+    .executable(name: "keyhold", targets: ["keyhold"]),
+    .executable(name: "keyhold-pkcs11-helper", targets: ["keyhold-pkcs11-helper"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -18,6 +19,8 @@ let package = Package(
       name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
       providers: [.apt(["libssl-dev"])]),
     .target(name: "CPeerCred", path: "Sources/CPeerCred"),
+    // The PKCS #11 declarations keyhold-pkcs11-helper calls (a subset of the 2.40 headers) and dlopen(3).
+    .systemLibrary(name: "CPKCS11", path: "Sources/CPKCS11"),
 
     // Pure: SSH wire types, agent messages, framing. Imports nothing.
     .target(name: "SSHWire"),
@@ -46,6 +49,8 @@ let package = Package(
       dependencies: [
         "SSHWire", "SSHKeys", "Vault", "Audit", "Cloud", "KeyholdCore", "AgentServer", "TestSupport",
       ]),
+    // Holds one PKCS #11 provider in its own process for the agent (AgentServer's PKCS11Provider spawns it).
+    .executableTarget(name: "keyhold-pkcs11-helper", dependencies: ["SSHWire", "CPKCS11", "COpenSSL"]),
     // libFuzzer entry point; a no-op in a plain build (see Makefile `fuzz`).
     .executableTarget(name: "FuzzDecoders", dependencies: ["SSHWire", "SSHKeys", "Vault", "Audit", "Cloud"]),
 
@@ -58,6 +63,7 @@ let package = Package(
     .testTarget(name: "CloudTests", dependencies: ["Cloud", "TestSupport"]),
     .testTarget(name: "KeyholdCoreTests", dependencies: ["KeyholdCore", "Vault", "Audit", "Cloud", "SSHKeys", "TestSupport"]),
     .testTarget(name: "AgentServerTests", dependencies: ["AgentServer", "SSHKeys", "SSHWire"]),
+    .testTarget(name: "PKCS11Tests", dependencies: ["AgentServer", "SSHKeys", "SSHWire"]),
     .testTarget(name: "CLITests", dependencies: ["SSHKeys", "SSHWire", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
