@@ -5,7 +5,8 @@ import PackageDescription
 let package = Package(
   name: "keyhold",
   products: [
-    .executable(name: "keyhold", targets: ["keyhold"])
+    .executable(name: "keyhold", targets: ["keyhold"]),
+    .executable(name: "keyhold-pkcs11-helper", targets: ["keyhold-pkcs11-helper"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -18,6 +19,8 @@ let package = Package(
       name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
       providers: [.apt(["libssl-dev"])]),
     .target(name: "CPeerCred", path: "Sources/CPeerCred"),
+    // The PKCS #11 declarations keyhold-pkcs11-helper calls (a subset of the 2.40 headers) and dlopen(3).
+    .systemLibrary(name: "CPKCS11", path: "Sources/CPKCS11"),
 
     // libc plumbing, once: durable atomic replace, bounded reads, write-all, Unix socket addresses, terminal prompts.
     .target(name: "KeyholdSystem"),
@@ -54,6 +57,8 @@ let package = Package(
         "SSHWire", "KeyholdCrypto", "KeyholdSystem", "SSHKeys", "Vault", "Audit", "Cloud", "KeyholdCore", "AgentServer",
         "TestSupport",
       ]),
+    // Holds one PKCS #11 provider in its own process for the agent (AgentServer's PKCS11Provider spawns it).
+    .executableTarget(name: "keyhold-pkcs11-helper", dependencies: ["SSHWire", "CPKCS11", "COpenSSL"]),
     // libFuzzer entry point; a no-op in a plain build (see Makefile `fuzz`).
     .executableTarget(
       name: "FuzzDecoders", dependencies: ["SSHWire", "KeyholdCrypto", "SSHKeys", "Vault", "Audit", "Cloud"]),
@@ -71,6 +76,7 @@ let package = Package(
       name: "KeyholdCoreTests",
       dependencies: ["KeyholdCore", "Vault", "Audit", "Cloud", "SSHKeys", "KeyholdCrypto", "TestSupport"]),
     .testTarget(name: "AgentServerTests", dependencies: ["AgentServer", "SSHKeys", "SSHWire", "KeyholdCrypto"]),
+    .testTarget(name: "PKCS11Tests", dependencies: ["AgentServer", "SSHKeys", "SSHWire", "KeyholdCrypto"]),
     .testTarget(name: "CLITests", dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
