@@ -182,6 +182,17 @@ import Testing
     #expect(readFrame(a) == [4])
   }
 
+  @Test func shuttingDownTheListeningSocketStopsTheLoop() throws {
+    let server = try EchoServer()
+    let c = try server.connect()
+    defer { close(c) }
+    #expect(Poll.until(.seconds(60)) { server.loop.connectionCount == 1 })
+    // What AgentListener.stop() does to wake its accept loop.
+    shutdown(server.fd, Int32(SHUT_RDWR))
+    #expect(peerClosed(c))
+    #expect(Poll.until(.seconds(60)) { server.loop.isFinished })
+  }
+
   @Test func stopClosesEveryConnectionAndEndsTheThreads() throws {
     let server = try EchoServer()
     let c = try server.connect()

@@ -187,7 +187,13 @@ public final class EventLoop<Context: Sendable>: Sendable {
         continue
       }
       switch token {
-      case Self.listenerToken: acceptPending()
+      case Self.listenerToken:
+        // shutdown(2) of the listening socket (AgentListener.stop) shows as a hang-up, while accept4 says EAGAIN.
+        if events & UInt32(KEYHOLD_POLL_HANGUP) != 0 {
+          stop()
+          break
+        }
+        acceptPending()
       case Self.wakeToken: continue
       default:
         // This thread may now block in a handler: keep one thread waiting while the cap allows.
@@ -296,7 +302,10 @@ public final class EventLoop<Context: Sendable>: Sendable {
   }
 
   private func serve(token: UInt64, events: UInt32, buffer: inout [UInt8]) {
-    guard let connection = state.withLock({ $0.connections[token] }) else { return }
+    // The token is the connection's address: the registry keeps it alive until its owner drops it, and EPOLLONESHOT
+    // makes this thread its owner, so no lookup (and no lock) is needed per request.
+    guard let address = UnsafeRawPointer(bitPattern: UInt(token)) else { return }
+    let connection = Unmanaged<EventLoopConnection<Context>>.fromOpaque(address).takeUnretainedValue()
     let next = connection.serve(
       readable: events & UInt32(KEYHOLD_POLL_READABLE) != 0,
       writable: events & UInt32(KEYHOLD_POLL_WRITABLE) != 0,
