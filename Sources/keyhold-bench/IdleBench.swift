@@ -129,7 +129,14 @@ enum IdleBench {
     return AgentBench.Peer(name: name, pid: pid, socket: socket)
   }
 
-  static func status(_ pid: pid_t, _ field: String) -> Int { AgentBench.rssKiB(pid, field: field) }
+  /// A number field of /proc/PID/status (`Threads:\t5`, `VmRSS:\t  17000 kB`).
+  static func status(_ pid: pid_t, _ field: String) -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
+    for line in text.split(separator: "\n") where line.hasPrefix(field) {
+      return Int(line.dropFirst(field.count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "0") ?? 0
+    }
+    return 0
+  }
 
   static func mb(_ kib: Int) -> String { String(format: "%.1f MB", Double(kib) * 1024 / 1e6) }
 
