@@ -96,7 +96,10 @@ enum IdleBench {
         let number = numbers.add(1, ordering: .relaxed).newValue
         return AgentConnectionState(peerUID: peer.uid, peerPID: peer.pid, number: number)
       },
-      handler: { state, body in agent.process(body, connection: &state) })
+      handler: { state, body in
+        var frame = body
+        return agent.answer(frame: &frame, connection: &state)
+      })
     try loop.run()
   }
 
