@@ -58,7 +58,7 @@ let package = Package(
         "TestSupport",
       ]),
     // Holds one PKCS #11 provider in its own process for the agent (AgentServer's PKCS11Provider spawns it).
-    .executableTarget(name: "keyhold-pkcs11-helper", dependencies: ["SSHWire", "CPKCS11", "COpenSSL"]),
+    .executableTarget(name: "keyhold-pkcs11-helper", dependencies: ["SSHWire", "CPKCS11", "KeyholdCrypto"]),
     // libFuzzer entry point; a no-op in a plain build (see Makefile `fuzz`).
     .executableTarget(
       name: "FuzzDecoders", dependencies: ["SSHWire", "KeyholdCrypto", "SSHKeys", "Vault", "Audit", "Cloud"]),
@@ -76,7 +76,8 @@ let package = Package(
       name: "KeyholdCoreTests",
       dependencies: ["KeyholdCore", "Vault", "Audit", "Cloud", "SSHKeys", "KeyholdCrypto", "TestSupport"]),
     .testTarget(name: "AgentServerTests", dependencies: ["AgentServer", "SSHKeys", "SSHWire", "KeyholdCrypto"]),
-    .testTarget(name: "PKCS11Tests", dependencies: ["AgentServer", "SSHKeys", "SSHWire", "KeyholdCrypto"]),
+    .testTarget(
+      name: "PKCS11Tests", dependencies: ["AgentServer", "SSHKeys", "SSHWire", "KeyholdCrypto", "TestSupport"]),
     .testTarget(name: "CLITests", dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]

@@ -91,8 +91,12 @@ public final class Agent: Sendable {
     case .removeAllIdentities, .removeAllRSAIdentities:
       keyring.removeAll()
       return .success
-    case .addSmartcardKey, .addSmartcardKeyConstrained, .removeSmartcardKey:
-      throw .unsupported("smartcard keys")
+    case .addSmartcardKey(let s), .addSmartcardKeyConstrained(let s):
+      try addSmartcard(s, connection)
+      return .success
+    case .removeSmartcardKey(let s):
+      try removeSmartcard(s)
+      return .success
     case .lock(let p):
       try lock(p)
       return .success
@@ -130,13 +134,11 @@ public final class Agent: Sendable {
     var note: String? = nil
     if !identity.destinations.isEmpty { note = try checkDestination(identity, request, connection) }
     if identity.confirm {
-      var prompt = "Allow use of key \(identity.comment)?\nKey fingerprint \(fingerprint(identity.key.plainPublicKey))."
+      var prompt = "Allow use of key \(identity.comment)?\nKey fingerprint \(fingerprint(identity.key.publicKey))."
       if let note { prompt += "\n" + note }
       guard let confirm = configuration.confirm, confirm(prompt) else { throw .refusedByUser }
     }
-    do { return try identity.key.sign(request.data, flags: SignFlags(rawValue: request.flags)) } catch {
-      throw .badKey(error)
-    }
+    return try identity.key.sign(request.data, flags: request.flags)
   }
 
   /// PROTOCOL.agent §2: a restricted key signs only a user-authentication request for the session most recently

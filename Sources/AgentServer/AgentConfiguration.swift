@@ -73,6 +73,10 @@ public struct AgentConfiguration: Sendable {
   public var pause: @Sendable (_ milliseconds: UInt32) -> Void
   /// Argon2id parameters for the lock passphrase hash.
   public var lockKDF: Sodium.KDFParameters
+  /// Which PKCS #11 providers ssh-add -s may load (ssh-agent(1) `-P`).
+  public var pkcs11AllowList: PKCS11AllowList
+  /// The keyhold-pkcs11-helper executable; nil: next to the running executable (``PKCS11Provider/helperPath(override:)``).
+  public var pkcs11Helper: String?
 
   /// Creates a configuration with ssh-agent's defaults.
   public init(
@@ -81,7 +85,8 @@ public struct AgentConfiguration: Sendable {
     log: (@Sendable (AgentLogLevel, String) -> Void)? = nil, logLevel: AgentLogLevel = .info,
     clock: any AgentClock = MonotonicClock(), wallClock: any AgentClock = WallClock(),
     pause: @escaping @Sendable (UInt32) -> Void = { usleep($0 * 1000) },
-    lockKDF: Sodium.KDFParameters = LockHash.defaultParameters
+    lockKDF: Sodium.KDFParameters = LockHash.defaultParameters, pkcs11AllowList: PKCS11AllowList = .default,
+    pkcs11Helper: String? = nil
   ) {
     self.defaultLifetime = defaultLifetime
     self.fingerprintHash = fingerprintHash
@@ -94,5 +99,7 @@ public struct AgentConfiguration: Sendable {
     self.wallClock = wallClock
     self.pause = pause
     self.lockKDF = lockKDF
+    self.pkcs11AllowList = pkcs11AllowList
+    self.pkcs11Helper = pkcs11Helper
   }
 }

@@ -18,6 +18,7 @@ enum AgentFailure: Error, CustomStringConvertible {
   case noVault
   case vault(String)
   case sessionBind(String)
+  case pkcs11(PKCS11Error)
   /// A known extension failed: answered with SSH_AGENT_EXTENSION_FAILURE.
   indirect case `extension`(AgentFailure)
 
@@ -37,6 +38,7 @@ enum AgentFailure: Error, CustomStringConvertible {
     case .noVault: return "agent has no vault"
     case .vault(let why): return "vault: \(why)"
     case .sessionBind(let why): return "session-bind: \(why)"
+    case .pkcs11(let e): return e.description
     case .extension(let inner): return inner.description
     }
   }

@@ -1,15 +1,48 @@
 import SSHKeys
 import SSHWire
 
-/// One key in the agent: its listed blob (a public key or a certificate), the private key that signs for it, and
-/// the constraints it was added with. A value; re-adding a key replaces the whole value.
+/// What signs for an identity: a private key the agent holds, or a key a loaded PKCS #11 provider holds on its token
+/// (ssh-add -s), which signs through the provider's helper process.
+enum SigningKey: Sendable {
+  /// A private key in the agent's memory.
+  case privateKey(PrivateKey)
+  /// A token key of `provider`.
+  case pkcs11(PKCS11Provider, PKCS11Key)
+
+  /// The plain public key (no certificate), for fingerprints in prompts and logs.
+  var publicKey: PublicKey {
+    switch self {
+    case .privateKey(let key): return key.plainPublicKey
+    case .pkcs11(_, let key): return key.publicKey
+    }
+  }
+
+  /// The provider behind a token key; nil for a private key.
+  var provider: PKCS11Provider? {
+    if case .pkcs11(let provider, _) = self { return provider }
+    return nil
+  }
+
+  /// Signs `data` as an agent sign request with `flags` (PROTOCOL.agent); returns the SSH signature blob.
+  func sign(_ data: [UInt8], flags: UInt32) throws(AgentFailure) -> [UInt8] {
+    switch self {
+    case .privateKey(let key):
+      do { return try key.sign(data, flags: SignFlags(rawValue: flags)) } catch { throw .badKey(error) }
+    case .pkcs11(let provider, let key):
+      do { return try provider.sign(blob: key.blob, data: data, flags: flags) } catch { throw .pkcs11(error) }
+    }
+  }
+}
+
+/// One key in the agent: its listed blob (a public key or a certificate), the key that signs for it, and the
+/// constraints it was added with. A value; re-adding a key replaces the whole value.
 struct KeyIdentity: Sendable {
   /// What the agent lists and clients name in requests: the public key blob, or the certificate blob.
   let blob: [UInt8]
   /// The comment.
   let comment: String
   /// The key that signs, parsed once (no per-sign re-parsing).
-  let key: PrivateKey
+  let key: SigningKey
   /// Monotonic second at which the key is forgotten; nil: never.
   let expiry: UInt64?
   /// Ask the user before each use (SSH_AGENT_CONSTRAIN_CONFIRM).
@@ -21,6 +54,15 @@ struct KeyIdentity: Sendable {
 
   init(
     blob: [UInt8], comment: String, key: PrivateKey, expiry: UInt64? = nil, confirm: Bool = false,
+    destinations: [DestinationConstraint] = [], hidden: Bool = false
+  ) {
+    self.init(
+      blob: blob, comment: comment, key: .privateKey(key), expiry: expiry, confirm: confirm,
+      destinations: destinations, hidden: hidden)
+  }
+
+  init(
+    blob: [UInt8], comment: String, key: SigningKey, expiry: UInt64? = nil, confirm: Bool = false,
     destinations: [DestinationConstraint] = [], hidden: Bool = false
   ) {
     self.blob = blob

@@ -102,7 +102,8 @@ final class Keyring: Sendable {
 
   /// Forgets every key, the vault's too, and seals an open vault.
   func removeAll() {
-    state.withLock { $0.removeAll() }
+    // Ending a helper waits for it to exit: never under the lock.
+    for provider in state.withLock({ $0.removeAll() }) { provider.unload() }
   }
 
   /// What `blob` names for signing.

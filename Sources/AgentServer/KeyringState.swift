@@ -51,6 +51,8 @@ struct KeyringState: Sendable {
   private(set) var vaultGeneration: UInt64? = nil
   /// The vault's state.
   var vault: VaultState = .none
+  /// Loaded PKCS #11 providers by canonical path (ssh-add -s); their keys are among ``added``.
+  var providers: [String: PKCS11Provider] = [:]
   /// The lock passphrase hash while the agent is locked (SSH_AGENTC_LOCK).
   var lock: LockHash? = nil
   /// The lock also sealed an open vault, so a successful unlock tries the same passphrase on the vault.
@@ -126,8 +128,12 @@ struct KeyringState: Sendable {
     holes = 0
   }
 
-  /// Forgets every key, the vault's too; an open vault becomes sealed.
-  mutating func removeAll() {
+  /// Forgets every key, the vault's too; an open vault becomes sealed. Returns the PKCS #11 providers it dropped,
+  /// for the caller to unload once the lock is released.
+  @discardableResult
+  mutating func removeAll() -> [PKCS11Provider] {
+    let dropped = Array(providers.values)
+    providers = [:]
     added = []
     addedSlot = [:]
     holes = 0
@@ -137,6 +143,7 @@ struct KeyringState: Sendable {
     if case .open = vault { vault = .sealed }
     nextDeadline = nil
     changed()
+    return dropped
   }
 
   // MARK: - The vault's keys

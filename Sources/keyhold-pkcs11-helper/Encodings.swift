@@ -1,4 +1,3 @@
-import COpenSSL
 import SSHWire
 
 /// The DER that PKCS #11 puts in CKA_EC_PARAMS and CKA_EC_POINT (Current Mechanisms Specification 2.40 §2.3.3).
@@ -73,35 +72,5 @@ enum DER {
       !first.isEmpty, !second.isEmpty, bytes[first.lowerBound] & 0x80 == 0, bytes[second.lowerBound] & 0x80 == 0
     else { return nil }
     return (stripZeros(Array(bytes[first])), stripZeros(Array(bytes[second])))
-  }
-}
-
-/// The message digests the signature schemes need, from OpenSSL.
-enum Digest {
-  enum Kind {
-    case sha1, sha256, sha384, sha512
-  }
-
-  static func hash(_ kind: Kind, _ data: [UInt8]) throws(HelperFailure) -> [UInt8] {
-    let md: OpaquePointer?
-    switch kind {
-    case .sha1: md = EVP_sha1()
-    case .sha256: md = EVP_sha256()
-    case .sha384: md = EVP_sha384()
-    case .sha512: md = EVP_sha512()
-    }
-    var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-    var length: UInt32 = 0
-    // An empty array has no base address; EVP_Digest wants a pointer even for zero bytes.
-    let input = data.isEmpty ? [0] : data
-    let ok = input.withUnsafeBytes { d in
-      out.withUnsafeMutableBufferPointer { o in
-        EVP_Digest(d.baseAddress, data.count, o.baseAddress, &length, md, nil)
-      }
-    }
-    guard ok == 1, length > 0 else {
-      throw HelperFailure(code: HelperFailure.signFailed, message: "the message digest failed")
-    }
-    return Array(out.prefix(Int(length)))
   }
 }

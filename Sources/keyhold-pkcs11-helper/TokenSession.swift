@@ -1,5 +1,6 @@
 import CPKCS11
 import Glibc
+import KeyholdCrypto
 import SSHWire
 
 /// One key found on a token: its SSH public blob, the comment the agent lists, and what signing with it needs.
@@ -84,7 +85,7 @@ struct TokenSession {
     switch key.kind {
     case .rsa(let modulusBytes):
       let scheme = RSAScheme(flags: flags)
-      let input = try scheme.digestInfoPrefix + Digest.hash(scheme.digest, data)
+      let input = scheme.digestInfoPrefix + Digest.hash(scheme.digest, data)
       var raw = try p11.sign(key, mechanism: CKM_RSA_PKCS, input: input, pin: pin)
       // RFC 8332 §3: the signature is exactly as long as the modulus; a provider may drop leading zeros.
       guard raw.count <= modulusBytes else {
@@ -93,13 +94,13 @@ struct TokenSession {
       raw = [UInt8](repeating: 0, count: modulusBytes - raw.count) + raw
       return SignatureBlob(algorithm: scheme.name, signature: raw).encoded()
     case .ecdsa(let curve):
-      let digest: Digest.Kind
+      let digest: Digest.Algorithm
       switch curve {
       case .nistp256: digest = .sha256
       case .nistp384: digest = .sha384
       case .nistp521: digest = .sha512
       }
-      let raw = try p11.sign(key, mechanism: CKM_ECDSA, input: try Digest.hash(digest, data), pin: pin)
+      let raw = try p11.sign(key, mechanism: CKM_ECDSA, input: Digest.hash(digest, data), pin: pin)
       guard let values = ECDSASignature.values(raw, fieldBytes: curve.fieldBytes) else {
         throw HelperFailure(code: HelperFailure.signFailed, message: "the token returned a malformed ecdsa signature")
       }
@@ -118,7 +119,7 @@ struct TokenSession {
 /// The RSA signature scheme an agent sign request's flags ask for (PROTOCOL.agent §4.5.1, RFC 8332 §3).
 struct RSAScheme {
   let name: String
-  let digest: Digest.Kind
+  let digest: Digest.Algorithm
   /// The DER encoding of DigestInfo up to the digest itself (RFC 8017 §9.2, note 1).
   let digestInfoPrefix: [UInt8]
 

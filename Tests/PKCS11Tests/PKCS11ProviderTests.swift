@@ -2,6 +2,7 @@ import AgentServer
 import Foundation
 import SSHKeys
 import SSHWire
+import TestSupport
 import Testing
 
 /// PKCS11Provider and keyhold-pkcs11-helper against a real SoftHSM2 token.

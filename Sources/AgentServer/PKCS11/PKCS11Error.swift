@@ -22,6 +22,10 @@ public enum PKCS11Error: Error, Equatable, Sendable, CustomStringConvertible {
   case signFailed(String)
   /// The provider was unloaded.
   case unloaded
+  /// ssh-add -s named a provider the agent has already loaded (ssh-agent refuses it too: remove it first).
+  case providerAlreadyLoaded(path: String)
+  /// ssh-add -e named a provider the agent has not loaded.
+  case providerNotLoaded(path: String)
 
   /// The one-line message.
   public var description: String {
@@ -37,6 +41,8 @@ public enum PKCS11Error: Error, Equatable, Sendable, CustomStringConvertible {
     case .noSuchKey: return "no such key in the pkcs11 provider"
     case .signFailed(let what): return "pkcs11 token failed to sign: \(what)"
     case .unloaded: return "pkcs11 provider is unloaded"
+    case .providerAlreadyLoaded(let path): return "pkcs11 provider \(path) is already loaded"
+    case .providerNotLoaded(let path): return "pkcs11 provider \(path) is not loaded"
     }
   }
 }

@@ -29,7 +29,7 @@ struct AgentArguments: Equatable, Sendable {
   var fingerprintHash: FingerprintHash = .sha256
   /// `-O`: ssh-agent options, accepted without effect.
   var agentOptions: [String] = []
-  /// `-P`: allowed PKCS#11 providers, accepted (smartcards are refused).
+  /// `-P`: the PKCS#11 providers ssh-add -s may load (nil: ssh-agent's default list).
   var providers: String?
   /// `--vault`: the vault file.
   var vault: String?

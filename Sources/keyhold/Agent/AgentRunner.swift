@@ -24,6 +24,10 @@ struct AgentRunner {
     var command: [String]
     /// `-T`: make the socket in a fresh `$TMPDIR/ssh-XXXXXXXXXXXX` folder even when XDG_RUNTIME_DIR is set.
     var temporarySocketDirectory = false
+    /// `-P`: the PKCS#11 providers ssh-add -s may load; nil: ssh-agent's default.
+    var pkcs11Providers: String? = nil
+    /// SSH_PKCS11_HELPER: the helper to spawn; nil or empty: keyhold-pkcs11-helper next to this executable.
+    var pkcs11Helper: String? = nil
   }
 
   let options: Options
@@ -202,7 +206,9 @@ struct AgentRunner {
       defaultLifetime: options.lifetime, fingerprintHash: options.fingerprintHash, lazyUnlock: options.lazyUnlock,
       confirm: { Askpass.confirm($0) }, askVaultPassphrase: { Askpass.passphrase($0) },
       log: logging ? Self.logLine : nil,
-      logLevel: logLevel)
+      logLevel: logLevel,
+      pkcs11AllowList: PKCS11AllowList(patterns: options.pkcs11Providers ?? PKCS11AllowList.defaultPatterns),
+      pkcs11Helper: PKCS11Provider.helperPath(override: options.pkcs11Helper))
     let source = options.vaultPath.flatMap {
       AgentVaultSourceFactory.make(path: $0, hideOrphaned: options.hideOrphaned)
     }

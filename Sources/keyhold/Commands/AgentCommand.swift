@@ -56,7 +56,8 @@ struct AgentCommand: ParsableCommand {
   @Option(
     name: .customShort("P"),
     help: ArgumentHelp(
-      "Allowed PKCS#11 providers; accepted for compatibility (smartcards are refused).", valueName: "LIST"))
+      "PKCS#11 providers ssh-add -s may load: comma-separated patterns (default /usr/lib*/*,/usr/local/lib*/*).",
+      valueName: "LIST"))
   var providers: String?
 
   @Option(
@@ -135,7 +136,10 @@ struct AgentCommand: ParsableCommand {
       socketPath: a.bindAddress, csh: csh, foreground: a.foreground || a.debug, debug: a.debug,
       lifetime: a.lifetime, fingerprintHash: a.fingerprintHash,
       vaultPath: a.noVault ? nil : try AgentVaultSourceFactory.resolve(option: a.vault), lazyUnlock: !a.noLazyUnlock,
-      hideOrphaned: a.hideOrphaned, command: a.command, temporarySocketDirectory: a.temporarySocketDirectory)
+      hideOrphaned: a.hideOrphaned, command: a.command, temporarySocketDirectory: a.temporarySocketDirectory,
+      pkcs11Providers: a.providers,
+      // As ssh-agent: SSH_PKCS11_HELPER names the helper; the agent itself never reads the environment.
+      pkcs11Helper: getenv("SSH_PKCS11_HELPER").map { String(cString: $0) })
     try AgentRunner(options: options).run()
   }
 }

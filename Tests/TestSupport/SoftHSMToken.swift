@@ -3,23 +3,27 @@ import Foundation
 /// A SoftHSM2 token in a temporary SOFTHSM2_CONF folder, the shared one made once per test process: an RSA-2048 key labelled
 /// `rsa-key` and an ECDSA P-256 key labelled `ec-key`, generated on the token by pkcs11-tool (OpenSC), and what
 /// `ssh-keygen -D` prints for the provider, as the reference the helper's keys must match.
-struct SoftHSMToken: Sendable {
-  static let provider = "/usr/lib/softhsm/libsofthsm2.so"
-  static let pin = "1234"
+public struct SoftHSMToken: Sendable {
+  /// The SoftHSM2 provider library, as Debian installs it.
+  public static let provider = "/usr/lib/softhsm/libsofthsm2.so"
+  /// The user PIN of every token made here.
+  public static let pin = "1234"
 
   /// The token every test shares (a key pair takes a second or two to generate).
-  static let shared: Result<SoftHSMToken, SoftHSMError> = Result { () throws(SoftHSMError) in
+  public static let shared: Result<SoftHSMToken, SoftHSMError> = Result { () throws(SoftHSMError) in
     try SoftHSMToken(withKeys: true)
   }
 
   /// A token of its own with no keys, for tests that change a token's state: a failed login makes SoftHSM rewrite
   /// the token file, and a load reading it at that moment from another process would find no objects.
-  static func unshared() throws(SoftHSMError) -> SoftHSMToken { try SoftHSMToken(withKeys: false) }
+  public static func unshared() throws(SoftHSMError) -> SoftHSMToken { try SoftHSMToken(withKeys: false) }
 
-  let folder: String
-  let environment: [String: String]
+  /// The folder holding the token files and softhsm2.conf.
+  public let folder: String
+  /// This process's environment with SOFTHSM2_CONF naming the token's configuration.
+  public let environment: [String: String]
   /// `ssh-keygen -D` output: one `type base64 comment` line per key.
-  let sshKeygenLines: [String]
+  public let sshKeygenLines: [String]
 
   private init(withKeys: Bool) throws(SoftHSMError) {
     let folder = NSTemporaryDirectory() + "keyhold-softhsm-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
@@ -51,7 +55,7 @@ struct SoftHSMToken: Sendable {
 
   /// Runs a tool from PATH and returns its standard output; a non-zero exit is an error.
   @discardableResult
-  static func run(_ arguments: [String], _ environment: [String: String]) throws(SoftHSMError) -> String {
+  public static func run(_ arguments: [String], _ environment: [String: String]) throws(SoftHSMError) -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
@@ -74,7 +78,9 @@ struct SoftHSMToken: Sendable {
 }
 
 /// The token could not be made (a missing tool, a failed command).
-struct SoftHSMError: Error, CustomStringConvertible {
-  let what: String
-  var description: String { "softhsm token: \(what)" }
+public struct SoftHSMError: Error, CustomStringConvertible {
+  /// What failed.
+  public let what: String
+  /// The one-line message.
+  public var description: String { "softhsm token: \(what)" }
 }
