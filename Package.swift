@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
 import PackageDescription
 
 // The module graph is a stack (see README "Architecture"): each target lists only what it may import.
@@ -25,9 +25,9 @@ let package = Package(
     // libc plumbing, once: durable atomic replace, bounded reads, write-all, Unix socket addresses, terminal prompts.
     .target(name: "KeyholdSystem"),
     // Pure: SSH wire types, agent messages, framing. Imports nothing.
-    .target(name: "SSHWire"),
+    .target(name: "SSHWire", swiftSettings: [.strictMemorySafety()]),
     // Every primitive, once: guarded memory, libsodium, digests and HMAC, base64, hex, DER. Any layer may import it.
-    .target(name: "KeyholdCrypto", dependencies: ["CSodium", "COpenSSL"]),
+    .target(name: "KeyholdCrypto", dependencies: ["CSodium", "COpenSSL"], swiftSettings: [.strictMemorySafety()]),
     // Keys, signing, fingerprints, key files. Only its OpenSSL folder and KeyholdCrypto call C crypto libraries.
     .target(name: "SSHKeys", dependencies: ["SSHWire", "KeyholdCrypto", "COpenSSL"]),
     // Vault file format and the atomic, locked store.
