@@ -61,9 +61,11 @@ release: deps
 run: build
 	$(BIN) agent -D
 
+# Warnings in keyhold's own targets fail the test build (Package.swift reads KEYHOLD_WARNINGS_AS_ERRORS; a plain
+# `swift build` on a newer compiler only warns). The test run sees the same setting, so it reuses that build.
 test: test-deps
-	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	KEYHOLD_WARNINGS_AS_ERRORS=1 $(SWIFT) build --build-tests
+	KEYHOLD_WARNINGS_AS_ERRORS=1 $(SWIFT) test --skip-build
 	$(MAKE) lint-man lint-format check-install
 
 # Installs the release into a scratch DESTDIR and checks it stands alone, then that uninstall removes every file.

@@ -1,5 +1,14 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
 import PackageDescription
+
+// Warnings fail the build of keyhold's own targets when KEYHOLD_WARNINGS_AS_ERRORS is set (CI's `make test` sets
+// it). Not unconditional: a newer compiler brings new warnings, and a developer's plain `swift build` must still
+// work there. Dependencies never get the setting, so their warnings stay theirs.
+let ownSettings: [SwiftSetting] =
+  Context.environment["KEYHOLD_WARNINGS_AS_ERRORS"] == nil ? [] : [.treatAllWarnings(as: .error)]
+// SE-0458 strict memory safety: every unsafe construct is marked `unsafe` (the targets that hold pointers and C calls
+// closest to untrusted bytes and secrets).
+let strictSettings: [SwiftSetting] = ownSettings + [.strictMemorySafety()]
 
 // The module graph is a stack (see README "Architecture"): each target lists only what it may import.
 let package = Package(
@@ -23,26 +32,30 @@ let package = Package(
     .systemLibrary(name: "CPKCS11", path: "Sources/CPKCS11"),
 
     // libc plumbing, once: durable atomic replace, bounded reads, write-all, Unix socket addresses, terminal prompts.
-    .target(name: "KeyholdSystem"),
+    .target(name: "KeyholdSystem", swiftSettings: ownSettings),
     // Pure: SSH wire types, agent messages, framing. Imports nothing.
-    .target(name: "SSHWire"),
+    .target(name: "SSHWire", swiftSettings: strictSettings),
     // Every primitive, once: guarded memory, libsodium, digests and HMAC, base64, hex, DER. Any layer may import it.
-    .target(name: "KeyholdCrypto", dependencies: ["CSodium", "COpenSSL"]),
+    .target(name: "KeyholdCrypto", dependencies: ["CSodium", "COpenSSL"], swiftSettings: strictSettings),
     // Keys, signing, fingerprints, key files. Only its OpenSSL folder and KeyholdCrypto call C crypto libraries.
-    .target(name: "SSHKeys", dependencies: ["SSHWire", "KeyholdCrypto", "COpenSSL"]),
+    .target(name: "SSHKeys", dependencies: ["SSHWire", "KeyholdCrypto", "COpenSSL"], swiftSettings: ownSettings),
     // Vault file format and the atomic, locked store.
-    .target(name: "Vault", dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto", "KeyholdSystem"]),
+    .target(
+      name: "Vault", dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto", "KeyholdSystem"], swiftSettings: ownSettings),
     // Pure reconciliation of local keys and cloud listings.
-    .target(name: "Audit"),
+    .target(name: "Audit", swiftSettings: ownSettings),
     // EC2 Query API client, SigV4, credentials and endpoints.
-    .target(name: "Cloud", dependencies: ["KeyholdCrypto"]),
+    .target(name: "Cloud", dependencies: ["KeyholdCrypto"], swiftSettings: ownSettings),
     // The use cases: sync, the audit store, import, create/upload/delete, retire/restore/purge. Commands call one
     // function here and print its result.
     .target(
       name: "KeyholdCore",
-      dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto", "KeyholdSystem", "Vault", "Audit", "Cloud"]),
+      dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto", "KeyholdSystem", "Vault", "Audit", "Cloud"],
+      swiftSettings: ownSettings),
     // ssh-agent protocol server. Does not import Vault: the CLI hands it a key source.
-    .target(name: "AgentServer", dependencies: ["SSHWire", "SSHKeys", "KeyholdCrypto", "CPeerCred"]),
+    .target(
+      name: "AgentServer", dependencies: ["SSHWire", "SSHKeys", "KeyholdCrypto", "CPeerCred"],
+      swiftSettings: ownSettings),
 
     .executableTarget(
       name: "keyhold",
@@ -50,35 +63,49 @@ let package = Package(
         "SSHWire", "KeyholdCrypto", "KeyholdSystem", "SSHKeys", "Vault", "Audit", "Cloud", "KeyholdCore", "AgentServer",
         "CPeerCred",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]),
+      ], swiftSettings: ownSettings),
     .executableTarget(
       name: "keyhold-bench",
       dependencies: [
         "SSHWire", "KeyholdCrypto", "KeyholdSystem", "SSHKeys", "Vault", "Audit", "Cloud", "KeyholdCore", "AgentServer",
         "TestSupport",
-      ]),
+      ], swiftSettings: ownSettings),
     // Holds one PKCS #11 provider in its own process for the agent (AgentServer's PKCS11Provider spawns it).
-    .executableTarget(name: "keyhold-pkcs11-helper", dependencies: ["SSHWire", "CPKCS11", "KeyholdCrypto"]),
+    .executableTarget(
+      name: "keyhold-pkcs11-helper", dependencies: ["SSHWire", "CPKCS11", "KeyholdCrypto"], swiftSettings: ownSettings),
     // libFuzzer entry point; a no-op in a plain build (see Makefile `fuzz`).
     .executableTarget(
-      name: "FuzzDecoders", dependencies: ["SSHWire", "KeyholdCrypto", "SSHKeys", "Vault", "Audit", "Cloud"]),
+      name: "FuzzDecoders", dependencies: ["SSHWire", "KeyholdCrypto", "SSHKeys", "Vault", "Audit", "Cloud"],
+      swiftSettings: ownSettings),
 
     // Helpers shared by the tests and the benchmarks: child processes, moto_server, a loopback EC2 stub.
-    .target(name: "TestSupport", dependencies: ["KeyholdSystem"], path: "Tests/TestSupport"),
-    .testTarget(name: "KeyholdSystemTests", dependencies: ["KeyholdSystem", "TestSupport"]),
-    .testTarget(name: "SSHWireTests", dependencies: ["SSHWire"]),
-    .testTarget(name: "KeyholdCryptoTests", dependencies: ["KeyholdCrypto"]),
-    .testTarget(name: "SSHKeysTests", dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto"]),
-    .testTarget(name: "VaultTests", dependencies: ["Vault", "SSHKeys", "SSHWire", "KeyholdCrypto", "TestSupport"]),
-    .testTarget(name: "AuditTests", dependencies: ["Audit"]),
-    .testTarget(name: "CloudTests", dependencies: ["Cloud", "KeyholdCrypto", "TestSupport"]),
+    .target(
+      name: "TestSupport", dependencies: ["KeyholdSystem"], path: "Tests/TestSupport", swiftSettings: ownSettings),
+    .testTarget(
+      name: "KeyholdSystemTests", dependencies: ["KeyholdSystem", "TestSupport"], swiftSettings: ownSettings),
+    .testTarget(name: "SSHWireTests", dependencies: ["SSHWire"], swiftSettings: ownSettings),
+    .testTarget(name: "KeyholdCryptoTests", dependencies: ["KeyholdCrypto"], swiftSettings: ownSettings),
+    .testTarget(
+      name: "SSHKeysTests", dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto"], swiftSettings: ownSettings),
+    .testTarget(
+      name: "VaultTests", dependencies: ["Vault", "SSHKeys", "SSHWire", "KeyholdCrypto", "TestSupport"],
+      swiftSettings: ownSettings),
+    .testTarget(name: "AuditTests", dependencies: ["Audit"], swiftSettings: ownSettings),
+    .testTarget(
+      name: "CloudTests", dependencies: ["Cloud", "KeyholdCrypto", "TestSupport"], swiftSettings: ownSettings),
     .testTarget(
       name: "KeyholdCoreTests",
-      dependencies: ["KeyholdCore", "Vault", "Audit", "Cloud", "SSHKeys", "KeyholdCrypto", "TestSupport"]),
-    .testTarget(name: "AgentServerTests", dependencies: ["AgentServer", "SSHKeys", "SSHWire", "KeyholdCrypto"]),
+      dependencies: ["KeyholdCore", "Vault", "Audit", "Cloud", "SSHKeys", "KeyholdCrypto", "TestSupport"],
+      swiftSettings: ownSettings),
     .testTarget(
-      name: "PKCS11Tests", dependencies: ["AgentServer", "SSHKeys", "SSHWire", "KeyholdCrypto", "TestSupport"]),
-    .testTarget(name: "CLITests", dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto", "TestSupport"]),
+      name: "AgentServerTests", dependencies: ["AgentServer", "SSHKeys", "SSHWire", "KeyholdCrypto"],
+      swiftSettings: ownSettings),
+    .testTarget(
+      name: "PKCS11Tests", dependencies: ["AgentServer", "SSHKeys", "SSHWire", "KeyholdCrypto", "TestSupport"],
+      swiftSettings: ownSettings),
+    .testTarget(
+      name: "CLITests", dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto", "TestSupport"], swiftSettings: ownSettings
+    ),
   ],
   swiftLanguageModes: [.v6]
 )

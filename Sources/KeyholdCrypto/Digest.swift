@@ -28,32 +28,34 @@ public enum Digest {
 
     /// The fetched `EVP_MD *`, for OpenSSL calls that take a digest (signing, verifying); fetched on first use,
     /// then reused (no per-call name lookup).
-    public var evpMD: OpaquePointer { Digest.fetched.md(self) }
+    public var evpMD: OpaquePointer { unsafe Digest.fetched.md(self) }
   }
 
   /// `EVP_MD` objects fetched once; an `EVP_MD` is immutable and shareable across threads.
-  private struct Table: @unchecked Sendable {
+  @safe private struct Table: @unchecked Sendable {
     let md5, sha1, sha256, sha384, sha512: OpaquePointer
 
     func md(_ d: Algorithm) -> OpaquePointer {
       switch d {
-      case .md5: return md5
-      case .sha1: return sha1
-      case .sha256: return sha256
-      case .sha384: return sha384
-      case .sha512: return sha512
+      case .md5: return unsafe md5
+      case .sha1: return unsafe sha1
+      case .sha256: return unsafe sha256
+      case .sha384: return unsafe sha384
+      case .sha512: return unsafe sha512
       }
     }
   }
 
-  private static let fetched: Table = {
-    func fetch(_ algorithm: Algorithm) -> OpaquePointer {
-      guard let md = EVP_MD_fetch(nil, algorithm.name, nil) else { fatalError("OpenSSL has no \(algorithm) digest") }
-      return md
+  private static let fetched = unsafe Table(
+    md5: fetch(.md5), sha1: fetch(.sha1), sha256: fetch(.sha256), sha384: fetch(.sha384), sha512: fetch(.sha512))
+
+  /// Fetches one digest from the default provider; a missing digest is a broken OpenSSL install.
+  private static func fetch(_ algorithm: Algorithm) -> OpaquePointer {
+    guard let md = unsafe EVP_MD_fetch(nil, algorithm.name, nil) else {
+      fatalError("OpenSSL has no \(algorithm) digest")
     }
-    return Table(
-      md5: fetch(.md5), sha1: fetch(.sha1), sha256: fetch(.sha256), sha384: fetch(.sha384), sha512: fetch(.sha512))
-  }()
+    return unsafe md
+  }
 
   /// Hashes `data` into `out`, which must hold at least `algorithm.size` bytes (a caller hashing secrets passes
   /// guarded memory).
@@ -63,8 +65,8 @@ public enum Digest {
     precondition(out.count >= algorithm.size, "digest output buffer too small")
     // EVP_Digest reads through its input pointer even for zero bytes: give it a spare byte, never nil.
     var spare: UInt8 = 0
-    let ok = withUnsafePointer(to: &spare) { sp in
-      EVP_Digest(
+    let ok = unsafe withUnsafePointer(to: &spare) { sp in
+      unsafe EVP_Digest(
         data.baseAddress ?? UnsafeRawPointer(sp), data.count, out.baseAddress?.assumingMemoryBound(to: UInt8.self),
         nil, algorithm.evpMD, nil) == 1
     }
@@ -74,16 +76,16 @@ public enum Digest {
   /// Returns the digest of `data`.
   public static func hash(_ algorithm: Algorithm, _ data: UnsafeRawBufferPointer) -> [UInt8] {
     var out = [UInt8](repeating: 0, count: algorithm.size)
-    out.withUnsafeMutableBytes { hash(algorithm, data, into: $0) }
+    unsafe out.withUnsafeMutableBytes { unsafe hash(algorithm, data, into: $0) }
     return out
   }
 
   /// Returns the digest of the bytes of `data`.
   public static func hash<C: Collection>(_ algorithm: Algorithm, _ data: C) -> [UInt8] where C.Element == UInt8 {
-    if let digest = data.withContiguousStorageIfAvailable({ hash(algorithm, UnsafeRawBufferPointer($0)) }) {
+    if let digest = data.withContiguousStorageIfAvailable({ unsafe hash(algorithm, UnsafeRawBufferPointer($0)) }) {
       return digest
     }
-    return Array(data).withUnsafeBytes { hash(algorithm, $0) }
+    return unsafe Array(data).withUnsafeBytes { unsafe hash(algorithm, $0) }
   }
 
   /// MD5 of `data` (16 bytes).
@@ -110,10 +112,11 @@ public enum HMAC {
     // One spare byte keeps every pointer non-null for an empty key or message.
     let k = key + [0]
     let d = data + [0]
-    let result = out.withUnsafeMutableBufferPointer { o in
-      EVP_Q_mac(nil, "HMAC", nil, algorithm.name, nil, k, key.count, d, data.count, o.baseAddress, o.count, &length)
+    let result = unsafe out.withUnsafeMutableBufferPointer { o in
+      unsafe EVP_Q_mac(
+        nil, "HMAC", nil, algorithm.name, nil, k, key.count, d, data.count, o.baseAddress, o.count, &length)
     }
-    precondition(result != nil && length == algorithm.size, "HMAC failed")
+    unsafe precondition(result != nil && length == algorithm.size, "HMAC failed")
     return out
   }
 }

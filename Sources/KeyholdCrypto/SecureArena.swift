@@ -18,8 +18,8 @@ import Synchronization
 /// back to the system with `sodium_free` (which zeroes it again and unlocks it). One mutex guards the bookkeeping;
 /// the secrets themselves are read without it.
 final class SecureArena: Sendable {
-  /// Where a secret lives.
-  struct Region: @unchecked Sendable {
+  /// Where a secret lives. `@safe`: only SecureArena and SecureBytes dereference the pointer, within `count`.
+  @safe struct Region: @unchecked Sendable {
     /// First byte of the secret (nil for an empty secret).
     let pointer: UnsafeMutableRawPointer?
     /// The chunk's base address for a slot, nil for a secret with its own `sodium_malloc` (or an empty one).
@@ -48,7 +48,8 @@ final class SecureArena: Sendable {
   /// The process-wide arena behind ``SecureBytes``.
   static let shared = SecureArena()
 
-  private struct Chunk {
+  /// `@safe`: the base pointer is only offset by whole slots inside the chunk, under the arena's lock.
+  @safe private struct Chunk {
     let base: UnsafeMutableRawPointer
     let slotSize: Int
     let capacity: Int
@@ -82,19 +83,19 @@ final class SecureArena: Sendable {
   /// Reserves `count` writable bytes, or returns nil when the system has no guarded memory left (mmap or the
   /// mapping limit refused). The caller writes them, calls ``seal(_:)`` and eventually ``release(_:count:)``.
   func allocate(_ count: Int) -> Region? {
-    if count == 0 { return Region(pointer: nil, chunk: nil) }
+    if count == 0 { return unsafe Region(pointer: nil, chunk: nil) }
     guard let classIndex = Self.slotSizes.firstIndex(where: { $0 >= count }) else {
-      guard let p = sodium_malloc(count) else { return nil }
+      guard let p = unsafe sodium_malloc(count) else { return nil }
       state.withLock { $0.dedicated += 1 }
-      return Region(pointer: p, chunk: nil)
+      return unsafe Region(pointer: p, chunk: nil)
     }
     let slotSize = Self.slotSizes[classIndex]
     return state.withLock { s -> Region? in
       var key = s.open[classIndex].last
       if key == nil {
-        guard let base = sodium_malloc(chunkBytes) else { return nil }
+        guard let base = unsafe sodium_malloc(chunkBytes) else { return nil }
         let k = UInt(bitPattern: base)
-        s.chunks[k] = Chunk(base: base, slotSize: slotSize, capacity: chunkBytes / slotSize)
+        s.chunks[k] = unsafe Chunk(base: base, slotSize: slotSize, capacity: chunkBytes / slotSize)
         s.open[classIndex].append(k)
         key = k
       }
@@ -111,25 +112,25 @@ final class SecureArena: Sendable {
       if !chunk.hasRoom { s.open[classIndex].removeLast() }
       s.chunks[k] = chunk
       s.slots += 1
-      return Region(pointer: chunk.base + slot * slotSize, chunk: k)
+      return unsafe Region(pointer: chunk.base + slot * slotSize, chunk: k)
     }
   }
 
   /// Makes a dedicated secret read-only once written; slots stay writable (see the type's notes).
   func seal(_ region: Region) {
-    if region.chunk == nil, let p = region.pointer { sodium_mprotect_readonly(p) }
+    if region.chunk == nil, let p = unsafe region.pointer { unsafe sodium_mprotect_readonly(p) }
   }
 
   /// Wipes and releases a secret of `count` bytes.
   func release(_ region: Region, count: Int) {
-    guard let p = region.pointer else { return }
+    guard let p = unsafe region.pointer else { return }
     guard let k = region.chunk else {
-      sodium_free(p)  // makes the region writable, zeroes it, unlocks and unmaps it
+      unsafe sodium_free(p)  // makes the region writable, zeroes it, unlocks and unmaps it
       state.withLock { $0.dedicated -= 1 }
       return
     }
-    sodium_memzero(p, count)
-    let emptied: UnsafeMutableRawPointer? = state.withLock { s in
+    unsafe sodium_memzero(p, count)
+    let emptied: UnsafeMutableRawPointer? = unsafe state.withLock { s in
       guard var chunk = s.chunks[k] else { preconditionFailure("secret released into an unknown chunk") }
       let classIndex = Self.slotSizes.firstIndex(of: chunk.slotSize)!
       let wasFull = !chunk.hasRoom
@@ -139,13 +140,13 @@ final class SecureArena: Sendable {
       if chunk.used == 0 {
         s.chunks[k] = nil
         if let i = s.open[classIndex].firstIndex(of: k) { s.open[classIndex].remove(at: i) }
-        return chunk.base
+        return unsafe chunk.base
       }
       s.chunks[k] = chunk
       if wasFull { s.open[classIndex].append(k) }
       return nil
     }
-    if let emptied { sodium_free(emptied) }
+    if let emptied = unsafe emptied { unsafe sodium_free(emptied) }
   }
 
   /// Current counts.

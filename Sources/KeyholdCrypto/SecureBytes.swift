@@ -25,7 +25,7 @@ public final class SecureBytes: @unchecked Sendable {
   }
 
   private let region: SecureArena.Region
-  private var pointer: UnsafeMutableRawPointer? { region.pointer }
+  private var pointer: UnsafeMutableRawPointer? { unsafe region.pointer }
   /// Number of secret bytes.
   public let count: Int
 
@@ -39,7 +39,7 @@ public final class SecureBytes: @unchecked Sendable {
   public init(count: Int, fill: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
     guard let region = SecureBytes.reserve(count) else { fatalError("out of secure memory") }
     do {
-      try fill(UnsafeMutableRawBufferPointer(start: region.pointer, count: count))
+      unsafe try fill(UnsafeMutableRawBufferPointer(start: region.pointer, count: count))
     } catch {
       SecureArena.shared.release(region, count: count)
       throw error
@@ -55,7 +55,7 @@ public final class SecureBytes: @unchecked Sendable {
     -> SecureBytes
   {
     guard let region = reserve(count) else { throw AllocationError(count: count) }
-    fill(UnsafeMutableRawBufferPointer(start: region.pointer, count: count))
+    unsafe fill(UnsafeMutableRawBufferPointer(start: region.pointer, count: count))
     SecureArena.shared.seal(region)
     return SecureBytes(region: region, count: count)
   }
@@ -64,10 +64,10 @@ public final class SecureBytes: @unchecked Sendable {
   /// copy.
   public static func allocate<C: Collection>(copying bytes: C) throws(AllocationError) -> SecureBytes
   where C.Element == UInt8 {
-    try allocate(count: bytes.count) { buf in
+    unsafe try allocate(count: bytes.count) { buf in
       var i = 0
       for b in bytes {
-        buf[i] = b
+        unsafe buf[i] = b
         i += 1
       }
     }
@@ -82,10 +82,10 @@ public final class SecureBytes: @unchecked Sendable {
 
   /// Copies `bytes` into guarded memory. The caller should wipe its own copy (see ``wipe(_:)``).
   public convenience init<C: Collection>(copying bytes: C) where C.Element == UInt8 {
-    self.init(count: bytes.count) { buf in
+    unsafe self.init(count: bytes.count) { buf in
       var i = 0
       for b in bytes {
-        buf[i] = b
+        unsafe buf[i] = b
         i += 1
       }
     }
@@ -103,28 +103,28 @@ public final class SecureBytes: @unchecked Sendable {
 
   /// Calls `body` with read access to the secret bytes.
   public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-    try body(UnsafeRawBufferPointer(start: pointer, count: count))
+    unsafe try body(UnsafeRawBufferPointer(start: pointer, count: count))
   }
 
   /// Returns an ordinary array copy. Use sparingly: the copy is not guarded.
-  public func unsafeCopy() -> [UInt8] { withUnsafeBytes { Array($0) } }
+  public func unsafeCopy() -> [UInt8] { unsafe withUnsafeBytes { unsafe Array($0) } }
 
   /// Zeroes an ordinary array in place (sodium_memzero cannot be optimised away).
   public static func wipe(_ bytes: inout [UInt8]) {
-    bytes.withUnsafeMutableBytes { buf in
-      if let base = buf.baseAddress, buf.count > 0 { sodium_memzero(base, buf.count) }
+    unsafe bytes.withUnsafeMutableBytes { buf in
+      if let base = buf.baseAddress, buf.count > 0 { unsafe sodium_memzero(base, buf.count) }
     }
   }
 
   /// Zeroes a buffer in place (sodium_memzero cannot be optimised away).
   public static func wipe(_ buffer: UnsafeMutableRawBufferPointer) {
-    if let base = buffer.baseAddress, buffer.count > 0 { sodium_memzero(base, buffer.count) }
+    if let base = buffer.baseAddress, buffer.count > 0 { unsafe sodium_memzero(base, buffer.count) }
   }
 
   /// Constant-time comparison of two equal-length byte buffers; false when the lengths differ.
   public static func constantTimeEqual(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
     guard a.count == b.count else { return false }
     if a.count == 0 { return true }
-    return sodium_memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0
+    return unsafe sodium_memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0
   }
 }

@@ -10,7 +10,7 @@ extension Sodium {
     precondition(sodiumReady)
     precondition(nonce.count == 8 && key.count == 32)
     guard out.count > 0 else { return }
-    _ = crypto_stream_chacha20(
+    _ = unsafe crypto_stream_chacha20(
       out.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(out.count), nonce,
       key.baseAddress!.assumingMemoryBound(to: UInt8.self))
   }
@@ -23,7 +23,7 @@ extension Sodium {
     precondition(nonce.count == 8 && key.count == 32)
     guard !input.isEmpty else { return [] }
     var output = [UInt8](repeating: 0, count: input.count)
-    _ = crypto_stream_chacha20_xor_ic(
+    _ = unsafe crypto_stream_chacha20_xor_ic(
       &output, input, UInt64(input.count), nonce, counter, key.baseAddress!.assumingMemoryBound(to: UInt8.self))
     return output
   }
@@ -35,7 +35,7 @@ extension Sodium {
     var tag = [UInt8](repeating: 0, count: 16)
     // libsodium's pointers are non-null: an empty message still passes one spare byte.
     let m = message.isEmpty ? [0] : message
-    _ = crypto_onetimeauth_poly1305(
+    _ = unsafe crypto_onetimeauth_poly1305(
       &tag, m, UInt64(message.count), key.baseAddress!.assumingMemoryBound(to: UInt8.self))
     return tag
   }

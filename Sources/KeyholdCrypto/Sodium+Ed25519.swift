@@ -12,8 +12,8 @@ extension Sodium {
     precondition(sodiumReady)
     precondition(seed.count == 32)
     var pub = [UInt8](repeating: 0, count: 32)
-    let secret = try SecureBytes.allocate(count: 64) { sk in
-      _ = crypto_sign_seed_keypair(
+    let secret = unsafe try SecureBytes.allocate(count: 64) { sk in
+      _ = unsafe crypto_sign_seed_keypair(
         &pub, sk.baseAddress!.assumingMemoryBound(to: UInt8.self),
         seed.baseAddress!.assumingMemoryBound(to: UInt8.self))
     }
@@ -26,9 +26,9 @@ extension Sodium {
   ) {
     precondition(sodiumReady)
     var spare: UInt8 = 0
-    secret.withUnsafeBytes { sk in
-      withUnsafePointer(to: &spare) { sp in
-        _ = crypto_sign_detached(
+    unsafe secret.withUnsafeBytes { sk in
+      unsafe withUnsafePointer(to: &spare) { sp in
+        _ = unsafe crypto_sign_detached(
           out.baseAddress!.assumingMemoryBound(to: UInt8.self), nil,
           message.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? sp, UInt64(message.count),
           sk.baseAddress!.assumingMemoryBound(to: UInt8.self))
@@ -41,6 +41,6 @@ extension Sodium {
     precondition(sodiumReady)
     guard signature.count == 64, publicKey.count == 32 else { return false }
     let m = message.isEmpty ? [0] : message
-    return crypto_sign_verify_detached(signature, m, UInt64(message.count), publicKey) == 0
+    return unsafe crypto_sign_verify_detached(signature, m, UInt64(message.count), publicKey) == 0
   }
 }

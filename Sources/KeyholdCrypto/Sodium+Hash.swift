@@ -15,9 +15,9 @@ extension Sodium {
     var out = [UInt8](repeating: 0, count: length)
     // libsodium's input pointer is non-null even for empty input.
     var spare: UInt8 = 0
-    withUnsafePointer(to: &spare) { sp in
-      let input = data.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? sp
-      _ = crypto_generichash(&out, length, input, UInt64(data.count), nil, 0)
+    unsafe withUnsafePointer(to: &spare) { sp in
+      let input = unsafe data.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? sp
+      _ = unsafe crypto_generichash(&out, length, input, UInt64(data.count), nil, 0)
     }
     return out
   }
@@ -25,6 +25,6 @@ extension Sodium {
   /// Returns the unkeyed BLAKE2b digest of the bytes of `data`, `length` bytes long (16...64).
   public static func hash<C: Collection>(_ data: C, length: Int = hashBytes) -> [UInt8] where C.Element == UInt8 {
     let bytes = Array(data)
-    return bytes.withUnsafeBytes { hash($0, length: length) }
+    return unsafe bytes.withUnsafeBytes { unsafe hash($0, length: length) }
   }
 }

@@ -61,15 +61,15 @@ public enum Sodium {
   public static func randomBytes(_ count: Int) -> [UInt8] {
     precondition(sodiumReady)
     var out = [UInt8](repeating: 0, count: count)
-    if count > 0 { out.withUnsafeMutableBytes { randombytes_buf($0.baseAddress!, count) } }
+    if count > 0 { unsafe out.withUnsafeMutableBytes { unsafe randombytes_buf($0.baseAddress!, count) } }
     return out
   }
 
   /// Random secret bytes created directly in guarded memory.
   public static func randomSecret(_ count: Int) -> SecureBytes {
     precondition(sodiumReady)
-    return SecureBytes(count: count) { buf in
-      if count > 0 { randombytes_buf(buf.baseAddress!, count) }
+    return unsafe SecureBytes(count: count) { buf in
+      if count > 0 { unsafe randombytes_buf(buf.baseAddress!, count) }
     }
   }
 
@@ -82,12 +82,12 @@ public enum Sodium {
     var failed = false
     let key: SecureBytes
     do {
-      key = try SecureBytes.allocate(count: length) { out in
-        passphrase.withUnsafeBytes { pw in
+      key = unsafe try SecureBytes.allocate(count: length) { out in
+        unsafe passphrase.withUnsafeBytes { pw in
           // An empty passphrase has no base address; libsodium's pointers are non-null.
           var empty: UInt8 = 0
-          let rc = withUnsafePointer(to: &empty) { emptyPtr in
-            crypto_pwhash(
+          let rc = unsafe withUnsafePointer(to: &empty) { emptyPtr in
+            unsafe crypto_pwhash(
               out.baseAddress!.assumingMemoryBound(to: UInt8.self), UInt64(length),
               pw.baseAddress?.assumingMemoryBound(to: CChar.self)
                 ?? UnsafeRawPointer(emptyPtr).assumingMemoryBound(to: CChar.self),
@@ -114,10 +114,10 @@ public enum Sodium {
     var outLen: UInt64 = 0
     let ad = associatedData + [0]
     var spare: UInt8 = 0
-    key.withUnsafeBytes { k in
-      withUnsafePointer(to: &spare) { sp in
-        let pt = plaintext.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? sp
-        _ = crypto_aead_xchacha20poly1305_ietf_encrypt(
+    unsafe key.withUnsafeBytes { k in
+      unsafe withUnsafePointer(to: &spare) { sp in
+        let pt = unsafe plaintext.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? sp
+        _ = unsafe crypto_aead_xchacha20poly1305_ietf_encrypt(
           &out, &outLen, pt, UInt64(plaintext.count), ad, UInt64(associatedData.count), nil, nonce,
           k.baseAddress!.assumingMemoryBound(to: UInt8.self))
       }
@@ -139,22 +139,24 @@ public enum Sodium {
     var ok = false
     let decrypt = { (out: UnsafeMutableRawBufferPointer) in
       var outLen: UInt64 = 0
-      let rc = key.withUnsafeBytes { k in
-        crypto_aead_xchacha20poly1305_ietf_decrypt(
+      let rc = unsafe key.withUnsafeBytes { k in
+        unsafe crypto_aead_xchacha20poly1305_ietf_decrypt(
           out.baseAddress!.assumingMemoryBound(to: UInt8.self), &outLen, nil, ciphertext, UInt64(ciphertext.count),
           ad, UInt64(associatedData.count), nonce, k.baseAddress!.assumingMemoryBound(to: UInt8.self))
       }
       ok = rc == 0
-      if !ok { sodium_memzero(out.baseAddress!, out.count) }
+      if !ok { unsafe sodium_memzero(out.baseAddress!, out.count) }
     }
     let plain: SecureBytes
     if plainCount == 0 {
       var scratch = [UInt8](repeating: 0, count: 1)
-      scratch.withUnsafeMutableBytes { decrypt($0) }
+      unsafe scratch.withUnsafeMutableBytes { unsafe decrypt($0) }
       plain = SecureBytes(copying: [UInt8]())
     } else {
       // The size comes from the file: a failed allocation is an error, not a crash.
-      do { plain = try SecureBytes.allocate(count: plainCount) { decrypt($0) } } catch { throw .outOfSecureMemory }
+      do { plain = unsafe try SecureBytes.allocate(count: plainCount) { unsafe decrypt($0) } } catch {
+        throw .outOfSecureMemory
+      }
     }
     if !ok { throw .authenticationFailed }
     return plain
@@ -162,6 +164,6 @@ public enum Sodium {
 
   /// Constant-time equality of two byte arrays (false when lengths differ).
   public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-    a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in SecureBytes.constantTimeEqual(pa, pb) } }
+    unsafe a.withUnsafeBytes { pa in unsafe b.withUnsafeBytes { pb in unsafe SecureBytes.constantTimeEqual(pa, pb) } }
   }
 }

@@ -29,7 +29,8 @@ public struct FrameDecoder: Sendable {
   /// Appends bytes read from the stream.
   public mutating func append(_ bytes: UnsafeRawBufferPointer) {
     compactIfWorthIt()
-    buffer.append(contentsOf: bytes)
+    // The caller vouches that `bytes` is valid for its count for the duration of the call (SE-0458).
+    unsafe buffer.append(contentsOf: bytes)
   }
 
   /// The body length announced by the buffered header, checked against the cap; nil while fewer than 4 bytes.

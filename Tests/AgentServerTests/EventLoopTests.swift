@@ -267,7 +267,7 @@ final class Gate: @unchecked Sendable {
   var waiters: Int { state.withLock { $0.waiters } }
   func wait() {
     state.withLock { $0.waiters += 1 }
-    Poll.until(.seconds(120)) { state.withLock { $0.open } }
+    _ = Poll.until(.seconds(120)) { state.withLock { $0.open } }
     state.withLock { $0.waiters -= 1 }
   }
   func open() { state.withLock { $0.open = true } }
