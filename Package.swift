@@ -42,7 +42,7 @@ let package = Package(
       name: "KeyholdCore",
       dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto", "KeyholdSystem", "Vault", "Audit", "Cloud"]),
     // ssh-agent protocol server. Does not import Vault: the CLI hands it a key source.
-    .target(name: "AgentServer", dependencies: ["SSHWire", "SSHKeys", "KeyholdCrypto", "CPeerCred"]),
+    .target(name: "AgentServer", dependencies: ["SSHWire", "SSHKeys", "KeyholdCrypto", "KeyholdSystem", "CPeerCred"]),
 
     .executableTarget(
       name: "keyhold",
