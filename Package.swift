@@ -78,6 +78,9 @@ let package = Package(
     .testTarget(name: "AgentServerTests", dependencies: ["AgentServer", "SSHKeys", "SSHWire", "KeyholdCrypto"]),
     .testTarget(name: "PKCS11Tests", dependencies: ["AgentServer", "SSHKeys", "SSHWire", "KeyholdCrypto"]),
     .testTarget(name: "CLITests", dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto", "TestSupport"]),
+    // The real agent binary against hostile clients: parallel guessers, thousands of idle connections, log injection.
+    .testTarget(
+      name: "HostileClientTests", dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto", "KeyholdSystem", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )
