@@ -15,13 +15,13 @@ import Testing
     return url.appendingPathComponent(".build/debug/keyhold").path
   }()
 
-  /// Starts `keyhold agent -D --no-vault -a SOCK` (plus `extra`), waits for its socket; returns pid and folder.
-  static func start(_ extra: [String] = []) throws -> (pid: pid_t, socket: String, dir: String) {
+  /// Starts `keyhold agent MODE --no-vault -a SOCK` (`-D`, or `-d` to log debug lines), waits for its socket.
+  static func start(_ mode: String = "-D") throws -> (pid: pid_t, socket: String, dir: String) {
     raiseDescriptorLimit()
     let dir = TemporaryTree.make("hostile")
     let socket = dir + "/a.sock"
     let pid = try ChildProcess.spawn(
-      binary, ["agent", "-D", "--no-vault", "-a", socket] + extra, environment: [:], stdin: "/dev/null",
+      binary, ["agent", mode, "--no-vault", "-a", socket], environment: [:], stdin: "/dev/null",
       stdout: dir + "/out", stderr: dir + "/err")
     #expect(Poll.until(Poll.startup) { UnixSocketProbe.accepts(socket) })
     return (pid, socket, dir)
@@ -136,7 +136,7 @@ import Testing
   }
 
   @Test func anExtensionNameWithANewlineAndEscapeIsLoggedAsOneEscapedLine() throws {
-    let agent = try Self.start(["-d"])
+    let agent = try Self.start("-d")
     defer { Self.end(agent.pid, agent.dir) }
     let fd = try UnixSocketAddress(path: agent.socket).connect()
     defer { close(fd) }
