@@ -54,7 +54,7 @@ let package = Package(
       swiftSettings: ownSettings),
     // ssh-agent protocol server. Does not import Vault: the CLI hands it a key source.
     .target(
-      name: "AgentServer", dependencies: ["SSHWire", "SSHKeys", "KeyholdCrypto", "CPeerCred"],
+      name: "AgentServer", dependencies: ["SSHWire", "SSHKeys", "KeyholdCrypto", "KeyholdSystem", "CPeerCred"],
       swiftSettings: ownSettings),
 
     .executableTarget(
@@ -106,6 +106,10 @@ let package = Package(
     .testTarget(
       name: "CLITests", dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto", "TestSupport"], swiftSettings: ownSettings
     ),
+    // The real agent binary against hostile clients: parallel guessers, thousands of idle connections, log injection.
+    .testTarget(
+      name: "HostileClientTests", dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto", "KeyholdSystem", "TestSupport"],
+      swiftSettings: ownSettings),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,4 @@
+import KeyholdSystem
 import SSHWire
 
 #if canImport(Glibc)
@@ -38,16 +39,7 @@ public final class AgentClient {
 
   /// Connects to the Unix socket at `path`.
   public init(path: String) throws(AgentClientError) {
-    guard let address = UnixSocket.address(path) else { throw .connect(path: path, errno: ENAMETOOLONG) }
-    let fd = UnixSocket.stream()
-    guard fd >= 0 else { throw .connect(path: path, errno: errno) }
-    let rc = UnixSocket.withSockaddr(address) { connect(fd, $0, $1) }
-    guard rc == 0 else {
-      let e = errno
-      close(fd)
-      throw .connect(path: path, errno: e)
-    }
-    self.fd = fd
+    do { self.fd = try UnixSocketAddress(path: path).connect() } catch { throw .connect(path: path, errno: error.code) }
   }
 
   deinit { close(fd) }
@@ -60,7 +52,7 @@ public final class AgentClient {
 
   /// Sends raw bytes (frames, partial frames, garbage) as they are.
   public func writeRaw(_ bytes: [UInt8]) throws(AgentClientError) {
-    if let e = bytes.withUnsafeBytes({ UnixSocket.writeAll(fd, $0) }) { throw .io(errno: e) }
+    do { try Descriptor.writeAll(fd, bytes, label: "agent socket") } catch { throw .io(errno: error.code) }
   }
 
   /// Reads the next reply frame body.

@@ -1,5 +1,5 @@
-import CPeerCred
 import KeyholdCrypto
+import KeyholdSystem
 import SSHKeys
 import SSHWire
 import Synchronization
@@ -23,38 +23,46 @@ public enum AgentListenerError: Error, Equatable, Sendable, CustomStringConverti
   }
 }
 
-/// The agent's listening Unix socket and its accept loop.
+/// The agent's listening Unix socket, served by an ``EventLoop``.
 ///
 /// Each accepted connection is checked with SO_PEERCRED before a byte is read (the peer must run as our uid or
-/// as root, as OpenSSH's agent requires), then served on its own thread.
+/// as root, as OpenSSH's agent requires); connections then share the loop's few threads, so an idle one costs a
+/// descriptor and a small object, not a thread. Passphrase attempts (lock, unlock, `vault-unlock@keyhold`) go
+/// through the loop's one-at-a-time lane: their back-off holds one thread however many guessers connect.
 public final class AgentListener: Sendable {
   /// The listening descriptor.
   public let fd: Int32
   /// The socket's path, when the listener created it (nil for a socket handed over by systemd).
   public let path: String?
+  /// The loop's limits.
+  public let configuration: EventLoopConfiguration
   private let connections = Atomic<Int>(0)
-  private let workers = ConnectionWorkers()
 
   /// Adopts an already listening socket, e.g. descriptor 3 from systemd socket activation (`LISTEN_FDS`).
-  public init(adopting fd: Int32) {
+  public init(adopting fd: Int32, configuration: EventLoopConfiguration = EventLoopConfiguration()) {
     self.fd = fd
     self.path = nil
+    self.configuration = configuration
     _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
   }
 
-  private init(fd: Int32, path: String) {
+  private init(fd: Int32, path: String, configuration: EventLoopConfiguration) {
     self.fd = fd
     self.path = path
+    self.configuration = configuration
   }
 
   /// Creates, binds and listens on a Unix socket at `path`. The socket is created under umask 0177 so it is
   /// never, even briefly, accessible to others (no chmod-after-bind window).
-  public static func bind(path: String) throws(AgentListenerError) -> AgentListener {
-    guard let address = UnixSocket.address(path) else { throw .pathTooLong(path) }
-    let fd = UnixSocket.stream()
+  public static func bind(
+    path: String, configuration: EventLoopConfiguration = EventLoopConfiguration()
+  ) throws(AgentListenerError) -> AgentListener {
+    let address: UnixSocketAddress
+    do { address = try UnixSocketAddress(path: path) } catch { throw .pathTooLong(path) }
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     guard fd >= 0 else { throw .system(call: "socket", path: path, errno: errno) }
     let old = umask(0o177)
-    let rc = UnixSocket.withSockaddr(address) { Glibc.bind(fd, $0, $1) }
+    let rc = address.withSockaddr { Glibc.bind(fd, $0, $1) }
     let bindErrno = errno
     umask(old)
     guard rc == 0 else {
@@ -67,10 +75,10 @@ public final class AgentListener: Sendable {
       unlink(path)
       throw .system(call: "listen", path: path, errno: e)
     }
-    return AgentListener(fd: fd, path: path)
+    return AgentListener(fd: fd, path: path, configuration: configuration)
   }
 
-  /// Stops accepting: wakes the accept loop (which then returns) and removes the socket file.
+  /// Stops accepting: the loop sees the listening socket hang up and stops; the socket file is removed.
   public func stop() {
     shutdown(fd, Int32(SHUT_RDWR))
     removeSocket()
@@ -81,52 +89,53 @@ public final class AgentListener: Sendable {
     if let path { unlink(path) }
   }
 
-  /// Accepts connections until the descriptor is closed; call it on a thread of its own (or the main thread).
+  /// Serves connections on the calling thread (one of the loop's threads) until ``stop()``; the loop's other
+  /// threads are started here.
   public func serve(_ agent: Agent) {
+    guard let loop = makeLoop(agent) else { return }
+    do { try loop.run() } catch { agent.log(.info, "\(error)") }
+  }
+
+  /// Starts the loop's threads and returns.
+  public func serveInBackground(_ agent: Agent) {
+    guard let loop = makeLoop(agent) else { return }
+    do { try loop.start() } catch { agent.log(.info, "\(error)") }
+  }
+
+  private func makeLoop(_ agent: Agent) -> EventLoop<AgentConnectionState>? {
     let ourUID = getuid()
-    while true {
-      let client = keyhold_accept_cloexec(fd)
-      if client < 0 {
-        switch errno {
-        case EINTR, ECONNABORTED, EAGAIN: continue
-        case EMFILE, ENFILE, ENOBUFS, ENOMEM:
-          usleep(100_000)
-          continue
-        default: return
-        }
-      }
-      var pid: pid_t = 0
-      var uid: uid_t = 0
-      var gid: gid_t = 0
-      guard keyhold_peer_cred(client, &pid, &uid, &gid) == 0 else {
-        agent.log(.info, "getpeereid failed: \(String(cString: strerror(errno)))")
-        close(client)
-        continue
-      }
-      // Refuse before reading a byte: only our own user and root may talk to the agent.
-      guard uid == ourUID || uid == 0 else {
-        agent.log(.info, "uid mismatch: peer euid \(uid) != uid \(ourUID)")
-        close(client)
-        continue
-      }
-      let number = connections.add(1, ordering: .relaxed).newValue
-      let state = AgentConnectionState(peerUID: uid, peerPID: pid, number: number)
-      let started = workers.run { AgentListener.serveConnection(client, agent: agent, state: state) }
-      if !started {
-        agent.log(.info, "cannot start a thread for connection \(number)")
-        close(client)
-      }
+    do {
+      return try EventLoop<AgentConnectionState>(
+        listening: fd, configuration: configuration, log: { agent.log(.info, $0) },
+        serialized: Self.isPassphraseAttempt,
+        accept: { peer in
+          // Refused before a byte is read: only our own user and root may talk to the agent.
+          guard peer.uid == ourUID || peer.uid == 0 else {
+            agent.log(.info, "uid mismatch: peer euid \(peer.uid) != uid \(ourUID)")
+            return nil
+          }
+          let number = self.connections.add(1, ordering: .relaxed).newValue
+          agent.log(.debug, "connection \(number): new client pid \(peer.pid) uid \(peer.uid)")
+          return AgentConnectionState(peerUID: peer.uid, peerPID: peer.pid, number: number)
+        },
+        handler: { state, body in
+          var frame = body
+          return agent.answer(frame: &frame, connection: &state)
+        })
+    } catch {
+      agent.log(.info, "\(error)")
+      return nil
     }
   }
 
-  /// Starts ``serve(_:)`` on a thread of its own.
-  public func serveInBackground(_ agent: Agent) {
-    _ = PosixThread.spawn { self.serve(agent) }
-  }
-
-  /// Serves one accepted client socket until it closes (see ``AgentConnectionLoop/serve(_:agent:state:)``).
-  static func serveConnection(_ fd: Int32, agent: Agent, state: AgentConnectionState) {
-    var stream = SocketStream(fd: fd)
-    AgentConnectionLoop.serve(&stream, agent: agent, state: state)
+  /// True for the requests that try a passphrase (SSH_AGENTC_LOCK, SSH_AGENTC_UNLOCK, the `vault-unlock@keyhold`
+  /// extension): they back off and run a key derivation, so the loop handles them one at a time.
+  static func isPassphraseAttempt(_ body: [UInt8]) -> Bool {
+    guard let type = body.first else { return false }
+    if type == AgentMessageType.lock.rawValue || type == AgentMessageType.unlock.rawValue { return true }
+    guard type == AgentMessageType.extension.rawValue, body.count >= 5 else { return false }
+    let length = body[1...4].reduce(0) { $0 << 8 | Int($1) }
+    let name = AgentExtensionRequest.Name.vaultUnlock.utf8
+    return length == name.count && body.count >= 5 + length && body[5..<(5 + length)].elementsEqual(name)
   }
 }

@@ -17,7 +17,8 @@ public enum AgentStreamError: Error, Equatable, Sendable, CustomStringConvertibl
   }
 }
 
-/// The byte stream a connection is served over: a socket in the agent, an in-memory pipe in tests.
+/// A byte stream a connection can be served over, such as an in-memory pipe in tests (the agent's sockets are
+/// served by ``EventLoop``).
 ///
 /// The connection loop (``AgentConnectionLoop``) is written against this and nothing else, so framing and dispatch
 /// can be exercised without a socket.
@@ -29,34 +30,4 @@ public protocol AgentStream {
   mutating func write(_ bytes: [UInt8]) throws(AgentStreamError)
   /// Ends the stream; later reads and writes fail.
   mutating func close()
-}
-
-/// A connected socket as an ``AgentStream``.
-public struct SocketStream: AgentStream {
-  /// The connected descriptor; ``close()`` closes it.
-  public let fd: Int32
-  private var open = true
-
-  /// Adopts `fd`, a connected stream socket.
-  public init(fd: Int32) { self.fd = fd }
-
-  public mutating func read(into buffer: inout [UInt8]) throws(AgentStreamError) -> Int {
-    guard open else { throw .closed }
-    while true {
-      let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
-      if n >= 0 { return n }
-      if errno != EINTR { throw .io(errno: errno) }
-    }
-  }
-
-  public mutating func write(_ bytes: [UInt8]) throws(AgentStreamError) {
-    guard open else { throw .closed }
-    if let e = bytes.withUnsafeBytes({ UnixSocket.writeAll(fd, $0) }) { throw .io(errno: e) }
-  }
-
-  public mutating func close() {
-    guard open else { return }
-    open = false
-    _ = Glibc.close(fd)
-  }
 }

@@ -24,6 +24,11 @@ private let eventLoopInstances = Atomic<Int>(0)
 /// returns. Threads above ``EventLoopConfiguration/coreThreads`` exit after
 /// ``EventLoopConfiguration/idleThreadTimeout`` without work.
 ///
+/// Frames the `serialized` predicate picks (passphrase attempts: their back-off sleeps and key derivations) are
+/// handled one at a time across the loop, in arrival order: a connection whose such frame finds the lane taken is
+/// parked — not armed, holding no thread — and the thread that finishes the current one resumes it. So 200
+/// parallel guesses hold one thread between them, and every other client keeps the rest of the pool.
+///
 /// Signing is the handler's work, done on the thread that read the request: a request costs one wake-up of one
 /// thread, as with a thread per connection, plus an epoll_wait and an epoll_ctl.
 public final class EventLoop<Context: Sendable>: Sendable {
@@ -32,6 +37,8 @@ public final class EventLoop<Context: Sendable>: Sendable {
   public typealias Accept = @Sendable (PeerCredentials) -> Context?
   /// Answers one frame body with the framed reply bytes (empty for no reply).
   public typealias Handler = @Sendable (inout Context, [UInt8]) -> [UInt8]
+  /// True for a frame body that must be handled one at a time across the loop.
+  public typealias Serialized = @Sendable ([UInt8]) -> Bool
   /// Receives one line about a connection that was closed for a reason worth logging.
   public typealias Log = @Sendable (String) -> Void
 
@@ -46,6 +53,7 @@ public final class EventLoop<Context: Sendable>: Sendable {
   private let wakeFD: Int32
   private let acceptConnection: Accept
   private let handler: Handler
+  private let serialized: Serialized
   private let log: Log
   private let state = Mutex(State())
   private let waiting = Atomic<Int>(0)
@@ -60,12 +68,17 @@ public final class EventLoop<Context: Sendable>: Sendable {
     var finishing = false
     var finished = false
     var connections: [UInt64: EventLoopConnection<Context>] = [:]
+    /// A serialized frame is being handled.
+    var laneBusy = false
+    /// Connections parked behind the lane, oldest first.
+    var parked: [UInt64] = []
   }
 
   /// Prepares a loop over an already listening socket; ``start()`` or ``run()`` starts serving.
   public init(
     listening fd: Int32, configuration: EventLoopConfiguration = EventLoopConfiguration(),
-    log: @escaping Log = { _ in }, accept: @escaping Accept, handler: @escaping Handler
+    log: @escaping Log = { _ in }, serialized: @escaping Serialized = { _ in false }, accept: @escaping Accept,
+    handler: @escaping Handler
   ) throws(EventLoopError) {
     guard keyhold_set_nonblocking(fd) == 0 else { throw .system(call: "fcntl", errno: errno) }
     let ep = keyhold_epoll_create()
@@ -92,6 +105,7 @@ public final class EventLoop<Context: Sendable>: Sendable {
     self.wakeFD = wake
     self.acceptConnection = accept
     self.handler = handler
+    self.serialized = serialized
     self.log = log
   }
 
@@ -302,16 +316,49 @@ public final class EventLoop<Context: Sendable>: Sendable {
   }
 
   private func serve(token: UInt64, events: UInt32, buffer: inout [UInt8]) {
+    // A connection handed the lane while this thread served another one is served next, on this thread.
+    var work: [(token: UInt64, events: UInt32)] = [(token, events)]
+    while let item = work.popLast() {
+      if let handoff = serveOne(token: item.token, events: item.events, buffer: &buffer) {
+        work.append((handoff, 0))
+      }
+    }
+  }
+
+  /// Serves one event of one connection; returns a parked connection that was handed the lane meanwhile.
+  private func serveOne(token: UInt64, events: UInt32, buffer: inout [UInt8]) -> UInt64? {
     // The token is the connection's address: the registry keeps it alive until its owner drops it, and EPOLLONESHOT
     // makes this thread its owner, so no lookup (and no lock) is needed per request.
-    guard let address = UnsafeRawPointer(bitPattern: UInt(token)) else { return }
+    guard let address = UnsafeRawPointer(bitPattern: UInt(token)) else { return nil }
     let connection = Unmanaged<EventLoopConnection<Context>>.fromOpaque(address).takeUnretainedValue()
+    var handoff: UInt64?
+    let lane = EventLoopConnection<Context>.Lane(
+      isSerialized: serialized,
+      acquire: { [self] in
+        state.withLock { s in
+          guard s.laneBusy else {
+            s.laneBusy = true
+            return true
+          }
+          s.parked.append(token)
+          return false
+        }
+      },
+      release: { [self] in
+        handoff = state.withLock { s in
+          guard !s.parked.isEmpty else {
+            s.laneBusy = false
+            return nil
+          }
+          return s.parked.removeFirst()
+        }
+      })
     let next = connection.serve(
       readable: events & UInt32(KEYHOLD_POLL_READABLE) != 0,
       writable: events & UInt32(KEYHOLD_POLL_WRITABLE) != 0,
       hangup: events & UInt32(KEYHOLD_POLL_HANGUP) != 0, buffer: &buffer, configuration: configuration,
-      handler: handler)
-    if stopping.load(ordering: .acquiring) { return }  // left for `finish`
+      lane: lane, handler: handler)
+    if stopping.load(ordering: .acquiring) { return nil }  // left for `finish`
     switch next {
     case .wait(let read, let write):
       if keyhold_epoll_set(epollFD, connection.fd, 0, read ? 1 : 0, write ? 1 : 0, 1, token) != 0 {
@@ -321,7 +368,10 @@ public final class EventLoop<Context: Sendable>: Sendable {
     case .close(let reason):
       if let reason { log(reason) }
       drop(token)
+    case .parked:
+      break
     }
+    return handoff
   }
 
   private func drop(_ token: UInt64) {

@@ -18,6 +18,19 @@ final class EventLoopConnection<Context: Sendable>: @unchecked Sendable {
     case wait(read: Bool, write: Bool)
     /// Close the connection.
     case close(reason: String?)
+    /// A one-at-a-time frame waits for the loop's lane: the connection is parked, not armed, and the thread that
+    /// releases the lane resumes it. The thread that parked it must not touch it again.
+    case parked
+  }
+
+  /// How the owning thread takes and gives back the loop's one-at-a-time lane (see ``EventLoop``).
+  struct Lane {
+    /// True for a frame body that must be handled one at a time across the loop.
+    let isSerialized: ([UInt8]) -> Bool
+    /// Takes the lane, or parks the connection behind it and returns false (atomically, so no release is missed).
+    let acquire: () -> Bool
+    /// Gives the lane back (or hands it to the next parked connection).
+    let release: () -> Void
   }
 
   let fd: Int32
@@ -27,6 +40,8 @@ final class EventLoopConnection<Context: Sendable>: @unchecked Sendable {
   private var outputStart = 0
   /// The peer sent EOF: answer what is buffered, flush, then close.
   private var peerClosed = false
+  /// The one-at-a-time frame this connection was parked with; when it is resumed the lane is already its own.
+  private var parkedBody: [UInt8]?
 
   init(fd: Int32, context: Context, maximumFrameLength: Int) {
     self.fd = fd
@@ -40,7 +55,7 @@ final class EventLoopConnection<Context: Sendable>: @unchecked Sendable {
   /// while the unsent output stays under the pause threshold.
   func serve(
     readable: Bool, writable: Bool, hangup: Bool, buffer: inout [UInt8], configuration: EventLoopConfiguration,
-    handler: (inout Context, [UInt8]) -> [UInt8]
+    lane: Lane, handler: (inout Context, [UInt8]) -> [UInt8]
   ) -> Next {
     if writable || pendingOutput > 0 {
       guard flush() else { return .close(reason: nil) }
@@ -63,13 +78,31 @@ final class EventLoopConnection<Context: Sendable>: @unchecked Sendable {
     }
     while pendingOutput <= configuration.outputPauseThreshold {
       var body: [UInt8]
-      do {
-        guard let next = try decoder.next() else { break }
-        body = next
-      } catch {
-        return .close(reason: "\(error)")
+      var holdsLane = false
+      if let parked = parkedBody {
+        // Resumed by the thread that handed the lane over.
+        body = parked
+        parkedBody = nil
+        holdsLane = true
+      } else {
+        do {
+          guard let next = try decoder.next() else { break }
+          body = next
+        } catch {
+          return .close(reason: "\(error)")
+        }
+        if lane.isSerialized(body) {
+          // Moved, not copied: the thread that resumes the connection wipes the only buffer.
+          parkedBody = body
+          body = []
+          guard lane.acquire() else { return .parked }
+          body = parkedBody ?? []
+          parkedBody = nil
+          holdsLane = true
+        }
       }
       var reply = handler(&context, body)
+      if holdsLane { lane.release() }
       // Requests may carry private keys or passphrases (add identity, lock, unlock); wiping every body costs a
       // memset of bytes just read and spares the loop from knowing message types.
       SecureBytes.wipe(&body)
@@ -143,6 +176,10 @@ final class EventLoopConnection<Context: Sendable>: @unchecked Sendable {
   /// Closes the descriptor and wipes what the connection buffered.
   func close() {
     decoder.wipe()
+    if var parked = parkedBody {
+      parkedBody = nil
+      SecureBytes.wipe(&parked)
+    }
     SecureBytes.wipe(&output)
     output = []
     outputStart = 0

@@ -1,6 +1,7 @@
 import AgentServer
 import CPeerCred
 import KeyholdCrypto
+import KeyholdSystem
 import SSHKeys
 
 #if canImport(Glibc)
@@ -290,12 +291,7 @@ struct AgentRunner {
   }
 
   static func writeOut(_ text: String) {
-    var bytes = Array(text.utf8)
-    var off = 0
-    while off < bytes.count {
-      let n = bytes.withUnsafeMutableBytes { write(1, $0.baseAddress! + off, $0.count - off) }
-      if n <= 0 { if n < 0 && errno == EINTR { continue } else { break } }
-      off += n
-    }
+    // Best effort, as ssh-agent: a closed standard output must not stop the agent from starting.
+    try? Descriptor.writeAll(1, Array(text.utf8), label: "standard output")
   }
 }
