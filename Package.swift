@@ -108,7 +108,8 @@ let package = Package(
     ),
     // The real agent binary against hostile clients: parallel guessers, thousands of idle connections, log injection.
     .testTarget(
-      name: "HostileClientTests", dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto", "KeyholdSystem", "TestSupport"],
+      name: "HostileClientTests",
+      dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto", "KeyholdSystem", "TestSupport"],
       swiftSettings: ownSettings),
   ],
   swiftLanguageModes: [.v6]
