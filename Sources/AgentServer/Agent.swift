@@ -19,6 +19,8 @@ public final class Agent: Sendable {
   let state: Mutex<KeyringState>
   /// Serialises vault openings (explicit and lazy) so one passphrase prompt serves every waiting request.
   let vaultGate = Mutex<Void>(())
+  /// Serialises re-reads of the vault after it changed, so concurrent requests read a changed file once.
+  let refreshGate = Mutex<Void>(())
 
   /// Creates an agent. With a `source` the agent starts with that vault sealed; without one it behaves exactly
   /// like ssh-agent. `verifyHostSignature` checks session-bind signatures (defaults to SSHKeys' verification).
@@ -32,6 +34,9 @@ public final class Agent: Sendable {
     var initial = KeyringState()
     if source != nil { initial.vault = .sealed }
     self.state = Mutex(initial)
+    if source != nil, let why = configuration.promptUnavailable {
+      log(.info, "sealed vault keys are not listed: \(why)")
+    }
     refreshVaultPublicKeys()
   }
 
@@ -53,14 +58,19 @@ public final class Agent: Sendable {
   }
 
   func dispatch(_ request: AgentRequest, connection: inout AgentConnectionState) throws(AgentFailure) -> [UInt8] {
-    let locked = state.withLock { s in
-      if s.reap(now: configuration.clock.now()) { s.changed(listSealed: configuration.lazyUnlock) }
-      return s.lock != nil
+    let (locked, timedOut) = state.withLock { s in
+      let wasOpen = s.vault.isOpen
+      if s.reap(now: configuration.clock.now()) {
+        s.changed(listSealed: configuration.lazyUnlock, now: configuration.clock.now())
+      }
+      return (s.lock != nil, wasOpen && !s.vault.isOpen)
     }
-    // A locked agent lists nothing and refuses everything but unlock and session-bind (PROTOCOL.agent; ARCHITECTURE.md, Agent).
+    if timedOut { closeSourceIfSealed() }
+    // A locked agent lists nothing and refuses everything but unlock and session-bind (PROTOCOL.agent; ARCHITECTURE.md,
+    // Agent), and `status@keyhold`, which says that it is locked.
     if locked {
       switch request {
-      case .unlock, .extension(.sessionBind): break
+      case .unlock, .extension(.sessionBind), .extension(.other(AgentStatus.extensionName, _)): break
       case .requestIdentities: return AgentReplies.noIdentities
       default: throw .locked
       }
@@ -69,7 +79,11 @@ public final class Agent: Sendable {
     case .requestIdentities:
       refreshVaultIfChanged()
       return list(connection)
-    case .signRequest(let r): return try sign(r, connection)
+    case .signRequest(let r):
+      // The vault file is checked before every listing and signature (one stat): a key removed, retired or
+      // renamed by another process stops signing, or signs under its new name, at once.
+      refreshVaultIfChanged()
+      return try sign(r, connection)
     case .addIdentity(let a), .addIDConstrained(let a): return try add(a, connection)
     case .removeIdentity(let blob): return try remove(blob, connection)
     case .removeAllIdentities, .removeAllRSAIdentities: return removeAll()
@@ -204,7 +218,7 @@ public final class Agent: Sendable {
       } else {
         s.added.append(identity)
       }
-      s.changed(listSealed: configuration.lazyUnlock)
+      s.changed(listSealed: configuration.lazyUnlock, now: configuration.clock.now())
     }
     log(
       .debug,
@@ -227,7 +241,7 @@ public final class Agent: Sendable {
       } else {
         throw .keyNotFound
       }
-      s.changed(listSealed: configuration.lazyUnlock)
+      s.changed(listSealed: configuration.lazyUnlock, now: configuration.clock.now())
     }
     return AgentReplies.success
   }
@@ -237,8 +251,9 @@ public final class Agent: Sendable {
       s.added = []
       s.vaultKeys = []
       if case .open = s.vault { s.vault = .sealed }
-      s.changed(listSealed: configuration.lazyUnlock)
+      s.changed(listSealed: configuration.lazyUnlock, now: configuration.clock.now())
     }
+    closeSourceIfSealed()
     return AgentReplies.success
   }
 
@@ -265,8 +280,9 @@ public final class Agent: Sendable {
         s.vault = .sealed
         s.lockSealedVault = true
       }
-      s.changed(listSealed: configuration.lazyUnlock)
+      s.changed(listSealed: configuration.lazyUnlock, now: configuration.clock.now())
     }
+    closeSourceIfSealed()
     log(.info, "agent locked")
     return AgentReplies.success
   }
@@ -289,7 +305,7 @@ public final class Agent: Sendable {
         s.lock = nil
         s.failedUnlocks = 0
         defer { s.lockSealedVault = false }
-        s.changed(listSealed: configuration.lazyUnlock)
+        s.changed(listSealed: configuration.lazyUnlock, now: configuration.clock.now())
         return s.lockSealedVault
       }
       log(.info, "agent unlocked")
@@ -304,27 +320,85 @@ public final class Agent: Sendable {
 
   // MARK: - Vault
 
+  /// Reads the vault's public keys and, while it is open, its private keys again (through what the source kept
+  /// open at unlock, so no prompt): keys gone from the vault stop signing, renamed ones are listed under their new
+  /// name, new ones are listed and sign. A source that can no longer be read open seals the vault.
   func refreshVaultPublicKeys() {
     guard let source else { return }
     let generation = source.generation()
+    let epoch = state.withLock { $0.vaultEpoch }
     let keys: [AgentSourceKey]
     do { keys = try source.publicKeys() } catch {
       log(.info, "vault public keys unavailable: \(error)")
       return
     }
-    state.withLock { s in
+    let open = state.withLock { $0.vault.isOpen && $0.vaultEpoch == epoch }
+    var reloaded: [PrivateKey]? = nil
+    var failure: (any Error)? = nil
+    if open {
+      do { reloaded = try source.reload() } catch { failure = error }
+    }
+    let hidden = Set(keys.filter(\.hidden).map(\.blob))
+    let applied = state.withLock { s -> Int? in
       s.vaultPublic = keys
       s.vaultGeneration = generation
-      s.changed(listSealed: configuration.lazyUnlock)
+      var count: Int? = nil
+      if s.vault.isOpen && s.vaultEpoch == epoch {
+        if failure != nil {
+          s.vaultKeys = []
+          s.vault = .sealed
+        } else if let reloaded {
+          s.vaultKeys = Self.vaultIdentities(reloaded, hidden: hidden)
+          count = s.vaultKeys.count
+        } else {
+          // A source that keeps nothing open: drop keys no longer in it and take the names it has now.
+          let names = Dictionary(keys.map { ($0.blob, $0.comment) }, uniquingKeysWith: { a, _ in a })
+          s.vaultKeys = s.vaultKeys.compactMap { id in
+            guard let name = names[id.blob] else { return nil }
+            if name == id.comment && hidden.contains(id.blob) == id.hidden { return id }
+            return KeyIdentity(
+              blob: id.blob, comment: name, key: id.key.withComment(name), fromVault: true,
+              hidden: hidden.contains(id.blob))
+          }
+          count = s.vaultKeys.count
+        }
+      }
+      s.changed(listSealed: configuration.lazyUnlock, now: configuration.clock.now())
+      return count
+    }
+    if let failure {
+      source.close()
+      log(.info, "vault sealed: it changed and cannot be read with the key it was opened with: \(failure)")
+    } else if let applied {
+      log(.info, "vault changed: \(applied) keys")
     }
   }
 
-  /// Re-reads the vault's public keys when the source changed since they were read (a key imported while the
-  /// agent runs is listed, and lazily unlocked, without restarting the agent).
+  /// Re-reads the vault when the source changed since it was read (a key imported, removed, retired or renamed
+  /// while the agent runs; a vault made after the agent started).
   func refreshVaultIfChanged() {
     guard let source else { return }
     let generation = source.generation()
-    if state.withLock({ $0.vaultGeneration }) != generation { refreshVaultPublicKeys() }
+    guard state.withLock({ $0.vaultGeneration }) != generation else { return }
+    refreshGate.withLock { _ in
+      // Another request may have read the same change while this one waited.
+      if state.withLock({ $0.vaultGeneration }) != source.generation() { refreshVaultPublicKeys() }
+    }
+  }
+
+  /// The keyring entries for keys opened from the vault.
+  static func vaultIdentities(_ keys: [PrivateKey], hidden: Set<[UInt8]>) -> [KeyIdentity] {
+    keys.map {
+      KeyIdentity(
+        blob: $0.publicKey.blob, comment: $0.comment, key: $0, fromVault: true,
+        hidden: hidden.contains($0.publicKey.blob))
+    }
+  }
+
+  /// Lets the source forget what an unlock kept open (the vault's data key) once the vault is no longer open.
+  func closeSourceIfSealed() {
+    guard let source, state.withLock({ !$0.vault.isOpen }) else { return }
+    source.close()
   }
 
   func openVault(_ passphrase: SecureBytes, timeout: UInt32?) throws(AgentFailure) {
@@ -335,20 +409,20 @@ public final class Agent: Sendable {
     guard let source else { throw .noVault }
     let keys: [PrivateKey]
     do { keys = try source.unlock(passphrase: passphrase) } catch { throw .vault("\(error)") }
+    let generation = source.generation()
     let publics = (try? source.publicKeys()) ?? []
     let hidden = Set(publics.filter(\.hidden).map(\.blob))
-    let identities = keys.map {
-      KeyIdentity(
-        blob: $0.publicKey.blob, comment: $0.comment, key: $0, fromVault: true,
-        hidden: hidden.contains($0.publicKey.blob))
-    }
+    let identities = Self.vaultIdentities(keys, hidden: hidden)
     let now = configuration.clock.now()
     state.withLock { s in
       s.vaultKeys = identities
-      if !publics.isEmpty { s.vaultPublic = publics }
+      if !publics.isEmpty {
+        s.vaultPublic = publics
+        s.vaultGeneration = generation
+      }
       s.vault = .open(until: timeout.flatMap { $0 == 0 ? nil : now + UInt64($0) })
       s.lockSealedVault = false
-      s.changed(listSealed: configuration.lazyUnlock)
+      s.changed(listSealed: configuration.lazyUnlock, now: configuration.clock.now())
     }
     log(.info, "vault opened: \(identities.count) keys" + (timeout.map { $0 > 0 ? " for \($0) s" : "" } ?? ""))
     if let timeout, timeout > 0 { scheduleReap(after: timeout) }
@@ -359,8 +433,9 @@ public final class Agent: Sendable {
       guard s.vault != .none else { throw .noVault }
       s.vaultKeys = []
       s.vault = .sealed
-      s.changed(listSealed: configuration.lazyUnlock)
+      s.changed(listSealed: configuration.lazyUnlock, now: configuration.clock.now())
     }
+    closeSourceIfSealed()
     log(.info, "vault sealed")
   }
 
@@ -395,12 +470,46 @@ public final class Agent: Sendable {
     }
   }
 
+  /// The reply contents of `status@keyhold`.
+  func agentStatus() -> AgentStatus {
+    let now = configuration.clock.now()
+    return state.withLock { s in
+      let listedVault = s.listed(lazyUnlock: configuration.lazyUnlock).filter { $0.identity?.fromVault ?? true }
+      var status = AgentStatus(
+        locked: s.lock != nil, vault: .none, vaultSeconds: now >= s.vaultSince ? now - s.vaultSince : 0,
+        secondsLeft: 0, addedKeys: UInt32(clamping: s.added.count), vaultKeys: 0,
+        listedVaultKeys: UInt32(clamping: listedVault.count), socketPath: configuration.socketPath ?? "",
+        pid: UInt32(bitPattern: getpid()), sealedNote: "")
+      switch s.vault {
+      case .none: break
+      case .sealed:
+        status.vault = .sealed
+        status.vaultKeys = UInt32(clamping: s.vaultPublic.count)
+        if !s.vaultPublic.isEmpty && !configuration.lazyUnlock {
+          status.sealedNote = configuration.promptUnavailable ?? "lazy unlock is off (--no-lazy-unlock)"
+        }
+      case .open(let until):
+        status.vault = .open
+        status.vaultKeys = UInt32(clamping: s.vaultKeys.count)
+        status.secondsLeft = until.map { $0 > now ? UInt32(clamping: $0 - now) : 0 } ?? 0
+      }
+      return status
+    }
+  }
+
   // MARK: - Extensions
 
   /// The extensions `query` reports.
   public static let supportedExtensions = [
-    AgentExtensionRequest.Name.sessionBind, AgentExtensionRequest.Name.query, AgentExtensionRequest.Name.vaultUnlock,
-    AgentExtensionRequest.Name.vaultLock, AgentExtensionRequest.Name.vaultStatus,
+    AgentExtensionRequest.Name.sessionBind, AgentExtensionRequest.Name.query, AgentStatus.extensionName,
+    AgentExtensionRequest.Name.vaultUnlock, AgentExtensionRequest.Name.vaultLock,
+    AgentExtensionRequest.Name.vaultStatus,
+  ]
+
+  /// The vault extensions, which an agent without a vault (`--no-vault`) leaves out of its `query` reply.
+  static let vaultExtensions: Set<String> = [
+    AgentExtensionRequest.Name.vaultUnlock, AgentExtensionRequest.Name.vaultLock,
+    AgentExtensionRequest.Name.vaultStatus,
   ]
 
   func handleExtension(_ request: AgentExtensionRequest, _ connection: inout AgentConnectionState)
@@ -412,7 +521,8 @@ public final class Agent: Sendable {
         try sessionBind(bind, &connection)
         return AgentReplies.success
       case .query:
-        return AgentReplies.frame(.extensionResponse(.query(Self.supportedExtensions)))
+        let names = Self.supportedExtensions.filter { source != nil || !Self.vaultExtensions.contains($0) }
+        return AgentReplies.frame(.extensionResponse(.query(names)))
       case .vaultUnlock(let passphrase, let timeout):
         guard !passphrase.isEmpty else { throw .emptyPassphrase }
         try openVault(try Self.guarded(passphrase), timeout: timeout)
@@ -421,7 +531,12 @@ public final class Agent: Sendable {
         try sealVault()
         return AgentReplies.success
       case .vaultStatus:
+        refreshVaultIfChanged()
         return AgentReplies.frame(.extensionResponse(.vaultStatus(vaultStatus())))
+      case .other(AgentStatus.extensionName, _):
+        refreshVaultIfChanged()
+        let contents = agentStatus().encode()
+        return AgentReplies.frame(.extensionResponse(.other(name: AgentStatus.extensionName, contents: contents)))
       case .other(let name, _):
         throw .unsupported("extension \(name)")
       }
@@ -459,9 +574,14 @@ public final class Agent: Sendable {
 
   /// Removes expired keys and seals a timed-out vault now.
   public func reapExpired() {
-    state.withLock { s in
-      if s.reap(now: configuration.clock.now()) { s.changed(listSealed: configuration.lazyUnlock) }
+    let timedOut = state.withLock { s in
+      let wasOpen = s.vault.isOpen
+      if s.reap(now: configuration.clock.now()) {
+        s.changed(listSealed: configuration.lazyUnlock, now: configuration.clock.now())
+      }
+      return wasOpen && !s.vault.isOpen
     }
+    if timedOut { closeSourceIfSealed() }
   }
 
   func scheduleReap(after seconds: UInt32) {

@@ -60,6 +60,11 @@ public struct AgentConfiguration: Sendable {
   public var clock: any AgentClock
   /// Argon2id parameters for the lock passphrase hash.
   public var lockKDF: Sodium.KDFParameters
+  /// The socket path `status@keyhold` reports; nil when unknown.
+  public var socketPath: String? = nil
+  /// Why no passphrase prompt can be shown (no askpass program, no display), so a sealed vault's keys are not
+  /// listed; nil when a prompt can be shown. Lazy unlock is off when this is set.
+  public var promptUnavailable: String? = nil
 
   /// Creates a configuration with ssh-agent's defaults.
   public init(

@@ -11,6 +11,14 @@ enum VaultState: Sendable, Equatable {
   case open(until: UInt64?)
 }
 
+extension VaultState {
+  /// True while the vault's private keys are loaded.
+  var isOpen: Bool {
+    if case .open = self { return true }
+    return false
+  }
+}
+
 /// What a sign request's key blob names.
 enum SignTarget {
   /// A key that can sign now.
@@ -32,7 +40,17 @@ struct KeyringState: Sendable {
   /// The source generation ``vaultPublic`` was read at.
   var vaultGeneration: UInt64? = nil
   /// The vault's state.
-  var vault: VaultState = .none
+  var vault: VaultState = .none {
+    didSet {
+      if vault.isOpen != oldValue.isOpen { vaultEpoch &+= 1 }
+    }
+  }
+  /// Counts the vault's openings and sealings, so a refresh read before one is not applied after it.
+  var vaultEpoch: UInt64 = 0
+  /// The epoch ``vaultSince`` was stamped for.
+  var vaultStampedEpoch: UInt64? = nil
+  /// The monotonic second the vault was last opened or sealed (or the agent started), for `status@keyhold`.
+  var vaultSince: UInt64 = 0
   /// The lock passphrase hash while the agent is locked (SSH_AGENTC_LOCK).
   var lock: LockHash? = nil
   /// The lock also sealed an open vault, so a successful unlock tries the same passphrase on the vault.
@@ -51,7 +69,11 @@ struct KeyringState: Sendable {
   var nextDeadline: UInt64? = nil
 
   /// Recomputes the derived fields after any change.
-  mutating func changed(listSealed: Bool) {
+  mutating func changed(listSealed: Bool, now: UInt64) {
+    if vaultStampedEpoch != vaultEpoch {
+      vaultStampedEpoch = vaultEpoch
+      vaultSince = now
+    }
     cachedAnswer = nil
     index.removeAll(keepingCapacity: true)
     for id in vaultKeys { index[id.blob] = id }
