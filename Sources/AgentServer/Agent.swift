@@ -21,6 +21,8 @@ public final class Agent: Sendable {
   let vaultGate = Mutex<Void>(())
   /// Serialises re-reads of the vault after it changed, so concurrent requests read a changed file once.
   let refreshGate = Mutex<Void>(())
+  /// When listings and signatures last checked the vault file (coarse monotonic nanoseconds).
+  let lastVaultCheck = Atomic<UInt64>(0)
 
   /// Creates an agent. With a `source` the agent starts with that vault sealed; without one it behaves exactly
   /// like ssh-agent. `verifyHostSignature` checks session-bind signatures (defaults to SSHKeys' verification).
@@ -77,12 +79,13 @@ public final class Agent: Sendable {
     }
     switch request {
     case .requestIdentities:
-      refreshVaultIfChanged()
+      refreshVaultIfChanged(throttled: true)
       return list(connection)
     case .signRequest(let r):
-      // The vault file is checked before every listing and signature (one stat): a key removed, retired or
-      // renamed by another process stops signing, or signs under its new name, at once.
-      refreshVaultIfChanged()
+      // The vault file is checked before listings and signatures (one stat, at most every
+      // `vaultCheckInterval`): a key removed, retired or renamed by another process stops signing, or signs under
+      // its new name, within that interval.
+      refreshVaultIfChanged(throttled: true)
       return try sign(r, connection)
     case .addIdentity(let a), .addIDConstrained(let a): return try add(a, connection)
     case .removeIdentity(let blob): return try remove(blob, connection)
@@ -376,8 +379,16 @@ public final class Agent: Sendable {
 
   /// Re-reads the vault when the source changed since it was read (a key imported, removed, retired or renamed
   /// while the agent runs; a vault made after the agent started).
-  func refreshVaultIfChanged() {
+  func refreshVaultIfChanged(throttled: Bool = false) {
     guard let source else { return }
+    if throttled && configuration.vaultCheckInterval > 0 {
+      var ts = timespec()
+      clock_gettime(CLOCK_MONOTONIC_COARSE, &ts)
+      let now = UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+      let last = lastVaultCheck.load(ordering: .relaxed)
+      if last != 0 && now &- last < configuration.vaultCheckInterval { return }
+      lastVaultCheck.store(now, ordering: .relaxed)
+    }
     let generation = source.generation()
     guard state.withLock({ $0.vaultGeneration }) != generation else { return }
     refreshGate.withLock { _ in

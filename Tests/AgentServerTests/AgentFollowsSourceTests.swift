@@ -64,6 +64,13 @@ final class ChangingKeySource: AgentKeySource, @unchecked Sendable {
 }
 
 @Suite struct AgentFollowsSourceTests {
+  /// Checks the source before every request, so a change made by the test is seen by the next one.
+  static var following: AgentConfiguration {
+    var c = AgentConfiguration(lazyUnlock: false)
+    c.vaultCheckInterval = 0
+    return c
+  }
+
   static let unlock = AgentRequest.extension(.vaultUnlock(passphrase: Array("vault-pass".utf8), timeoutSeconds: 0))
   static let status = AgentRequest.extension(.other(name: AgentStatus.extensionName, contents: []))
 
@@ -83,7 +90,7 @@ final class ChangingKeySource: AgentKeySource, @unchecked Sendable {
     let a = try AgentKeyringTests.key("a")
     let b = try AgentKeyringTests.key("b")
     let source = ChangingKeySource(keys: [a, b])
-    let t = try TestAgent(configuration: AgentConfiguration(lazyUnlock: false), source: source)
+    let t = try TestAgent(configuration: Self.following, source: source)
     let c = try t.client()
     #expect(try c.call(Self.unlock) == .success)
     #expect(try Self.signs(c, a))
@@ -96,7 +103,7 @@ final class ChangingKeySource: AgentKeySource, @unchecked Sendable {
   @Test func aKeyAddedToTheOpenVaultIsListedAndSignsWithoutAnotherUnlock() throws {
     let a = try AgentKeyringTests.key("a")
     let source = ChangingKeySource(keys: [a])
-    let t = try TestAgent(configuration: AgentConfiguration(lazyUnlock: false), source: source)
+    let t = try TestAgent(configuration: Self.following, source: source)
     let c = try t.client()
     #expect(try c.call(Self.unlock) == .success)
     let n = try AgentKeyringTests.key("new")
@@ -109,7 +116,7 @@ final class ChangingKeySource: AgentKeySource, @unchecked Sendable {
   @Test func aVaultThatCanNoLongerBeReadOpenIsSealed() throws {
     let a = try AgentKeyringTests.key("a")
     let source = ChangingKeySource(keys: [a])
-    let t = try TestAgent(configuration: AgentConfiguration(lazyUnlock: false), source: source)
+    let t = try TestAgent(configuration: Self.following, source: source)
     let c = try t.client()
     #expect(try c.call(Self.unlock) == .success)
     source.state.withLock { $0.reloadFails = true }
@@ -120,7 +127,7 @@ final class ChangingKeySource: AgentKeySource, @unchecked Sendable {
 
   @Test func sealingTheVaultLetsTheSourceForgetItsKey() throws {
     let source = ChangingKeySource(keys: [try AgentKeyringTests.key("a")])
-    let t = try TestAgent(configuration: AgentConfiguration(lazyUnlock: false), source: source)
+    let t = try TestAgent(configuration: Self.following, source: source)
     let c = try t.client()
     #expect(try c.call(Self.unlock) == .success)
     #expect(source.state.withLock { $0.open })
@@ -195,4 +202,18 @@ final class ChangingKeySource: AgentKeySource, @unchecked Sendable {
     #expect(AgentStatus.decode([1, 9]) == nil)
     #expect(AgentStatus.decode(Array(s.encode().dropLast())) == nil)
   }
+}
+
+@Test func listingsCheckTheVaultAtMostOncePerIntervalAndStatusAlways() throws {
+  let a = try AgentKeyringTests.key("a")
+  let source = ChangingKeySource(keys: [a])
+  var configuration = AgentConfiguration(lazyUnlock: true)
+  configuration.vaultCheckInterval = 3_600_000_000_000  // an hour: the second listing must not look again
+  let t = try TestAgent(configuration: configuration, source: source)
+  let c = try t.client()
+  #expect(try AgentKeyringTests.listed(c) == ["a"])
+  source.set([a, try AgentKeyringTests.key("b")])
+  #expect(try AgentKeyringTests.listed(c) == ["a"])
+  #expect(try AgentFollowsSourceTests.status(c)?.vaultKeys == 2)
+  #expect(try AgentKeyringTests.listed(c) == ["a", "b"])
 }
