@@ -126,4 +126,9 @@ import Testing
     #expect(try s.bed.listed().isEmpty)
     #expect(s.bed.log.contains("neither DISPLAY nor WAYLAND_DISPLAY is set"), "\(s.bed.log)")
   }
+
+  @Test func askpassRequireForceListsSealedKeysWithoutADisplay() throws {
+    let s = try Setup(agentFlags: [], environment: ["SSH_ASKPASS": "/bin/false", "SSH_ASKPASS_REQUIRE": "Force"])
+    #expect(try Self.names(s.bed) == ["cloudkey"])
+  }
 }

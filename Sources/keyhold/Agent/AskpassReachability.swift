@@ -11,7 +11,8 @@ enum AskpassReachability {
     program: String?, environment: (String) -> String? = { getenv($0).map { String(cString: $0) } },
     isExecutable: (String) -> Bool = AskpassReachability.isExecutable
   ) -> String? {
-    let require = environment("SSH_ASKPASS_REQUIRE") ?? ""
+    // ssh(1) compares the value without regard to case.
+    let require = (environment("SSH_ASKPASS_REQUIRE") ?? "").lowercased()
     if require == "never" { return "SSH_ASKPASS_REQUIRE=never" }
     guard let program else { return "no askpass program (SSH_ASKPASS unset and no /usr/bin/ssh-askpass)" }
     guard isExecutable(program) else { return "the askpass program \(program) is not an executable file" }
