@@ -5,6 +5,8 @@ SWIFT       ?= swift
 PREFIX      ?= /usr/local
 BIN         := .build/debug/keyhold
 RELEASE_BIN := .build/release/keyhold
+# The PKCS #11 helper the agent spawns for ssh-add -s; installed next to keyhold, where the agent looks for it.
+RELEASE_HELPER := .build/release/keyhold-pkcs11-helper
 # The release stands alone: the Swift runtime and Foundation are linked in, so the binary needs only Debian's shared
 # libraries (libc, libssl/libcrypto, libsodium, libcurl and what they pull in) and no RUNPATH into the toolchain.
 RELEASE_FLAGS := -c release --static-swift-stdlib --disable-local-rpath
@@ -36,11 +38,15 @@ deps:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
-# Test peers: moto_server (EC2 endpoint), the aws cli, and faketime (passes the sync's grace period end to end).
+# Test peers: moto_server (EC2 endpoint), the aws cli, faketime (passes the sync's grace period end to end), and
+# SoftHSM2 with OpenSC's pkcs11-tool (a PKCS #11 token for the helper's tests).
 test-deps: deps
 	@command -v faketime >/dev/null || { $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime || \
 	  { $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime; }; }
+	@command -v softhsm2-util >/dev/null && command -v pkcs11-tool >/dev/null || { \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq softhsm2 opensc; }
 	@python3 -c 'import moto, flask, flask_cors' 2>/dev/null && command -v moto_server >/dev/null && command -v aws >/dev/null || \
 	  python3 -m pip install -q 'moto[server]' awscli
 
@@ -49,6 +55,7 @@ build: deps
 
 release: deps
 	$(SWIFT) build $(RELEASE_FLAGS) --product keyhold
+	$(SWIFT) build $(RELEASE_FLAGS) --product keyhold-pkcs11-helper
 
 # keyhold's main job: the agent, in the foreground, on the default vault.
 run: build
@@ -92,6 +99,8 @@ install: release
 	install -m 0755 $(RELEASE_BIN) $(DESTDIR)$(BINDIR)/keyhold
 	$(STRIP) --strip-all $(DESTDIR)$(BINDIR)/keyhold
 	ln -sf keyhold $(DESTDIR)$(BINDIR)/keyhold-agent
+	install -m 0755 $(RELEASE_HELPER) $(DESTDIR)$(BINDIR)/keyhold-pkcs11-helper
+	$(STRIP) --strip-all $(DESTDIR)$(BINDIR)/keyhold-pkcs11-helper
 	for f in $(MAN1PAGES); do install -m 0644 man/$$f $(DESTDIR)$(MAN1DIR)/$$f || exit 1; done
 	for f in $(MAN5PAGES); do install -m 0644 man/$$f $(DESTDIR)$(MAN5DIR)/$$f || exit 1; done
 	for u in $(UNITS); do \
@@ -102,7 +111,7 @@ install: release
 
 # Removes exactly what install put there; shared folders such as $(PREFIX)/bin stay.
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/keyhold $(DESTDIR)$(BINDIR)/keyhold-agent
+	rm -f $(DESTDIR)$(BINDIR)/keyhold $(DESTDIR)$(BINDIR)/keyhold-agent $(DESTDIR)$(BINDIR)/keyhold-pkcs11-helper
 	for f in $(MAN1PAGES); do rm -f $(DESTDIR)$(MAN1DIR)/$$f; done
 	for f in $(MAN5PAGES); do rm -f $(DESTDIR)$(MAN5DIR)/$$f; done
 	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$u; done

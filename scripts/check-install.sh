@@ -2,6 +2,7 @@
 # Checks that the release installs and runs on its own: `make install` into a scratch DESTDIR, then
 #   - no RUNPATH/RPATH in the binary (readelf -d), and every shared library it loads is under /lib or /usr/lib (ldd);
 #   - `keyhold --version` runs with an empty environment (env -i), and `keyhold-agent -h` behaves as ssh-agent's -h;
+#   - keyhold-pkcs11-helper is installed next to keyhold, stands alone the same way and runs under env -i;
 #   - the systemd unit's ExecStart names the PREFIX;
 #   - `make uninstall` with the same DESTDIR and PREFIX leaves no file behind.
 # Usage: scripts/check-install.sh [PREFIX]   (default /usr/local)
@@ -46,6 +47,20 @@ set -e
 case "$agent_status" in 0 | 1) ;; *) fail "keyhold-agent -h exited $agent_status" ;; esac
 grep -qi 'usage' <<<"$agent_out" || fail "keyhold-agent -h printed no usage: $agent_out"
 grep -q -- '-a' <<<"$agent_out" || fail "keyhold-agent -h does not describe the agent's flags"
+
+# The PKCS #11 helper sits next to keyhold (where the agent looks for it), stands alone the same way, and exits 0
+# when its input ends before a request.
+helper="$tmp$prefix/bin/keyhold-pkcs11-helper"
+[ -x "$helper" ] || fail "no keyhold-pkcs11-helper next to keyhold"
+readelf -d "$helper" | grep -Eq '\((RUNPATH|RPATH)\)' && fail "the helper carries a search path"
+ldd "$helper" | grep -q 'not found' && fail "the helper misses a shared library: $(ldd "$helper" | grep 'not found')"
+while read -r lib; do
+  case "$lib" in
+    /lib/* | /usr/lib/* | /lib64/*) ;;
+    *) fail "the helper loads a shared library outside the system folders: $lib" ;;
+  esac
+done < <(ldd "$helper" | awk '/=>/ { print $3 } !/=>/ && /^[ \t]*\// { print $1 }')
+env -i "$helper" </dev/null || fail "keyhold-pkcs11-helper did not exit 0 at the end of its input"
 
 unit="$tmp$prefix/lib/systemd/user/keyhold-agent.service"
 [ -f "$unit" ] || fail "no keyhold-agent.service"

@@ -269,7 +269,7 @@ spki_vectors() {
   refuse refuse-ed448-spki.pem unsupported-key-type ED448
   openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 2>/dev/null | openssl pkey -pubout \
     -out "$out/refuse-rsa1024-spki.pem"
-  refuse refuse-rsa1024-spki.pem unsupported-key-type "ssh-rsa with 1024 bits (keyhold needs at least 2048)"
+  refuse refuse-rsa1024-spki.pem unsupported-key-type "ssh-rsa with 1024 bits (the vault needs at least 2048)"
 }
 spki_vectors
 

@@ -1,28 +1,25 @@
 import Dispatch
+import KeyholdCrypto
 import SSHKeys
 import SSHWire
-import Synchronization
 
 #if canImport(Glibc)
   import Glibc
 #endif
 
-/// The ssh-agent protocol engine: decodes a request, asks the keyring, encodes the reply.
+/// The ssh-agent protocol engine: a decoded request in, a response value out.
 ///
-/// It knows nothing of sockets (see ``AgentListener``); it is safe to call from many connection threads at once.
-/// Shared state sits behind one lock that is never held while signing, prompting or deriving a key, so a slow
-/// request (an RSA-4096 signature, a confirmation prompt, a vault passphrase prompt) never stalls other clients.
+/// It knows nothing of sockets or framing (see ``AgentConnectionLoop`` and ``answer(frame:connection:)``); it is
+/// safe to call from many connection threads at once. The keys live in a ``Keyring`` whose lock is never held
+/// while signing, prompting or deriving a key, so a slow request (an RSA-4096 signature, a confirmation prompt, a
+/// vault passphrase prompt) never stalls other clients.
 public final class Agent: Sendable {
   let configuration: AgentConfiguration
-  let source: (any AgentKeySource)?
+  let keyring: Keyring
+  let vault: AgentVault
+  let log: AgentLogger
+  let passphrases: PassphraseGuard
   let verifyHostSignature: @Sendable (_ hostKey: [UInt8], _ signature: [UInt8], _ data: [UInt8]) -> Bool
-  let state: Mutex<KeyringState>
-  /// Serialises vault openings (explicit and lazy) so one passphrase prompt serves every waiting request.
-  let vaultGate = Mutex<Void>(())
-  /// Serialises re-reads of the vault after it changed, so concurrent requests read a changed file once.
-  let refreshGate = Mutex<Void>(())
-  /// When listings and signatures last checked the vault file (coarse monotonic nanoseconds).
-  let lastVaultCheck = Atomic<UInt64>(0)
 
   /// Creates an agent. With a `source` the agent starts with that vault sealed; without one it behaves exactly
   /// like ssh-agent. `verifyHostSignature` checks session-bind signatures (defaults to SSHKeys' verification).
@@ -31,115 +28,114 @@ public final class Agent: Sendable {
     verifyHostSignature: (@Sendable ([UInt8], [UInt8], [UInt8]) -> Bool)? = nil
   ) {
     self.configuration = configuration
-    self.source = source
     self.verifyHostSignature = verifyHostSignature ?? HostKeySignature.verify
-    var initial = KeyringState()
-    if source != nil { initial.vault = .sealed }
-    self.state = Mutex(initial)
+    let log = AgentLogger(sink: configuration.log, level: configuration.logLevel)
+    let keyring = Keyring(clock: configuration.clock, hasVault: source != nil, listSealed: configuration.lazyUnlock)
+    let passphrases = PassphraseGuard(pause: configuration.pause)
+    self.log = log
+    self.keyring = keyring
+    self.passphrases = passphrases
+    self.vault = AgentVault(
+      source: source, keyring: keyring, passphrases: passphrases, log: log,
+      checkInterval: configuration.vaultCheckInterval,
+      scheduleReap: { [weak keyring] in Self.reap(keyring, after: $0, then: $1) })
     if source != nil, let why = configuration.promptUnavailable {
       log(.info, "sealed vault keys are not listed: \(why)")
     }
-    refreshVaultPublicKeys()
+    vault.refreshPublicKeys()
   }
 
   // MARK: - The one entry point
 
-  /// Handles one frame body and returns the framed reply. Every refusal becomes SSH_AGENT_FAILURE (or
-  /// SSH_AGENT_EXTENSION_FAILURE for a failed known extension) here and nowhere else.
-  public func process(_ body: [UInt8], connection: inout AgentConnectionState) -> [UInt8] {
-    do throws(AgentFailure) {
-      let request: AgentRequest
-      do { request = try AgentRequest.decode(body) } catch { throw AgentFailure.malformed(error) }
-      log(.debug, "connection \(connection.number): \(request)")
-      return try dispatch(request, connection: &connection)
-    } catch {
+  /// Decodes one frame body and answers it. A body that does not decode is answered with SSH_AGENT_FAILURE.
+  public func process(_ body: [UInt8], connection: inout AgentConnectionState) -> AgentResponse {
+    let request: AgentRequest
+    do { request = try AgentRequest.decode(body) } catch {
       let name = AgentMessageType.name(of: body.first ?? 0)
       log(.info, "connection \(connection.number): \(name) refused: \(error)")
-      return error.reply
+      return AgentFailure.malformed(error).response
+    }
+    return respond(to: request, connection: &connection)
+  }
+
+  /// Answers one request. Every refusal becomes SSH_AGENT_FAILURE (or SSH_AGENT_EXTENSION_FAILURE for a failed
+  /// known extension) here and nowhere else.
+  public func respond(to request: AgentRequest, connection: inout AgentConnectionState) -> AgentResponse {
+    log(.debug, "connection \(connection.number): \(request)")
+    do throws(AgentFailure) {
+      return try dispatch(request, connection: &connection)
+    } catch {
+      log(.info, "connection \(connection.number): \(request) refused: \(error)")
+      return error.response
     }
   }
 
-  func dispatch(_ request: AgentRequest, connection: inout AgentConnectionState) throws(AgentFailure) -> [UInt8] {
-    let (locked, timedOut) = state.withLock { s in
-      let wasOpen = s.vault.isOpen
-      if s.reap(now: configuration.clock.now()) {
-        s.changed(listSealed: configuration.lazyUnlock, now: configuration.clock.now())
-      }
-      return (s.lock != nil, wasOpen && !s.vault.isOpen)
-    }
-    if timedOut { closeSourceIfSealed() }
-    // A locked agent lists nothing and refuses everything but unlock and session-bind (PROTOCOL.agent; ARCHITECTURE.md,
-    // Agent), and `status@keyhold`, which says that it is locked.
+  func dispatch(_ request: AgentRequest, connection: inout AgentConnectionState) throws(AgentFailure)
+    -> AgentResponse
+  {
+    let (locked, vaultTimedOut) = keyring.reapForRequest()
+    if vaultTimedOut { vault.closeSourceIfSealed() }
+    // A locked agent lists nothing and refuses everything but unlock and session-bind (PROTOCOL.agent), and
+    // `status@keyhold`, which says that it is locked.
     if locked {
       switch request {
       case .unlock, .extension(.sessionBind), .extension(.other(AgentStatus.extensionName, _)): break
-      case .requestIdentities: return AgentReplies.noIdentities
+      case .requestIdentities: return .identitiesAnswer([])
       default: throw .locked
       }
     }
     switch request {
     case .requestIdentities:
-      refreshVaultIfChanged(throttled: true)
-      return list(connection)
+      vault.refreshIfChanged(throttled: true)
+      return .identitiesAnswer(list(connection))
     case .signRequest(let r):
-      // The vault file is checked before listings and signatures (one stat, at most every
-      // `vaultCheckInterval`): a key removed, retired or renamed by another process stops signing, or signs under
-      // its new name, within that interval.
-      refreshVaultIfChanged(throttled: true)
-      return try sign(r, connection)
-    case .addIdentity(let a), .addIDConstrained(let a): return try add(a, connection)
-    case .removeIdentity(let blob): return try remove(blob, connection)
-    case .removeAllIdentities, .removeAllRSAIdentities: return removeAll()
+      // The vault file is looked at before listings and signatures (at most once per check interval): a key
+      // removed, retired or renamed by another process stops signing, or signs under its new name, within it.
+      vault.refreshIfChanged(throttled: true)
+      return .signResponse(signature: try sign(r, connection))
+    case .addIdentity(let a), .addIDConstrained(let a):
+      try add(a, connection)
+      return .success
+    case .removeIdentity(let blob):
+      try keyring.remove(blob, visible: visibility(connection))
+      return .success
+    case .removeAllIdentities, .removeAllRSAIdentities:
+      removeAllKeys()
+      return .success
     case .addSmartcardKey, .addSmartcardKeyConstrained, .removeSmartcardKey:
       throw .unsupported("smartcard keys")
-    case .lock(let p): return try lock(p)
-    case .unlock(let p): return try unlock(p)
+    case .lock(let p):
+      try lock(p)
+      return .success
+    case .unlock(let p):
+      try unlock(p)
+      return .success
     case .extension(let e): return try handleExtension(e, &connection)
     case .unknown(let t, _): throw .unsupported("message \(AgentMessageType.name(of: t))")
     }
   }
 
-  // MARK: - Listing
+  // MARK: - Destination restrictions
 
-  func list(_ connection: AgentConnectionState) -> [UInt8] {
-    let now = configuration.clock.now()
-    return state.withLock { s in
-      let local = connection.bindings.isEmpty && !connection.bindAttempted
-      if !s.anyDestinations || local {
-        if let cached = s.cachedAnswer { return cached }
-        let answer = Self.encodeAnswer(s.listed(lazyUnlock: configuration.lazyUnlock))
-        s.cachedAnswer = answer
-        return answer
-      }
-      let visible = s.listed(lazyUnlock: configuration.lazyUnlock).filter { entry in
-        guard let id = entry.identity else { return true }
-        return DestinationPolicy.permitted(id, on: connection, user: nil, now: now)
-      }
-      return Self.encodeAnswer(visible)
-    }
+  /// Whether a key may be seen on `connection` (PROTOCOL.agent §2), checked against the injected wall clock.
+  func visibility(_ connection: AgentConnectionState) -> (KeyIdentity) -> Bool {
+    let wallTime = configuration.wallClock.now()
+    return { DestinationPolicy.permitted($0, on: connection, user: nil, wallTime: wallTime) }
   }
 
-  static func encodeAnswer(_ entries: [(blob: [UInt8], comment: String, identity: KeyIdentity?)]) -> [UInt8] {
-    var size = 9
-    for e in entries { size += 8 + e.blob.count + e.comment.utf8.count }
-    var w = SSHWriter(capacity: size)
-    w.writeUInt32(UInt32(size - 4))
-    w.writeByte(AgentMessageType.identitiesAnswer.rawValue)
-    w.writeUInt32(UInt32(entries.count))
-    for e in entries {
-      w.writeString(e.blob)
-      w.writeString(e.comment)
-    }
-    return w.bytes
+  func list(_ connection: AgentConnectionState) -> [AgentIdentity] {
+    // A connection with no bindings is a local client: every key is visible (and the cached listing serves).
+    let local = connection.bindings.isEmpty && !connection.bindAttempted
+    return keyring.list(visible: local ? nil : visibility(connection))
   }
 
   // MARK: - Signing
 
   func sign(_ request: AgentSignRequest, _ connection: AgentConnectionState) throws(AgentFailure) -> [UInt8] {
-    var target = state.withLock { $0.target(request.keyBlob) }
+    var target = keyring.target(request.keyBlob)
     if case .sealedVaultKey = target {
-      try lazyUnlock()
-      target = state.withLock { $0.target(request.keyBlob) }
+      try vault.lazyUnlock(enabled: configuration.lazyUnlock, ask: configuration.askVaultPassphrase)
+      target = keyring.target(request.keyBlob)
     }
     guard case .key(let identity) = target else { throw .keyNotFound }
     var note: String? = nil
@@ -149,15 +145,9 @@ public final class Agent: Sendable {
       if let note { prompt += "\n" + note }
       guard let confirm = configuration.confirm, confirm(prompt) else { throw .refusedByUser }
     }
-    let signature: [UInt8]
-    do { signature = try identity.key.sign(request.data, flags: SignFlags(rawValue: request.flags)) } catch {
+    do { return try identity.key.sign(request.data, flags: SignFlags(rawValue: request.flags)) } catch {
       throw .badKey(error)
     }
-    var w = SSHWriter(capacity: signature.count + 9)
-    w.writeUInt32(UInt32(signature.count + 5))
-    w.writeByte(AgentMessageType.signResponse.rawValue)
-    w.writeString(signature)
-    return w.bytes
   }
 
   /// PROTOCOL.agent §2: a restricted key signs only a user-authentication request for the session most recently
@@ -169,7 +159,8 @@ public final class Agent: Sendable {
     guard let auth = UserAuthRequest.parse(request.data), auth.keyBlob == request.keyBlob else {
       throw .notPermitted("data to sign is not a user authentication request")
     }
-    guard DestinationPolicy.permitted(id, on: connection, user: auth.user, now: configuration.clock.now()) else {
+    let wallTime = configuration.wallClock.now()
+    guard DestinationPolicy.permitted(id, on: connection, user: auth.user, wallTime: wallTime) else {
       throw .notPermitted("host not allowed for this key")
     }
     guard auth.sessionID == last.sessionID else { throw .notPermitted("session id is not the last bound one") }
@@ -186,9 +177,9 @@ public final class Agent: Sendable {
     configuration.fingerprintHash == .md5 ? key.md5Fingerprint : key.sha256Fingerprint
   }
 
-  // MARK: - Adding and removing
+  // MARK: - Adding
 
-  func add(_ request: AgentAddIdentity, _ connection: AgentConnectionState) throws(AgentFailure) -> [UInt8] {
+  func add(_ request: AgentAddIdentity, _ connection: AgentConnectionState) throws(AgentFailure) {
     var lifetime: UInt32? = nil
     var confirm = false
     var destinations: [DestinationConstraint] = []
@@ -203,61 +194,25 @@ public final class Agent: Sendable {
     // The key stays raw bytes through SSHWire; SSHKeys parses it once, certificate form included.
     var reader = SSHReader(request.key.bytes)
     let parsed: PrivateKey
-    do { parsed = try PrivateKey.decodeWire(&reader) } catch { throw .badKey(error) }
+    do { parsed = try PrivateKey.decodeWire(&reader, minimumRSABits: 1024) } catch { throw Self.addFailure(error) }
     guard reader.isAtEnd else { throw .malformed(.malformed(.trailingBytes(reader.remaining))) }
     let key = parsed.withComment(request.comment)
-    let blob = key.publicKey.blob
-    let now = configuration.clock.now()
     let seconds = lifetime ?? configuration.defaultLifetime
     let identity = KeyIdentity(
-      blob: blob, comment: request.comment, key: key, expiry: seconds.map { now + UInt64($0) }, confirm: confirm,
-      destinations: destinations)
-    try state.withLock { s throws(AgentFailure) in
-      if let i = s.added.firstIndex(where: { $0.blob == blob }) {
-        guard DestinationPolicy.permitted(s.added[i], on: connection, user: nil, now: now) else {
-          throw .notPermitted("key not visible on this connection")
-        }
-        s.added[i] = identity  // re-adding replaces constraints (as OpenSSH's ssh-agent does), keeping the key's place
-      } else {
-        s.added.append(identity)
-      }
-      s.changed(listSealed: configuration.lazyUnlock, now: configuration.clock.now())
-    }
+      blob: key.publicKey.blob, comment: request.comment, key: key,
+      expiry: seconds.map { configuration.clock.now() + UInt64($0) }, confirm: confirm, destinations: destinations)
+    try keyring.add(identity, visible: visibility(connection))
     log(
       .debug,
       "added \(key.algorithm.rawValue) \(fingerprint(key.plainPublicKey)) \"\(request.comment)\" life \(seconds ?? 0) confirm \(confirm) destinations \(destinations.count)"
     )
-    if let seconds { scheduleReap(after: seconds) }
-    return AgentReplies.success
+    if let seconds { Self.reap(keyring, after: seconds) }
   }
 
-  func remove(_ blob: [UInt8], _ connection: AgentConnectionState) throws(AgentFailure) -> [UInt8] {
-    let now = configuration.clock.now()
-    try state.withLock { s throws(AgentFailure) in
-      if let i = s.added.firstIndex(where: { $0.blob == blob }) {
-        guard DestinationPolicy.permitted(s.added[i], on: connection, user: nil, now: now) else {
-          throw .notPermitted("key not visible on this connection")
-        }
-        s.added.remove(at: i)
-      } else if let i = s.vaultKeys.firstIndex(where: { $0.blob == blob }) {
-        s.vaultKeys.remove(at: i)
-      } else {
-        throw .keyNotFound
-      }
-      s.changed(listSealed: configuration.lazyUnlock, now: configuration.clock.now())
-    }
-    return AgentReplies.success
-  }
-
-  func removeAll() -> [UInt8] {
-    state.withLock { s in
-      s.added = []
-      s.vaultKeys = []
-      if case .open = s.vault { s.vault = .sealed }
-      s.changed(listSealed: configuration.lazyUnlock, now: configuration.clock.now())
-    }
-    closeSourceIfSealed()
-    return AgentReplies.success
+  /// Why a key from ssh-add was refused; DSA gets its reason, since ssh-add of OpenSSH 9 still makes such keys.
+  static func addFailure(_ error: KeyError) -> AgentFailure {
+    guard case .unsupportedKeyType(let type) = error, type.hasPrefix("ssh-dss") else { return .badKey(error) }
+    return .unsupported("\(type) key: DSA support was removed in OpenSSH 10.0")
   }
 
   // MARK: - Lock and unlock
@@ -267,245 +222,51 @@ public final class Agent: Sendable {
     do { return try SecureBytes.allocate(copying: passphrase) } catch { throw .unsupported("out of secure memory") }
   }
 
-  func lock(_ passphrase: [UInt8]) throws(AgentFailure) -> [UInt8] {
+  func lock(_ passphrase: [UInt8]) throws(AgentFailure) {
     guard !passphrase.isEmpty else { throw .emptyPassphrase }
     let secret = try Self.guarded(passphrase)
-    let hash: LockHash
-    do { hash = try LockHash(passphrase: secret, parameters: configuration.lockKDF) } catch {
-      throw .unsupported("lock hash: \(error)")
-    }
-    try state.withLock { s throws(AgentFailure) in
-      guard s.lock == nil else { throw .alreadyLocked }
-      s.lock = hash
-      // `ssh-add -x` also seals the vault (keyhold-agent(1)).
-      if case .open = s.vault {
-        s.vaultKeys = []
-        s.vault = .sealed
-        s.lockSealedVault = true
+    let parameters = configuration.lockKDF
+    let hash = try passphrases.derive { () throws(AgentFailure) -> LockHash in
+      do { return try LockHash(passphrase: secret, parameters: parameters) } catch {
+        throw .unsupported("lock hash: \(error)")
       }
-      s.changed(listSealed: configuration.lazyUnlock, now: configuration.clock.now())
     }
-    closeSourceIfSealed()
+    // `ssh-add -x` also seals the vault (keyhold-agent(1)).
+    try keyring.lock(hash)
+    vault.closeSourceIfSealed()
     log(.info, "agent locked")
-    return AgentReplies.success
   }
 
-  func unlock(_ passphrase: [UInt8]) throws(AgentFailure) -> [UInt8] {
+  func unlock(_ passphrase: [UInt8]) throws(AgentFailure) {
     guard !passphrase.isEmpty else { throw .emptyPassphrase }
     let secret = try Self.guarded(passphrase)
-    let (current, vault) = state.withLock { ($0.lock, $0.vault) }
+    let (current, vaultState) = keyring.lockState()
     if let current {
-      guard current.matches(secret) else {
-        // Back off 0.1 s more per failure, up to 10 s, as OpenSSH; only this connection waits.
-        let failures = state.withLock { s in
-          s.failedUnlocks = min(s.failedUnlocks + 1, 100)
-          return s.failedUnlocks
-        }
-        usleep(100_000 * failures)
-        throw .wrongPassphrase
+      // Back off 0.1 s more per failure of any passphrase, up to 10 s, as OpenSSH; only this connection waits.
+      try passphrases.attempt { () throws(AgentFailure) in
+        guard current.matches(secret) else { throw .wrongPassphrase }
       }
-      let reopen = state.withLock { s in
-        s.lock = nil
-        s.failedUnlocks = 0
-        defer { s.lockSealedVault = false }
-        s.changed(listSealed: configuration.lazyUnlock, now: configuration.clock.now())
-        return s.lockSealedVault
-      }
+      let reopen = keyring.unlocked()
       log(.info, "agent unlocked")
-      if reopen { _ = try? openVault(secret, timeout: nil) }
-      return AgentReplies.success
-    }
-    // Not locked but the vault is sealed: the unlock passphrase opens the vault, so `ssh-add -X` works (keyhold-agent(1)).
-    guard vault == .sealed else { throw .notLocked }
-    try openVault(secret, timeout: nil)
-    return AgentReplies.success
-  }
-
-  // MARK: - Vault
-
-  /// Reads the vault's public keys and, while it is open, its private keys again (through what the source kept
-  /// open at unlock, so no prompt): keys gone from the vault stop signing, renamed ones are listed under their new
-  /// name, new ones are listed and sign. A source that can no longer be read open seals the vault.
-  func refreshVaultPublicKeys() {
-    guard let source else { return }
-    let generation = source.generation()
-    let epoch = state.withLock { $0.vaultEpoch }
-    let keys: [AgentSourceKey]
-    do { keys = try source.publicKeys() } catch {
-      log(.info, "vault public keys unavailable: \(error)")
+      if reopen { _ = try? vault.open(secret, timeout: nil) }
       return
     }
-    let open = state.withLock { $0.vault.isOpen && $0.vaultEpoch == epoch }
-    var reloaded: [PrivateKey]? = nil
-    var failure: (any Error)? = nil
-    if open {
-      do { reloaded = try source.reload() } catch { failure = error }
-    }
-    let hidden = Set(keys.filter(\.hidden).map(\.blob))
-    let applied = state.withLock { s -> Int? in
-      s.vaultPublic = keys
-      s.vaultGeneration = generation
-      var count: Int? = nil
-      if s.vault.isOpen && s.vaultEpoch == epoch {
-        if failure != nil {
-          s.vaultKeys = []
-          s.vault = .sealed
-        } else if let reloaded {
-          s.vaultKeys = Self.vaultIdentities(reloaded, hidden: hidden)
-          count = s.vaultKeys.count
-        } else {
-          // A source that keeps nothing open: drop keys no longer in it and take the names it has now.
-          let names = Dictionary(keys.map { ($0.blob, $0.comment) }, uniquingKeysWith: { a, _ in a })
-          s.vaultKeys = s.vaultKeys.compactMap { id in
-            guard let name = names[id.blob] else { return nil }
-            if name == id.comment && hidden.contains(id.blob) == id.hidden { return id }
-            return KeyIdentity(
-              blob: id.blob, comment: name, key: id.key.withComment(name), fromVault: true,
-              hidden: hidden.contains(id.blob))
-          }
-          count = s.vaultKeys.count
-        }
-      }
-      s.changed(listSealed: configuration.lazyUnlock, now: configuration.clock.now())
-      return count
-    }
-    if let failure {
-      source.close()
-      log(.info, "vault sealed: it changed and cannot be read with the key it was opened with: \(failure)")
-    } else if let applied {
-      log(.info, "vault changed: \(applied) keys")
-    }
+    // Not locked but the vault is sealed: the unlock passphrase opens the vault, so `ssh-add -X` works (keyhold-agent(1)).
+    guard vaultState == .sealed else { throw .notLocked }
+    try vault.open(secret, timeout: nil)
   }
 
-  /// Re-reads the vault when the source changed since it was read (a key imported, removed, retired or renamed
-  /// while the agent runs; a vault made after the agent started).
-  func refreshVaultIfChanged(throttled: Bool = false) {
-    guard let source else { return }
-    if throttled && configuration.vaultCheckInterval > 0 {
-      var ts = timespec()
-      clock_gettime(CLOCK_MONOTONIC_COARSE, &ts)
-      let now = UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
-      let last = lastVaultCheck.load(ordering: .relaxed)
-      if last != 0 && now &- last < configuration.vaultCheckInterval { return }
-      lastVaultCheck.store(now, ordering: .relaxed)
-    }
-    let generation = source.generation()
-    guard state.withLock({ $0.vaultGeneration }) != generation else { return }
-    refreshGate.withLock { _ in
-      // Another request may have read the same change while this one waited.
-      if state.withLock({ $0.vaultGeneration }) != source.generation() { refreshVaultPublicKeys() }
-    }
-  }
-
-  /// The keyring entries for keys opened from the vault.
-  static func vaultIdentities(_ keys: [PrivateKey], hidden: Set<[UInt8]>) -> [KeyIdentity] {
-    keys.map {
-      KeyIdentity(
-        blob: $0.publicKey.blob, comment: $0.comment, key: $0, fromVault: true,
-        hidden: hidden.contains($0.publicKey.blob))
-    }
-  }
-
-  /// Lets the source forget what an unlock kept open (the vault's data key) once the vault is no longer open.
-  func closeSourceIfSealed() {
-    guard let source, state.withLock({ !$0.vault.isOpen }) else { return }
-    source.close()
-  }
-
-  func openVault(_ passphrase: SecureBytes, timeout: UInt32?) throws(AgentFailure) {
-    try vaultGate.withLock { _ throws(AgentFailure) in try openVaultHoldingGate(passphrase, timeout: timeout) }
-  }
-
-  func openVaultHoldingGate(_ passphrase: SecureBytes, timeout: UInt32?) throws(AgentFailure) {
-    guard let source else { throw .noVault }
-    let keys: [PrivateKey]
-    do { keys = try source.unlock(passphrase: passphrase) } catch { throw .vault("\(error)") }
-    let generation = source.generation()
-    let publics = (try? source.publicKeys()) ?? []
-    let hidden = Set(publics.filter(\.hidden).map(\.blob))
-    let identities = Self.vaultIdentities(keys, hidden: hidden)
-    let now = configuration.clock.now()
-    state.withLock { s in
-      s.vaultKeys = identities
-      if !publics.isEmpty {
-        s.vaultPublic = publics
-        s.vaultGeneration = generation
-      }
-      s.vault = .open(until: timeout.flatMap { $0 == 0 ? nil : now + UInt64($0) })
-      s.lockSealedVault = false
-      s.changed(listSealed: configuration.lazyUnlock, now: configuration.clock.now())
-    }
-    log(.info, "vault opened: \(identities.count) keys" + (timeout.map { $0 > 0 ? " for \($0) s" : "" } ?? ""))
-    if let timeout, timeout > 0 { scheduleReap(after: timeout) }
-  }
-
-  func sealVault() throws(AgentFailure) {
-    try state.withLock { s throws(AgentFailure) in
-      guard s.vault != .none else { throw .noVault }
-      s.vaultKeys = []
-      s.vault = .sealed
-      s.changed(listSealed: configuration.lazyUnlock, now: configuration.clock.now())
-    }
-    closeSourceIfSealed()
-    log(.info, "vault sealed")
-  }
-
-  /// Lazy unlock: a sign request for a sealed vault key asks for the passphrase, once for all waiting requests.
-  func lazyUnlock() throws(AgentFailure) {
-    guard configuration.lazyUnlock, let ask = configuration.askVaultPassphrase else {
-      throw .vault("vault is sealed")
-    }
-    try vaultGate.withLock { _ throws(AgentFailure) in
-      let stillSealed = state.withLock { $0.vault == .sealed }
-      guard stillSealed else { return }
-      guard let passphrase = ask("Enter passphrase to unlock the keyhold vault: ") else {
-        throw .vault("passphrase entry cancelled")
-      }
-      try openVaultHoldingGate(passphrase, timeout: nil)
-    }
-  }
-
-  func vaultStatus() -> AgentVaultStatus {
-    let now = configuration.clock.now()
-    return state.withLock { s in
-      switch s.vault {
-      case .none: return AgentVaultStatus(state: .none, keyCount: 0, secondsLeft: 0, agentLocked: s.lock != nil)
-      case .sealed:
-        return AgentVaultStatus(
-          state: .sealed, keyCount: UInt32(s.vaultPublic.count), secondsLeft: 0, agentLocked: s.lock != nil)
-      case .open(let until):
-        let left = until.map { $0 > now ? UInt32(clamping: $0 - now) : 0 } ?? 0
-        return AgentVaultStatus(
-          state: .open, keyCount: UInt32(s.vaultKeys.count), secondsLeft: left, agentLocked: s.lock != nil)
-      }
-    }
-  }
+  // MARK: - Status
 
   /// The reply contents of `status@keyhold`.
   func agentStatus() -> AgentStatus {
-    let now = configuration.clock.now()
-    return state.withLock { s in
-      let listedVault = s.listed(lazyUnlock: configuration.lazyUnlock).filter { $0.identity?.fromVault ?? true }
-      var status = AgentStatus(
-        locked: s.lock != nil, vault: .none, vaultSeconds: now >= s.vaultSince ? now - s.vaultSince : 0,
-        secondsLeft: 0, addedKeys: UInt32(clamping: s.added.count), vaultKeys: 0,
-        listedVaultKeys: UInt32(clamping: listedVault.count), socketPath: configuration.socketPath ?? "",
-        pid: UInt32(bitPattern: getpid()), sealedNote: "")
-      switch s.vault {
-      case .none: break
-      case .sealed:
-        status.vault = .sealed
-        status.vaultKeys = UInt32(clamping: s.vaultPublic.count)
-        if !s.vaultPublic.isEmpty && !configuration.lazyUnlock {
-          status.sealedNote = configuration.promptUnavailable ?? "lazy unlock is off (--no-lazy-unlock)"
-        }
-      case .open(let until):
-        status.vault = .open
-        status.vaultKeys = UInt32(clamping: s.vaultKeys.count)
-        status.secondsLeft = until.map { $0 > now ? UInt32(clamping: $0 - now) : 0 } ?? 0
-      }
-      return status
+    var status = keyring.agentStatus()
+    status.socketPath = configuration.socketPath ?? ""
+    status.pid = UInt32(bitPattern: getpid())
+    if status.vault == .sealed && status.vaultKeys > 0 && !configuration.lazyUnlock {
+      status.sealedNote = configuration.promptUnavailable ?? "lazy unlock is off (--no-lazy-unlock)"
     }
+    return status
   }
 
   // MARK: - Extensions
@@ -524,30 +285,30 @@ public final class Agent: Sendable {
   ]
 
   func handleExtension(_ request: AgentExtensionRequest, _ connection: inout AgentConnectionState)
-    throws(AgentFailure) -> [UInt8]
+    throws(AgentFailure) -> AgentResponse
   {
     do throws(AgentFailure) {
       switch request {
       case .sessionBind(let bind):
         try sessionBind(bind, &connection)
-        return AgentReplies.success
+        return .success
       case .query:
-        let names = Self.supportedExtensions.filter { source != nil || !Self.vaultExtensions.contains($0) }
-        return AgentReplies.frame(.extensionResponse(.query(names)))
+        let hasVault = vault.source != nil
+        return .extensionResponse(
+          .query(Self.supportedExtensions.filter { hasVault || !Self.vaultExtensions.contains($0) }))
       case .vaultUnlock(let passphrase, let timeout):
         guard !passphrase.isEmpty else { throw .emptyPassphrase }
-        try openVault(try Self.guarded(passphrase), timeout: timeout)
-        return AgentReplies.success
+        try vault.open(try Self.guarded(passphrase), timeout: timeout)
+        return .success
       case .vaultLock:
-        try sealVault()
-        return AgentReplies.success
+        try vault.seal()
+        return .success
       case .vaultStatus:
-        refreshVaultIfChanged()
-        return AgentReplies.frame(.extensionResponse(.vaultStatus(vaultStatus())))
+        vault.refreshIfChanged()
+        return .extensionResponse(.vaultStatus(keyring.vaultStatus()))
       case .other(AgentStatus.extensionName, _):
-        refreshVaultIfChanged()
-        let contents = agentStatus().encode()
-        return AgentReplies.frame(.extensionResponse(.other(name: AgentStatus.extensionName, contents: contents)))
+        vault.refreshIfChanged()
+        return .extensionResponse(.other(name: AgentStatus.extensionName, contents: agentStatus().encode()))
       case .other(let name, _):
         throw .unsupported("extension \(name)")
       }
@@ -585,30 +346,23 @@ public final class Agent: Sendable {
 
   /// Removes expired keys and seals a timed-out vault now.
   public func reapExpired() {
-    let timedOut = state.withLock { s in
-      let wasOpen = s.vault.isOpen
-      if s.reap(now: configuration.clock.now()) {
-        s.changed(listSealed: configuration.lazyUnlock, now: configuration.clock.now())
-      }
-      return wasOpen && !s.vault.isOpen
-    }
-    if timedOut { closeSourceIfSealed() }
+    if keyring.reapExpired() { vault.closeSourceIfSealed() }
   }
 
-  func scheduleReap(after seconds: UInt32) {
+  /// Wipes expired keys from memory soon after they expire even if no request comes to notice it; requests reap
+  /// on their own, so this only bounds how long an expired secret stays in memory. `then` runs after the reaping
+  /// (the vault's source forgets its key once a timeout sealed it).
+  static func reap(_ keyring: Keyring?, after seconds: UInt32, then: (@Sendable () -> Void)? = nil) {
     DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(Int(seconds)) + .milliseconds(50)) {
-      [weak self] in
-      self?.reapExpired()
+      [weak keyring] in
+      keyring?.reapExpired()
+      then?()
     }
   }
 
-  /// Forgets every key, the vault's too, and seals the vault (SIGTERM, SIGUSR1).
+  /// Forgets every key, the vault's too, and seals the vault (SIGTERM, SIGUSR1); the source forgets its key.
   public func removeAllKeys() {
-    _ = removeAll()
-  }
-
-  func log(_ level: AgentLogLevel, _ line: @autoclosure () -> String) {
-    guard level <= configuration.logLevel, let sink = configuration.log else { return }
-    sink(level, line())
+    keyring.removeAll()
+    vault.closeSourceIfSealed()
   }
 }

@@ -38,23 +38,10 @@ public final class AgentClient {
 
   /// Connects to the Unix socket at `path`.
   public init(path: String) throws(AgentClientError) {
-    var address = sockaddr_un()
-    address.sun_family = sa_family_t(AF_UNIX)
-    let bytes = Array(path.utf8)
-    guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-      throw .connect(path: path, errno: ENAMETOOLONG)
-    }
-    withUnsafeMutableBytes(of: &address.sun_path) { raw in
-      raw.copyBytes(from: bytes)
-      raw[bytes.count] = 0
-    }
-    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    guard let address = UnixSocket.address(path) else { throw .connect(path: path, errno: ENAMETOOLONG) }
+    let fd = UnixSocket.stream()
     guard fd >= 0 else { throw .connect(path: path, errno: errno) }
-    let rc = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-      }
-    }
+    let rc = UnixSocket.withSockaddr(address) { connect(fd, $0, $1) }
     guard rc == 0 else {
       let e = errno
       close(fd)
@@ -73,15 +60,7 @@ public final class AgentClient {
 
   /// Sends raw bytes (frames, partial frames, garbage) as they are.
   public func writeRaw(_ bytes: [UInt8]) throws(AgentClientError) {
-    var offset = 0
-    while offset < bytes.count {
-      let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
-      if n < 0 {
-        if errno == EINTR { continue }
-        throw .io(errno: errno)
-      }
-      offset += n
-    }
+    if let e = bytes.withUnsafeBytes({ UnixSocket.writeAll(fd, $0) }) { throw .io(errno: e) }
   }
 
   /// Reads the next reply frame body.

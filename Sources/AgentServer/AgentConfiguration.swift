@@ -1,3 +1,4 @@
+import KeyholdCrypto
 import SSHKeys
 
 #if canImport(Glibc)
@@ -32,6 +33,14 @@ public struct MonotonicClock: AgentClock {
   }
 }
 
+/// The system's wall clock (seconds since the Unix epoch), for certificate validity periods.
+public struct WallClock: AgentClock {
+  /// Creates the clock.
+  public init() {}
+
+  public func now() -> UInt64 { UInt64(max(0, time(nil))) }
+}
+
 /// Which digest fingerprints in prompts and logs use (`-E`).
 public enum FingerprintHash: String, Sendable {
   /// `SHA256:base64`.
@@ -58,6 +67,10 @@ public struct AgentConfiguration: Sendable {
   public var logLevel: AgentLogLevel
   /// The clock for lifetimes and vault timeouts.
   public var clock: any AgentClock
+  /// Seconds since the Unix epoch, for the validity of host certificates in destination restrictions.
+  public var wallClock: any AgentClock
+  /// Waits `milliseconds`: the back-off after wrong passphrases (injected so tests record it instead of waiting).
+  public var pause: @Sendable (_ milliseconds: UInt32) -> Void
   /// Argon2id parameters for the lock passphrase hash.
   public var lockKDF: Sodium.KDFParameters
   /// How often, at most, listings and signatures check whether the vault file changed, in nanoseconds (0: before
@@ -76,7 +89,9 @@ public struct AgentConfiguration: Sendable {
     defaultLifetime: UInt32? = nil, fingerprintHash: FingerprintHash = .sha256, lazyUnlock: Bool = true,
     confirm: (@Sendable (String) -> Bool)? = nil, askVaultPassphrase: (@Sendable (String) -> SecureBytes?)? = nil,
     log: (@Sendable (AgentLogLevel, String) -> Void)? = nil, logLevel: AgentLogLevel = .info,
-    clock: any AgentClock = MonotonicClock(), lockKDF: Sodium.KDFParameters = LockHash.defaultParameters
+    clock: any AgentClock = MonotonicClock(), wallClock: any AgentClock = WallClock(),
+    pause: @escaping @Sendable (UInt32) -> Void = { usleep($0 * 1000) },
+    lockKDF: Sodium.KDFParameters = LockHash.defaultParameters
   ) {
     self.defaultLifetime = defaultLifetime
     self.fingerprintHash = fingerprintHash
@@ -86,6 +101,8 @@ public struct AgentConfiguration: Sendable {
     self.log = log
     self.logLevel = logLevel
     self.clock = clock
+    self.wallClock = wallClock
+    self.pause = pause
     self.lockKDF = lockKDF
   }
 }

@@ -1,3 +1,4 @@
+import KeyholdCrypto
 import SSHKeys
 
 /// Where the agent's second set of keys comes from: the vault, handed in by the command-line tool so that the

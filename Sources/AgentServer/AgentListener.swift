@@ -1,4 +1,5 @@
 import CPeerCred
+import KeyholdCrypto
 import SSHKeys
 import SSHWire
 import Synchronization
@@ -49,23 +50,11 @@ public final class AgentListener: Sendable {
   /// Creates, binds and listens on a Unix socket at `path`. The socket is created under umask 0177 so it is
   /// never, even briefly, accessible to others (no chmod-after-bind window).
   public static func bind(path: String) throws(AgentListenerError) -> AgentListener {
-    var address = sockaddr_un()
-    address.sun_family = sa_family_t(AF_UNIX)
-    let bytes = Array(path.utf8)
-    let capacity = MemoryLayout.size(ofValue: address.sun_path)
-    guard bytes.count < capacity else { throw .pathTooLong(path) }
-    withUnsafeMutableBytes(of: &address.sun_path) { raw in
-      raw.copyBytes(from: bytes)
-      raw[bytes.count] = 0
-    }
-    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    guard let address = UnixSocket.address(path) else { throw .pathTooLong(path) }
+    let fd = UnixSocket.stream()
     guard fd >= 0 else { throw .system(call: "socket", path: path, errno: errno) }
     let old = umask(0o177)
-    let rc = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-        Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-      }
-    }
+    let rc = UnixSocket.withSockaddr(address) { Glibc.bind(fd, $0, $1) }
     let bindErrno = errno
     umask(old)
     guard rc == 0 else {
@@ -135,52 +124,9 @@ public final class AgentListener: Sendable {
     _ = PosixThread.spawn { self.serve(agent) }
   }
 
-  /// Reads frames from one client and answers each; closes the connection on EOF, an error, or a frame whose
-  /// length is 0 or above 256 KiB (decided from the four length bytes, before the body is read).
-  static func serveConnection(_ fd: Int32, agent: Agent, state initial: AgentConnectionState) {
-    var state = initial
-    var decoder = FrameDecoder()
-    var buffer = [UInt8](repeating: 0, count: 16 * 1024)
-    defer {
-      decoder.wipe()
-      SecureBytes.wipe(&buffer)
-      close(fd)
-    }
-    agent.log(.debug, "connection \(state.number): new client pid \(state.peerPID) uid \(state.peerUID)")
-    while true {
-      let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-      if n < 0 && errno == EINTR { continue }
-      guard n > 0 else { return }
-      buffer.withUnsafeBytes { decoder.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-      while true {
-        var body: [UInt8]
-        do {
-          guard let next = try decoder.next() else { break }
-          body = next
-        } catch {
-          agent.log(.info, "connection \(state.number): \(error); closing")
-          return
-        }
-        var reply = agent.process(body, connection: &state)
-        // Requests that may carry a private key or a passphrase are wiped once answered.
-        if let t = body.first, t == 17 || t == 25 || t == 22 || t == 23 || t == 27 { SecureBytes.wipe(&body) }
-        guard writeAll(fd, &reply) else { return }
-      }
-    }
-  }
-
-  static func writeAll(_ fd: Int32, _ bytes: inout [UInt8]) -> Bool {
-    bytes.withUnsafeBytes { raw in
-      var offset = 0
-      while offset < raw.count {
-        let n = send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
-        if n < 0 {
-          if errno == EINTR || errno == EAGAIN { continue }
-          return false
-        }
-        offset += n
-      }
-      return true
-    }
+  /// Serves one accepted client socket until it closes (see ``AgentConnectionLoop/serve(_:agent:state:)``).
+  static func serveConnection(_ fd: Int32, agent: Agent, state: AgentConnectionState) {
+    var stream = SocketStream(fd: fd)
+    AgentConnectionLoop.serve(&stream, agent: agent, state: state)
   }
 }

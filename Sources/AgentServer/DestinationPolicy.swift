@@ -1,16 +1,13 @@
 import SSHWire
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 /// Decides whether a destination-restricted key may be listed or used on a connection, from the connection's
 /// session bindings (PROTOCOL.agent §1–2). Pure: no state of its own.
 enum DestinationPolicy {
-  /// Whether `identity` may be seen (user == nil) or used to sign for `user` on `connection`.
-  static func permitted(_ identity: KeyIdentity, on connection: AgentConnectionState, user: String?, now: UInt64)
-    -> Bool
-  {
+  /// Whether `identity` may be seen (user == nil) or used to sign for `user` on `connection`; host certificates
+  /// are checked against `wallTime` (seconds since the Unix epoch).
+  static func permitted(
+    _ identity: KeyIdentity, on connection: AgentConnectionState, user: String?, wallTime: UInt64
+  ) -> Bool {
     if identity.destinations.isEmpty { return true }
     if connection.bindAttempted && connection.bindings.isEmpty { return false }  // a failed bind taints the socket
     guard let last = connection.bindings.last else { return true }  // a local client, not through ssh
@@ -23,39 +20,44 @@ enum DestinationPolicy {
       } else if !hop.forwarded {
         return false  // forwarding through a connection bound for authentication
       }
-      if !allowedBy(identity.destinations, from: from, to: hop.hostKey, user: testUser) { return false }
+      if !allowedBy(identity.destinations, from: from, to: hop.hostKey, user: testUser, wallTime: wallTime) {
+        return false
+      }
       from = hop.hostKey
     }
     // Past a forwarding hop, list only keys that may be used further on from that host.
-    if last.forwarded && user == nil && !allowedBy(identity.destinations, from: last.hostKey, to: nil, user: nil) {
+    if last.forwarded && user == nil
+      && !allowedBy(identity.destinations, from: last.hostKey, to: nil, user: nil, wallTime: wallTime)
+    {
       return false
     }
     return true
   }
 
   /// Whether some rule allows the hop `from` → `to` (nil `from`: the agent's own host; nil `to`: any).
-  static func allowedBy(_ rules: [DestinationConstraint], from: [UInt8]?, to: [UInt8]?, user: String?) -> Bool {
+  static func allowedBy(
+    _ rules: [DestinationConstraint], from: [UInt8]?, to: [UInt8]?, user: String?, wallTime: UInt64
+  ) -> Bool {
     for rule in rules {
       if let from {
-        if !matches(from, rule.from) { continue }
+        if !matches(from, rule.from, wallTime: wallTime) { continue }
       } else if !rule.from.hostname.isEmpty || !rule.from.hostKeys.isEmpty {
         continue
       }
-      if let to, !matches(to, rule.to) { continue }
+      if let to, !matches(to, rule.to, wallTime: wallTime) { continue }
       if !rule.to.user.isEmpty, let user, !Glob.matches(user, pattern: rule.to.user) { continue }
       return true
     }
     return false
   }
 
-  /// Whether a host key (or host certificate) matches one of a hop's keys.
-  static func matches(_ hostKey: [UInt8], _ hop: DestinationHop) -> Bool {
+  /// Whether a host key (or a host certificate valid at `wallTime`) matches one of a hop's keys.
+  static func matches(_ hostKey: [UInt8], _ hop: DestinationHop, wallTime: UInt64) -> Bool {
     guard let parsed = try? PublicKeyBlob(decoding: hostKey), case .certificate(let cert) = parsed else {
       return hop.hostKeys.contains { !$0.isCA && $0.keyBlob == hostKey }
     }
     guard cert.certType == PublicKeyBlob.Certificate.hostType else { return false }
-    let nowWall = UInt64(max(0, time(nil)))
-    guard cert.validAfter <= nowWall, nowWall < cert.validBefore else { return false }
+    guard cert.validAfter <= wallTime, wallTime < cert.validBefore else { return false }
     guard cert.principals.isEmpty || cert.principals.contains(hop.hostname) else { return false }
     return hop.hostKeys.contains { $0.isCA && $0.keyBlob == cert.signatureKey }
   }

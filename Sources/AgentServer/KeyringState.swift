@@ -29,99 +29,274 @@ enum SignTarget {
   case none
 }
 
-/// The agent's shared state; only ever touched while holding the keyring's one lock.
+/// One entry of a listing before destination filtering: what is shown, and the key behind it (nil for a sealed
+/// vault key, which carries no constraints).
+struct ListedKey: Sendable {
+  var identity: AgentIdentity
+  var key: KeyIdentity?
+}
+
+/// The keyring's values; only ever touched while holding ``Keyring``'s one lock.
+///
+/// Every mutation does O(1) work (amortised) so the lock is never held for work that grows with the number of
+/// keys: added keys live in a slot array with a blob → slot index, removals leave a hole that a later compaction
+/// (amortised over the removals that made the holes) closes, and derived sets are built by the caller before the
+/// lock is taken.
 struct KeyringState: Sendable {
-  /// Keys added by clients (ssh-add), in the order added.
-  var added: [KeyIdentity] = []
-  /// Keys loaded from the open vault.
-  var vaultKeys: [KeyIdentity] = []
+  /// Keys added by clients (ssh-add), in the order added; nil: a removed key's hole.
+  private(set) var added: [KeyIdentity?] = []
+  /// Blob → slot in ``added``.
+  private(set) var addedSlot: [[UInt8]: Int] = [:]
+  /// Keys loaded from the open vault, in vault order.
+  private(set) var vaultKeys: [KeyIdentity] = []
+  /// Blob → vault key, for lookups.
+  private(set) var vaultIndex: [[UInt8]: KeyIdentity] = [:]
   /// The vault's public keys, known while sealed.
-  var vaultPublic: [AgentSourceKey] = []
+  private(set) var vaultPublic: [AgentSourceKey] = []
+  /// Blobs of ``vaultPublic``.
+  private(set) var vaultPublicBlobs: Set<[UInt8]> = []
   /// The source generation ``vaultPublic`` was read at.
-  var vaultGeneration: UInt64? = nil
+  private(set) var vaultGeneration: UInt64? = nil
   /// The vault's state.
   var vault: VaultState = .none {
     didSet {
       if vault.isOpen != oldValue.isOpen { vaultEpoch &+= 1 }
     }
   }
-  /// Counts the vault's openings and sealings, so a refresh read before one is not applied after it.
-  var vaultEpoch: UInt64 = 0
+  /// Counts the vault's openings and sealings, so a re-read of the vault begun before one is not applied after it.
+  private(set) var vaultEpoch: UInt64 = 0
   /// The epoch ``vaultSince`` was stamped for.
-  var vaultStampedEpoch: UInt64? = nil
-  /// The monotonic second the vault was last opened or sealed (or the agent started), for `status@keyhold`.
-  var vaultSince: UInt64 = 0
+  private var vaultStampedEpoch: UInt64 = 0
+  /// The monotonic second the vault was last opened or sealed (or the keyring made), for `status@keyhold`.
+  private(set) var vaultSince: UInt64 = 0
   /// The lock passphrase hash while the agent is locked (SSH_AGENTC_LOCK).
   var lock: LockHash? = nil
   /// The lock also sealed an open vault, so a successful unlock tries the same passphrase on the vault.
   var lockSealedVault = false
-  /// Failed unlock attempts in a row (for the back-off).
-  var failedUnlocks: UInt32 = 0
-  /// The framed SSH2_AGENT_IDENTITIES_ANSWER for connections without destination checks; nil after a change.
-  var cachedAnswer: [UInt8]? = nil
-  /// Blob → identity, for sign and remove requests.
-  var index: [[UInt8]: KeyIdentity] = [:]
-  /// Blobs of the sealed vault's keys.
-  var sealedIndex: Set<[UInt8]> = []
-  /// True when some key carries destination restrictions (listings then depend on the connection).
-  var anyDestinations = false
-  /// The earliest expiry or vault timeout; nil when nothing expires.
-  var nextDeadline: UInt64? = nil
+  /// The listing for connections without destination checks; nil after a change.
+  var cachedListing: [AgentIdentity]? = nil
+  /// Bumped by every change, so a listing built outside the lock is cached only if nothing changed meanwhile.
+  private(set) var version: UInt64 = 0
+  /// Added keys that carry destination restrictions (listings then depend on the connection).
+  private(set) var restrictedCount = 0
+  /// No later than the earliest expiry or vault timeout; nil when nothing expires. May be early (after a removal),
+  /// never late: ``reap(now:)`` recomputes it.
+  private(set) var nextDeadline: UInt64? = nil
+  private var holes = 0
 
-  /// Recomputes the derived fields after any change.
-  mutating func changed(listSealed: Bool, now: UInt64) {
-    if vaultStampedEpoch != vaultEpoch {
-      vaultStampedEpoch = vaultEpoch
-      vaultSince = now
-    }
-    cachedAnswer = nil
-    index.removeAll(keepingCapacity: true)
-    for id in vaultKeys { index[id.blob] = id }
-    for id in added { index[id.blob] = id }  // a key added by ssh-add wins over the vault's copy
-    sealedIndex = []
-    if vault == .sealed { sealedIndex = Set(vaultPublic.map(\.blob)) }
-    anyDestinations = added.contains { !$0.destinations.isEmpty }
-    var deadline: UInt64? = added.compactMap(\.expiry).min()
-    if case .open(let until?) = vault { deadline = min(deadline ?? until, until) }
-    nextDeadline = deadline
-    _ = listSealed
+  /// Number of keys added by clients.
+  var addedCount: Int { added.count - holes }
+
+  /// Stamps ``vaultSince`` when the vault was opened or sealed since the last stamp; `now` is read only then.
+  mutating func stampVault(now: () -> UInt64) {
+    guard vaultStampedEpoch != vaultEpoch else { return }
+    vaultStampedEpoch = vaultEpoch
+    vaultSince = now()
   }
 
-  /// The identities a listing shows, before destination filtering: added keys, then the vault's.
-  func listed(lazyUnlock: Bool) -> [(blob: [UInt8], comment: String, identity: KeyIdentity?)] {
-    if lock != nil { return [] }
-    var out: [(blob: [UInt8], comment: String, identity: KeyIdentity?)] = []
-    out.reserveCapacity(added.count + vaultKeys.count + vaultPublic.count)
-    var seen = Set<[UInt8]>()
-    for id in added where !id.hidden {
-      out.append((id.blob, id.comment, id))
-      seen.insert(id.blob)
-    }
-    switch vault {
-    case .open:
-      for id in vaultKeys where !id.hidden && !seen.contains(id.blob) { out.append((id.blob, id.comment, id)) }
-    case .sealed where lazyUnlock:
-      for k in vaultPublic where !k.hidden && !seen.contains(k.blob) { out.append((k.blob, k.comment, nil)) }
-    default: break
-    }
-    return out
+  /// Starts the time-in-state count at `now` (the keyring's creation).
+  mutating func startVaultClock(at now: UInt64) {
+    vaultStampedEpoch = vaultEpoch
+    vaultSince = now
   }
 
-  /// Removes expired keys and seals a timed-out vault; true when something changed.
-  mutating func reap(now: UInt64) -> Bool {
-    guard let deadline = nextDeadline, deadline <= now else { return false }
-    added.removeAll { ($0.expiry ?? .max) <= now }
-    if case .open(let until?) = vault, until <= now {
-      vaultKeys = []
-      vault = .sealed
+  /// Records that something listings or lookups depend on changed.
+  mutating func changed() {
+    cachedListing = nil
+    version &+= 1
+  }
+
+  private mutating func noteDeadline(_ t: UInt64?) {
+    guard let t else { return }
+    nextDeadline = min(nextDeadline ?? t, t)
+  }
+
+  // MARK: - Added keys
+
+  /// The added key for `blob`.
+  func addedKey(_ blob: [UInt8]) -> KeyIdentity? { addedSlot[blob].flatMap { added[$0] } }
+
+  /// Adds `identity`, or replaces the key with the same blob in its place (as OpenSSH's ssh-agent does).
+  mutating func putAdded(_ identity: KeyIdentity) {
+    if let slot = addedSlot[identity.blob], let old = added[slot] {
+      if !old.destinations.isEmpty { restrictedCount -= 1 }
+      added[slot] = identity
+    } else {
+      addedSlot[identity.blob] = added.count
+      added.append(identity)
     }
+    if !identity.destinations.isEmpty { restrictedCount += 1 }
+    noteDeadline(identity.expiry)
+    changed()
+  }
+
+  /// Removes the added key for `blob`; false when there is none.
+  mutating func removeAdded(_ blob: [UInt8]) -> Bool {
+    guard let slot = addedSlot.removeValue(forKey: blob), let old = added[slot] else { return false }
+    if !old.destinations.isEmpty { restrictedCount -= 1 }
+    added[slot] = nil
+    holes += 1
+    if slot == added.count - 1 {
+      added.removeLast()
+      holes -= 1
+    }
+    // Compacting costs O(n) but runs only after n/2 removals since the last one, so O(1) per removal.
+    if holes > 32 && holes * 2 > added.count { compact() }
+    changed()
     return true
   }
 
-  /// What `blob` names for signing.
+  private mutating func compact() {
+    var kept: [KeyIdentity?] = []
+    kept.reserveCapacity(added.count - holes)
+    for case let id? in added {
+      addedSlot[id.blob] = kept.count
+      kept.append(id)
+    }
+    added = kept
+    holes = 0
+  }
+
+  /// Forgets every key, the vault's too; an open vault becomes sealed.
+  mutating func removeAll() {
+    added = []
+    addedSlot = [:]
+    holes = 0
+    restrictedCount = 0
+    vaultKeys = []
+    vaultIndex = [:]
+    if case .open = vault { vault = .sealed }
+    nextDeadline = nil
+    changed()
+  }
+
+  // MARK: - The vault's keys
+
+  /// Loads the open vault's keys; `index` is `keys` by blob, built before the lock was taken.
+  mutating func openVault(_ keys: [KeyIdentity], index: [[UInt8]: KeyIdentity], until: UInt64?) {
+    vaultKeys = keys
+    vaultIndex = index
+    vault = .open(until: until)
+    lockSealedVault = false
+    noteDeadline(until)
+    changed()
+  }
+
+  /// Drops the vault's private keys; the vault is sealed again.
+  mutating func sealVault() {
+    vaultKeys = []
+    vaultIndex = [:]
+    vault = .sealed
+    changed()
+  }
+
+  /// Replaces the open vault's keys with those read again from the source; `index` is `keys` by blob, built
+  /// before the lock was taken. The vault stays open, with the deadline it had.
+  mutating func replaceVaultKeys(_ keys: [KeyIdentity], index: [[UInt8]: KeyIdentity]) {
+    vaultKeys = keys
+    vaultIndex = index
+    changed()
+  }
+
+  /// Removes the vault key for `blob` (until the vault is opened again); false when there is none.
+  mutating func removeVaultKey(_ blob: [UInt8]) -> Bool {
+    guard vaultIndex.removeValue(forKey: blob) != nil else { return false }
+    vaultKeys.removeAll { $0.blob == blob }  // a rare request; the vault's own size, not the keyring's
+    changed()
+    return true
+  }
+
+  /// Records the vault's public keys; `blobs` is their blob set, built before the lock was taken.
+  mutating func setVaultPublic(_ keys: [AgentSourceKey], blobs: Set<[UInt8]>, generation: UInt64?) {
+    vaultPublic = keys
+    vaultPublicBlobs = blobs
+    vaultGeneration = generation
+    changed()
+  }
+
+  // MARK: - Lookups
+
+  /// What `blob` names for signing: an added key wins over the vault's copy.
   func target(_ blob: [UInt8]) -> SignTarget {
-    if let id = index[blob] { return .key(id) }
-    if sealedIndex.contains(blob) { return .sealedVaultKey }
+    if let id = addedKey(blob) { return .key(id) }
+    switch vault {
+    case .open: if let id = vaultIndex[blob] { return .key(id) }
+    case .sealed: if vaultPublicBlobs.contains(blob) { return .sealedVaultKey }
+    case .none: break
+    }
     return .none
+  }
+
+  /// The values a listing is built from, taken under the lock and used after it is released (copy-on-write
+  /// makes this O(1)).
+  struct ListingSnapshot: Sendable {
+    var added: [KeyIdentity?]
+    var vaultKeys: [KeyIdentity]
+    var vaultPublic: [AgentSourceKey]
+    var vault: VaultState
+    var locked: Bool
+    var version: UInt64
+
+    /// The listing, before destination filtering: added keys, then the vault's (its public halves while sealed,
+    /// with lazy unlock), each blob once, hidden keys left out.
+    func entries(lazyUnlock: Bool) -> [ListedKey] {
+      if locked { return [] }
+      var out: [ListedKey] = []
+      out.reserveCapacity(added.count + vaultKeys.count + vaultPublic.count)
+      var seen = Set<[UInt8]>()
+      for case let id? in added where !id.hidden {
+        out.append(ListedKey(identity: id.listed, key: id))
+        seen.insert(id.blob)
+      }
+      switch vault {
+      case .open:
+        for id in vaultKeys where !id.hidden && !seen.contains(id.blob) {
+          out.append(ListedKey(identity: id.listed, key: id))
+        }
+      case .sealed where lazyUnlock:
+        for k in vaultPublic where !k.hidden && !seen.contains(k.blob) {
+          out.append(ListedKey(identity: AgentIdentity(keyBlob: k.blob, comment: k.comment), key: nil))
+        }
+      default: break
+      }
+      return out
+    }
+  }
+
+  /// The values a listing is built from.
+  var snapshot: ListingSnapshot {
+    ListingSnapshot(
+      added: added, vaultKeys: vaultKeys, vaultPublic: vaultPublic, vault: vault, locked: lock != nil,
+      version: version)
+  }
+
+  // MARK: - Expiry
+
+  /// Removes expired keys and seals a timed-out vault; true when something changed.
+  ///
+  /// This is the one O(n) step under the lock, and it runs only once a deadline has passed (not per request).
+  mutating func reap(now: UInt64) -> Bool {
+    guard let deadline = nextDeadline, deadline <= now else { return false }
+    var removed = false
+    var next: UInt64? = nil
+    for case let id? in added {
+      guard let expiry = id.expiry else { continue }
+      if expiry <= now {
+        removed = removeAdded(id.blob) || removed
+      } else {
+        next = min(next ?? expiry, expiry)
+      }
+    }
+    if case .open(let until?) = vault {
+      if until <= now {
+        sealVault()
+        removed = true
+      } else {
+        next = min(next ?? until, until)
+      }
+    }
+    nextDeadline = next
+    if removed { changed() }
+    return removed
   }
 }

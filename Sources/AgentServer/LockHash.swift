@@ -1,3 +1,4 @@
+import KeyholdCrypto
 import SSHKeys
 
 /// The lock passphrase of SSH_AGENTC_LOCK, kept only as a salted Argon2id hash (as OpenSSH's ssh-agent keeps it).

@@ -1,4 +1,5 @@
 import Foundation
+import KeyholdCrypto
 
 /// The key pair, region and instance calls keyhold makes.
 extension EC2Client {
@@ -40,7 +41,7 @@ extension EC2Client {
 
   /// Uploads a public key under `name` (`PublicKeyMaterial` is the base64 of the OpenSSH public key line).
   public func importKeyPair(name: String, publicKeyLine: String) async throws(CloudError) -> CloudKeyPair {
-    let material = Data(publicKeyLine.trimmingSpaces.utf8).base64EncodedString()
+    let material = Base64.encode(publicKeyLine.trimmingSpaces.utf8)
     let root = try await call("ImportKeyPair", [("KeyName", name), ("PublicKeyMaterial", material)])
     return try CloudKeyPair(element: root)
   }

@@ -1,3 +1,5 @@
+import KeyholdCrypto
+
 /// Signs HTTP requests with AWS Signature Version 4 (header form).
 ///
 /// The steps and names follow the AWS General Reference, "Create a signed AWS API request": canonical request,
@@ -45,7 +47,7 @@ public struct SigV4Signer: Sendable {
     let names = merged.keys.sorted()
     let canonicalHeaders = names.map { "\($0):\(merged[$0]!)\n" }.joined()
     let signed = names.joined(separator: ";")
-    let payloadHash = SHA256.hex(SHA256.hash(body))
+    let payloadHash = Hex.encode(Digest.sha256(body))
     return ([method, uri, q, canonicalHeaders, signed, payloadHash].joined(separator: "\n"), signed)
   }
 
@@ -56,16 +58,16 @@ public struct SigV4Signer: Sendable {
   public func stringToSign(canonicalRequest: String, date: AMZDate) -> String {
     [
       SigV4Signer.algorithm, date.timestamp, scope(day: date.day),
-      SHA256.hex(SHA256.hash(Array(canonicalRequest.utf8))),
+      Hex.encode(Digest.sha256(Array(canonicalRequest.utf8))),
     ].joined(separator: "\n")
   }
 
   /// The derived signing key (step 3).
   public func signingKey(day: String) -> [UInt8] {
-    var k = SHA256.hmac(key: Array(("AWS4" + credentials.secretAccessKey).utf8), message: Array(day.utf8))
-    k = SHA256.hmac(key: k, message: Array(region.utf8))
-    k = SHA256.hmac(key: k, message: Array(service.utf8))
-    return SHA256.hmac(key: k, message: Array("aws4_request".utf8))
+    var k = HMAC.sha256(key: Array(("AWS4" + credentials.secretAccessKey).utf8), data: Array(day.utf8))
+    k = HMAC.sha256(key: k, data: Array(region.utf8))
+    k = HMAC.sha256(key: k, data: Array(service.utf8))
+    return HMAC.sha256(key: k, data: Array("aws4_request".utf8))
   }
 
   /// The headers to add to a request: `X-Amz-Date`, `Authorization` and, with a session token,
@@ -82,7 +84,7 @@ public struct SigV4Signer: Sendable {
     let (request, signed) = canonicalRequest(
       method: method, path: path, query: query, headers: headers + added, body: body)
     let sts = stringToSign(canonicalRequest: request, date: date)
-    let signature = SHA256.hex(SHA256.hmac(key: signingKey(day: date.day), message: Array(sts.utf8)))
+    let signature = Hex.encode(HMAC.sha256(key: signingKey(day: date.day), data: Array(sts.utf8)))
     let auth =
       "\(SigV4Signer.algorithm) Credential=\(credentials.accessKeyID)/\(scope(day: date.day)), "
       + "SignedHeaders=\(signed), Signature=\(signature)"

@@ -7,8 +7,8 @@ import Foundation
 /// The real transport: Foundation's `URLSession` (libcurl on Linux).
 ///
 /// URLSession is used rather than a hand-written HTTP/1.1 client because real endpoints are HTTPS and the Cloud
-/// module may not link a TLS library itself (only SSHKeys links OpenSSL); libcurl brings TLS, proxies
-/// (`https_proxy`), connection reuse and HTTP keep-alive for free.
+/// module does not call a TLS library itself (it reaches OpenSSL only through KeyholdCrypto's digests); libcurl
+/// brings TLS, proxies (`https_proxy`), connection reuse and HTTP keep-alive for free.
 public struct URLSessionTransport: HTTPTransport {
   private let session: URLSession
 

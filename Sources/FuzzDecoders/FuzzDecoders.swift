@@ -2,6 +2,7 @@
 // links to a no-op. The first input byte picks the decoder, the rest is its input, so one corpus covers them all.
 import Audit
 import Cloud
+import KeyholdCrypto
 import SSHKeys
 import SSHWire
 import Vault

@@ -1,5 +1,6 @@
 import Audit
 import Foundation
+import KeyholdSystem
 import Vault
 
 /// The last full audit report, kept beside the vault (`VAULT.audit`) so `keyhold audit` can show it without asking
@@ -7,7 +8,7 @@ import Vault
 ///
 /// The vault's status section holds the per-binding results (what `prune` and the agent use); this file adds what
 /// has no vault entry to hang on, such as cloud-only key pairs and failed regions. It holds no secrets and is
-/// replaced whole with the vault's own durability (``DurableFile``), in the line format of
+/// replaced whole with the vault's own durability (KeyholdSystem's `AtomicFile`), in the line format of
 /// `AuditReport.encodeRecords()`.
 public struct AuditStore: Sendable {
   /// The vault file this store belongs to.
@@ -21,7 +22,11 @@ public struct AuditStore: Sendable {
 
   /// Writes the report durably, mode 0600.
   public func save(_ report: AuditReport) throws(VaultError) {
-    try DurableFile.replace(path: path, contents: Array(report.encodeRecords().utf8), mode: 0o600)
+    do {
+      try AtomicFile.replace(path: path, contents: Array(report.encodeRecords().utf8), mode: 0o600)
+    } catch {
+      throw VaultError(error)
+    }
   }
 
   /// The last report, or nil when there is none or it was written by another format version (the next sync

@@ -1,5 +1,6 @@
 import Audit
 import Cloud
+import KeyholdCrypto
 import SSHKeys
 import Vault
 

@@ -1,3 +1,4 @@
+import KeyholdCrypto
 import SSHKeys
 import SSHWire
 

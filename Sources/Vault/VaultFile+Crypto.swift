@@ -1,3 +1,4 @@
+import KeyholdCrypto
 import SSHKeys
 
 // The two seals of keyhold-vault(5): the data key under the Argon2id key, and the private half under the data key.

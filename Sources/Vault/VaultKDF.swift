@@ -1,3 +1,4 @@
+import KeyholdCrypto
 import SSHKeys
 
 /// The passphrase KDF of a vault: Argon2id v1.3 with its limits and salt (keyhold-vault(5), "KDF").

@@ -1,3 +1,4 @@
+import KeyholdCrypto
 import SSHKeys
 
 /// Named Argon2id strengths for `keyhold init --kdf` and `keyhold passwd --kdf`.

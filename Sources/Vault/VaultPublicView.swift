@@ -1,3 +1,4 @@
+import KeyholdCrypto
 import SSHKeys
 
 /// What anyone can read without the passphrase: the entries, the retired entries, the sync status and the KDF

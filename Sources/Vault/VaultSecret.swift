@@ -1,3 +1,4 @@
+import KeyholdCrypto
 import SSHKeys
 
 /// One record of the private half: an entry id and that key's private wire form, in guarded memory.

@@ -1,3 +1,4 @@
+import KeyholdCrypto
 import SSHKeys
 
 /// An open vault: the file's data key, held in guarded memory, so the vault's keys can be read again after the file

@@ -1,3 +1,4 @@
+import KeyholdCrypto
 import SSHKeys
 
 // Operations on entries that need the passphrase (the public half is bound into the seal), written over opaque

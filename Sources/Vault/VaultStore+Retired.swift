@@ -1,3 +1,4 @@
+import KeyholdCrypto
 import SSHKeys
 
 // Retired keys: `remove` and `prune` retire instead of deleting, so that neither can destroy a key; a retired key's

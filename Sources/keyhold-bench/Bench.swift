@@ -5,7 +5,7 @@
 /// Benchmarks for keyhold (`make bench`): `keyhold-bench [keys|vault|memory|agent|cloud ...]`, all by default.
 @main
 struct Bench {
-  static let all = ["keys", "vault", "memory", "agent", "cloud"]
+  static let all = ["keys", "vault", "memory", "agent", "cloud", "idle"]
 
   static let usage = """
     usage: keyhold-bench [--quick] [--pause] [BENCHMARK ...]
@@ -39,6 +39,7 @@ struct Bench {
       case "cloud": try CloudBench.run()
       case "keys": try KeysBench.run()
       case "memory": try MemoryBench.run()
+      case "idle": try IdleBench.run()
       default: break
       }
     }

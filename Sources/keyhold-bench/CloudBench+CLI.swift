@@ -1,6 +1,8 @@
 import Cloud
 import Foundation
 import KeyholdCore
+import KeyholdCrypto
+import KeyholdSystem
 import SSHKeys
 import Vault
 
@@ -36,7 +38,7 @@ extension CloudBench {
       path: dir + "/vault", endpointIdentity: context.endpointIdentity, regions: regions, count: count,
       namePrefix: "bench-")
     let upload = try entries.map { try PublicKey(blob: $0.publicKeyBlob).openSSHLine(comment: $0.name) }
-    try blockingThrows {
+    try blocking {
       try await withThrowingTaskGroup(of: Void.self) { group in
         for region in regions {
           for lane in 0..<4 {

@@ -2,7 +2,10 @@ import Audit
 import Cloud
 import Foundation
 import KeyholdCore
+import KeyholdCrypto
+import KeyholdSystem
 import SSHKeys
+import TestSupport
 import Vault
 
 #if canImport(Glibc)
@@ -95,7 +98,7 @@ enum CloudBench {
       context: context, store: store, clock: .system,
       lookUpAccount: { _ in CloudAccount(id: accountID, source: .sts) })
     let t0 = DispatchTime.now().uptimeNanoseconds
-    let outcome = try blockingThrows { try await sync.run(.init(pendingRetryDelays: [])) }
+    let outcome = try blocking { try await sync.run(.init(pendingRetryDelays: [])) }
     let t1 = DispatchTime.now().uptimeNanoseconds
     _ = outcome.report.filtered(to: []).renderText(now: Int64(time(nil)))
     let t2 = DispatchTime.now().uptimeNanoseconds
@@ -116,14 +119,13 @@ enum CloudBench {
   /// A made-up fingerprint per index (the profiling helpers need no real keys).
   static func fingerprint(_ i: Int) -> String {
     var x = UInt64(i) &* 0x9E37_79B9_7F4A_7C15 &+ 0x1234_5678
-    var parts: [String] = []
+    var bytes: [UInt8] = []
     for _ in 0..<16 {
       x ^= x >> 29
       x = x &* 0xBF58_476D_1CE4_E5B9
-      let b = UInt8(truncatingIfNeeded: x >> 32)
-      parts.append(String(format: "%02x", b))
+      bytes.append(UInt8(truncatingIfNeeded: x >> 32))
     }
-    return parts.joined(separator: ":")
+    return Hex.encode(bytes, separator: ":")
   }
 
   static let placeholderPublicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBenchBenchBenchBenchBenchBenchBenchBenchBen"
@@ -141,7 +143,7 @@ enum CloudBench {
       let dropped = r % 10 == 0 && i < 50
       let name = dropped ? "unknown-\(i)" : "bench-key-\(i)"
       let fp =
-        dropped ? "00:11:22:33:\(String(format: "%02x", i % 256)):55:66:77:88:99:aa:bb:cc:dd:ee:ff" : fingerprint(i)
+        dropped ? "00:11:22:33:\(Hex.encode([UInt8(i % 256)])):55:66:77:88:99:aa:bb:cc:dd:ee:ff" : fingerprint(i)
       let pub = dropped ? "\(placeholderPublicKey) \(name)" : publicKey(i)
       s += """
                 <item>
@@ -169,7 +171,7 @@ enum CloudBench {
     }
     let regions = ["us-east-1", "eu-west-1", "ap-south-1", "sa-east-1"]
     let perRegion = 1_000
-    let port = try freePort()
+    let port = try LoopbackListener.unusedPort()
     let moto = Process()
     moto.executableURL = URL(fileURLWithPath: motoPath)
     moto.arguments = ["-H", "127.0.0.1", "-p", String(port)]
@@ -187,7 +189,7 @@ enum CloudBench {
     while true {
       let probe = EC2Client(
         endpoint: context.target.endpoint, credentials: credentials, transport: context.transport, timeout: 2)
-      if (try? blockingThrows { try await probe.describeRegions() }) != nil { break }
+      if (try? blocking { try await probe.describeRegions() }) != nil { break }
       guard Date() < deadline else { throw BenchError("moto_server did not start") }
       usleep(100_000)
     }
@@ -268,43 +270,6 @@ enum CloudBench {
     }
     return nil
   }
-
-  static func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let ok = withUnsafeMutablePointer(to: &addr) { p in
-      p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-    }
-    guard ok else { throw BenchError("no free port") }
-    return Int(UInt16(bigEndian: addr.sin_port))
-  }
-}
-
-/// Runs async work to completion from synchronous code.
-func blocking<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
-  let box = BlockingBox<T>()
-  let sem = DispatchSemaphore(value: 0)
-  Task {
-    box.value = await body()
-    sem.signal()
-  }
-  sem.wait()
-  return box.value!
-}
-
-/// Runs throwing async work to completion from synchronous code.
-func blockingThrows<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-  try blocking { () async -> Result<T, any Error> in
-    do { return .success(try await body()) } catch { return .failure(error) }
-  }.get()
-}
-
-private final class BlockingBox<T>: @unchecked Sendable {
-  var value: T?
 }
 
 extension CloudBench {

@@ -1,4 +1,5 @@
 import Glibc
+import KeyholdCrypto
 import SSHKeys
 
 /// The signing benchmark: process CPU time per `PrivateKey.sign` for each key type, the figure the agent's cost per
@@ -8,7 +9,7 @@ enum KeysBench {
   /// `only`, when given) and prints µs of CPU per signature.
   static func run(only: String? = nil, iterations: Int = 2000) throws {
     // As the agent runs: private numbers of RSA and ECDSA keys in OpenSSL's secure heap.
-    SecureMemory.enableOpenSSLSecureHeap()
+    OpenSSLSecureHeap.enable()
     let message = [UInt8](repeating: 0xa5, count: 128)
     let cases: [(String, () throws -> PrivateKey, SignFlags)] = [
       ("ed25519", { try PrivateKey.generate(.ed25519) }, []),

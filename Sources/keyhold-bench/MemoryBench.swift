@@ -1,3 +1,4 @@
+import KeyholdCrypto
 import SSHKeys
 import SSHWire
 
@@ -11,7 +12,7 @@ import SSHWire
 /// before and after decoding all of them (PrivateKey.decodeWire, the agent's add path).
 enum MemoryBench {
   static func run() throws {
-    SecureMemory.enableOpenSSLSecureHeap()
+    OpenSSLSecureHeap.enable()
     let count = 1_000
     var wires: [[UInt8]] = []
     for i in 0..<count {

@@ -1,4 +1,6 @@
+import KeyholdCrypto
 import SSHKeys
+import TestSupport
 import Vault
 
 #if canImport(Glibc)
@@ -11,8 +13,8 @@ import Vault
 /// the KDF is slow on purpose, everything else is keyhold's own cost.
 enum VaultBench {
   static func run() throws {
-    let dir = makeTempDir()
-    defer { removeTree(dir) }
+    let dir = TemporaryTree.make("keyhold-bench")
+    defer { TemporaryTree.remove(dir) }
     let count = 1_000
     print("vault: generating \(count) keys (700 ed25519, 200 ecdsa-p256, 100 rsa-2048)...")
     var keys: [VaultNewKey] = []
@@ -135,23 +137,5 @@ enum VaultBench {
   private static func ms(_ seconds: Double) -> String {
     let v = (seconds * 10_000).rounded() / 10
     return String(v)
-  }
-
-  private static func makeTempDir() -> String {
-    var template = Array("/tmp/keyhold-bench-XXXXXX".utf8CString)
-    let p = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-    return String(cString: p!)
-  }
-
-  private static func removeTree(_ path: String) {
-    guard let d = opendir(path) else { return }
-    var names: [String] = []
-    while let ent = readdir(d) {
-      let name = withUnsafeBytes(of: ent.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-      if name != "." && name != ".." { names.append(name) }
-    }
-    closedir(d)
-    for n in names { unlink(path + "/" + n) }
-    rmdir(path)
   }
 }

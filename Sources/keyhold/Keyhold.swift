@@ -1,4 +1,5 @@
 import ArgumentParser
+import KeyholdCrypto
 import SSHKeys
 
 #if canImport(Glibc)
@@ -22,29 +23,13 @@ struct Keyhold: ParsableCommand {
     if invokedAs == "ssh-agent" || invokedAs == "keyhold-agent" { arguments.insert("agent", at: 0) }
     // RSA and ECDSA private numbers go to OpenSSL's locked secure heap. The agent sets it up itself after it
     // forks (memory locks are not inherited); every other command does it here, before any key is built.
-    if arguments.first != "agent" { SecureMemory.enableOpenSSLSecureHeap() }
-    if wantsAgentHelp(arguments) {
-      // The agent's COMMAND argument captures everything from its first word on, so ArgumentParser would take
-      // `-h` for a command to run; answer it here instead.
-      print(Keyhold.helpMessage(for: AgentCommand.self))
-      Glibc.exit(0)
+    if arguments.first != "agent" { OpenSSLSecureHeap.enable() }
+    if arguments.first == "agent" {
+      // ssh-agent's getopt rules (clustered flags, joined values, COMMAND after the options), not ArgumentParser's.
+      let program = invokedAs == "ssh-agent" || invokedAs == "keyhold-agent" ? invokedAs : "keyhold agent"
+      AgentCommand.main(Array(arguments.dropFirst()), program: program)
     }
     run(arguments)
-  }
-
-  /// True for `agent ... -h` or `agent ... --help` among the agent's own options (before any COMMAND).
-  static func wantsAgentHelp(_ arguments: [String]) -> Bool {
-    guard arguments.first == "agent" else { return false }
-    let takesValue: Set<String> = ["-a", "-t", "-E", "-O", "-P", "--vault"]
-    var i = 1
-    while i < arguments.count {
-      let a = arguments[i]
-      if a == "-h" || a == "--help" { return true }
-      if a == "--" || !a.hasPrefix("-") { return false }
-      if takesValue.contains(a) { i += 1 }
-      i += 1
-    }
-    return false
   }
 
   /// Parses and runs one command line, reporting every error in keyhold's one voice (see `UsageReport`).

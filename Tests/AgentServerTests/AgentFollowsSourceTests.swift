@@ -1,5 +1,6 @@
 import AgentServer
 import Foundation
+import KeyholdCrypto
 import SSHKeys
 import SSHWire
 import Synchronization

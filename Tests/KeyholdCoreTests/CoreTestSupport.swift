@@ -2,6 +2,7 @@ import Audit
 import Cloud
 import Foundation
 import KeyholdCore
+import KeyholdCrypto
 import SSHKeys
 import Synchronization
 import TestSupport
@@ -10,13 +11,6 @@ import Vault
 #if canImport(Glibc)
   import Glibc
 #endif
-
-/// A fresh private folder under /tmp.
-func makeTempDir() -> String {
-  var template = Array("/tmp/keyhold-core-test-XXXXXX".utf8CString)
-  let p = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-  return String(cString: p!)
-}
 
 /// A passphrase in guarded memory.
 func secret(_ s: String) -> SecureBytes { SecureBytes(copying: Array(s.utf8)) }
@@ -126,7 +120,7 @@ struct CoreWorld {
   var account: CloudAccount? = CloudAccount(id: "123456789012", source: .sts)
 
   init() throws {
-    dir = makeTempDir()
+    dir = TemporaryTree.make("keyhold-core-test")
     let clock = TestClock(1_800_000_000)
     self.clock = clock
     store = VaultStore(path: dir + "/vault", lockTimeout: 60, now: { clock.now })
@@ -162,7 +156,7 @@ struct CoreWorld {
 
   func cleanup() {
     cloud.server.stop()
-    _ = try? FileManager.default.removeItem(atPath: dir)
+    TemporaryTree.remove(dir)
   }
 }
 

@@ -1,3 +1,4 @@
+import KeyholdCrypto
 import Testing
 
 @testable import SSHKeys

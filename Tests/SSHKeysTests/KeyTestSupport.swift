@@ -1,4 +1,5 @@
 import Foundation
+import KeyholdCrypto
 import SSHWire
 import Testing
 
@@ -130,7 +131,7 @@ enum KeyTestSupport {
     h.writeString(namespace)
     h.writeString([UInt8]())
     h.writeString("sha512")
-    h.writeString(EVP.hash(.sha512, message))
+    h.writeString(Digest.sha512(message))
     let signature = try key.sign(h.bytes, flags: flags)
     var w = SSHWriter()
     w.writeBytes(magic)

@@ -1,3 +1,4 @@
+import KeyholdCrypto
 import SSHWire
 import Testing
 

@@ -27,7 +27,7 @@ import Testing
   func smallRSAIsUnsupported() throws {
     let n = [0xc1] + [UInt8](repeating: 0x55, count: 127)  // 1024 bits, odd
     let blob = PublicKeyBlob.rsa(e: [1, 0, 1], n: n).encoded()
-    #expect(throws: KeyError.unsupportedKeyType("ssh-rsa with 1024 bits (keyhold needs at least 2048)")) {
+    #expect(throws: KeyError.unsupportedKeyType("ssh-rsa with 1024 bits (the vault needs at least 2048)")) {
       _ = try PublicKey(blob: blob)
     }
   }

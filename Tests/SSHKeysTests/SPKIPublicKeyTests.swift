@@ -1,4 +1,5 @@
 import Foundation
+import KeyholdCrypto
 import Testing
 
 @testable import SSHKeys

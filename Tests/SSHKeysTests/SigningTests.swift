@@ -1,4 +1,5 @@
 import Foundation
+import KeyholdCrypto
 import SSHWire
 import Testing
 

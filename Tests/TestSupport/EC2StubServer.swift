@@ -1,4 +1,5 @@
 import Foundation
+import KeyholdSystem
 
 #if canImport(Glibc)
   import Glibc
@@ -136,21 +137,13 @@ public final class EC2StubServer: @unchecked Sendable {
       let head =
         "HTTP/1.1 \(status) \(status == 200 ? "OK" : "Error")\r\nContent-Type: text/xml;charset=UTF-8\r\n"
         + "Content-Length: \(body.count)\r\n\r\n"
-      guard Self.writeAll(c, Array(head.utf8)), Self.writeAll(c, body) else { return }
-    }
-  }
-
-  private static func writeAll(_ c: Int32, _ bytes: [UInt8]) -> Bool {
-    var off = 0
-    while off < bytes.count {
-      let n = bytes.withUnsafeBytes { write(c, $0.baseAddress! + off, $0.count - off) }
-      if n <= 0 {
-        if n < 0 && errno == EINTR { continue }
-        return false
+      do {
+        try Descriptor.writeAll(c, Array(head.utf8), label: "the stub connection")
+        try Descriptor.writeAll(c, body, label: "the stub connection")
+      } catch {
+        return
       }
-      off += n
     }
-    return true
   }
 
   private static func find(_ hay: [UInt8], _ needle: [UInt8]) -> Int? {

@@ -1,5 +1,6 @@
 import Foundation
 import SSHKeys
+import TestSupport
 import Testing
 
 @testable import Vault
@@ -66,8 +67,8 @@ private func readAll(_ fd: Int32) -> String {
   try #require(
     FileManager.default.isExecutableFile(atPath: binary),
     "build keyhold first (swift build --build-tests)")
-  let dir = makeTempDir()
-  defer { removeTree(dir) }
+  let dir = TemporaryTree.make("keyhold-vault-test")
+  defer { TemporaryTree.remove(dir) }
   let store = VaultStore(path: dir + "/v/vault")
   let passphrase = secret("crash test")
   try store.create(passphrase: passphrase, kdf: .minimum)

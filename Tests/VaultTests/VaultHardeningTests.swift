@@ -1,3 +1,4 @@
+import KeyholdCrypto
 import SSHKeys
 import Testing
 
@@ -140,21 +141,4 @@ private func put(_ value: UInt64, size: Int, at offset: Int, in b: inout [UInt8]
   #expect(VaultError.unsafeFolder(folder).description.hasSuffix("(chmod 700 \(folder))"))
   #expect(chmod(folder, 0o750) == 0)
   #expect(try t.store.readPublic().entries.isEmpty)
-}
-
-@Test func durableFileReplaceWritesWholeFilesWithTheGivenMode() throws {
-  let t = try TestVault()
-  defer { t.cleanup() }
-  let path = t.dir + "/sub/report"
-  try DurableFile.replace(path: path, contents: [1, 2, 3], mode: 0o640)
-  try DurableFile.replace(path: path, contents: [4, 5])
-  #expect(fileBytes(path) == [4, 5])
-  var st = stat()
-  #expect(stat(path, &st) == 0 && st.st_mode & 0o777 == 0o600)
-  let link = t.dir + "/link"
-  #expect(symlink(path, link) == 0)
-  try DurableFile.replace(path: link, contents: [6], mode: 0o640)
-  #expect(fileBytes(path) == [6])
-  #expect(stat(path, &st) == 0 && st.st_mode & 0o777 == 0o640)
-  #expect(lstat(link, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK)
 }

@@ -1,4 +1,6 @@
+import KeyholdCrypto
 import SSHKeys
+import TestSupport
 import Testing
 
 @testable import Vault
@@ -6,30 +8,6 @@ import Testing
 #if canImport(Glibc)
   import Glibc
 #endif
-
-/// A fresh private folder under /tmp, removed by the caller with ``removeTree(_:)``.
-func makeTempDir() -> String {
-  var template = Array("/tmp/keyhold-vault-test-XXXXXX".utf8CString)
-  let p = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-  return String(cString: p!)
-}
-
-/// Removes a test folder and everything in it.
-func removeTree(_ path: String) {
-  guard let d = opendir(path) else { return }
-  var names: [String] = []
-  while let ent = readdir(d) {
-    let name = withUnsafeBytes(of: ent.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-    if name != "." && name != ".." { names.append(name) }
-  }
-  closedir(d)
-  for n in names {
-    let full = path + "/" + n
-    var st = stat()
-    if lstat(full, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR { removeTree(full) } else { unlink(full) }
-  }
-  rmdir(path)
-}
 
 /// A passphrase in guarded memory.
 func secret(_ s: String) -> SecureBytes { SecureBytes(copying: Array(s.utf8)) }
@@ -53,12 +31,12 @@ struct TestVault {
   let passphrase = secret("correct horse")
 
   init(create: Bool = true) throws {
-    dir = makeTempDir()
+    dir = TemporaryTree.make("keyhold-vault-test")
     store = VaultStore(path: dir + "/sub/vault", lockTimeout: 60, now: { 1_700_000_000 })
     if create { try store.create(passphrase: passphrase, kdf: .minimum) }
   }
 
-  func cleanup() { removeTree(dir) }
+  func cleanup() { TemporaryTree.remove(dir) }
 }
 
 /// An entry with a fake public blob and made-up fingerprints and bindings, for tests on opaque blobs.
@@ -96,7 +74,7 @@ func expectLines(_ path: String) -> [(String, String)] {
 
 /// A copy of a testdata vault in a fresh private folder, as a store with a fixed clock.
 func copiedVault(_ relative: String, now: Int64 = 1_700_000_000) -> (dir: String, store: VaultStore) {
-  let dir = makeTempDir()
+  let dir = TemporaryTree.make("keyhold-vault-test")
   writeBytes(dir + "/vault", fileBytes(vaultTestdata(relative)) ?? [])
   return (dir, VaultStore(path: dir + "/vault", lockTimeout: 5, now: { now }))
 }

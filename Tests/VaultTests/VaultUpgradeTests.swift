@@ -1,4 +1,5 @@
 import SSHKeys
+import TestSupport
 import Testing
 
 @testable import Vault
@@ -10,7 +11,7 @@ import Testing
   let passphrase = secret(try #require(expect.first { $0.0 == "passphrase" }?.1))
   let keys = expect.filter { $0.0 == "key" }.map { $0.1.split(separator: " ").map(String.init) }
   let (dir, store) = copiedVault("v1/three-keys.vault")
-  defer { removeTree(dir) }
+  defer { TemporaryTree.remove(dir) }
 
   #expect(try store.readFile().version == 1)
   let unlocked = try store.unlock(passphrase: passphrase)
@@ -53,7 +54,7 @@ import Testing
 /// `passwd` on a version 1 vault upgrades it too (the data key's seal names the version).
 @Test func changingThePassphraseOfAVersion1VaultUpgradesIt() throws {
   let (dir, store) = copiedVault("v1/three-keys.vault")
-  defer { removeTree(dir) }
+  defer { TemporaryTree.remove(dir) }
   try store.changePassphrase(from: secret("v1 known answer"), to: secret("new"), kdf: .minimum)
   #expect(try store.readFile().version == 2)
   #expect(try store.unlock(passphrase: secret("new")).count == 3)

@@ -1,4 +1,6 @@
+import KeyholdCrypto
 import SSHKeys
+import TestSupport
 import Testing
 
 @testable import Vault
@@ -32,14 +34,14 @@ func anIndependentlyWrittenVaultOpensAsItsExpectFileSays(name: String) throws {
   let expect = expectLines(vaultTestdata("v2/\(name).vault.expect"))
   let passphrase = secret(try #require(expect.first { $0.0 == "passphrase" }?.1))
   let (dir, store) = copiedVault("v2/\(name).vault")
-  defer { removeTree(dir) }
+  defer { TemporaryTree.remove(dir) }
   #expect(outcome(of: store, passphrase: passphrase) == expect.first { $0.0 == "expect" }?.1)
 }
 
 @Test func theKnownAnswerVaultHoldsExactlyWhatItsExpectFileLists() throws {
   let expect = expectLines(vaultTestdata("v2/good.vault.expect"))
   let (dir, store) = copiedVault("v2/good.vault")
-  defer { removeTree(dir) }
+  defer { TemporaryTree.remove(dir) }
   let bytes = try #require(fileBytes(store.path))
   let file = try VaultFile.decode(bytes)
   #expect(file.encode() == bytes)

@@ -1,6 +1,7 @@
 #ifndef KEYHOLD_CPEERCRED_H
 #define KEYHOLD_CPEERCRED_H
 #include <sys/types.h>
+#include "CEventPoll.h"
 
 /// Reads the peer's credentials of a connected Unix socket (SO_PEERCRED). Returns 0 on success, -1 with errno set.
 int keyhold_peer_cred(int fd, pid_t *pid, uid_t *uid, gid_t *gid);

@@ -1,5 +1,6 @@
 import AgentServer
 import CPeerCred
+import KeyholdCrypto
 import SSHKeys
 
 #if canImport(Glibc)
@@ -21,6 +22,8 @@ struct AgentRunner {
     var lazyUnlock: Bool
     var hideOrphaned: Bool
     var command: [String]
+    /// `-T`: make the socket in a fresh `$TMPDIR/ssh-XXXXXXXXXXXX` folder even when XDG_RUNTIME_DIR is set.
+    var temporarySocketDirectory = false
   }
 
   let options: Options
@@ -42,6 +45,7 @@ struct AgentRunner {
   }
 
   func run() throws {
+    Self.restoreDefaultFatalSignals()
     let startPID = getpid()
     var activated = false
     var createdDirectory: String? = nil
@@ -49,13 +53,17 @@ struct AgentRunner {
     do {
       if let path = options.socketPath {
         // Bound by its absolute name: the agent changes to / after forking and must still remove it on exit.
-        listener = try AgentListener.bind(path: Self.absolute(path))
+        let absolute = Self.absolute(path)
+        Self.removeStaleSocket(absolute)
+        listener = try AgentListener.bind(path: absolute)
       } else if options.foreground, options.command.isEmpty, let fd = Self.activatedSocket() {
         listener = AgentListener(adopting: fd)
         activated = true
       } else {
-        let (dir, created) = try Self.defaultSocketDirectory()
+        let (dir, created) = try Self.defaultSocketDirectory(runtime: !options.temporarySocketDirectory)
         createdDirectory = created ? dir : nil
+        // A crashed agent of an earlier process with this pid may have left its socket here.
+        Self.removeStaleSocket("\(dir)/agent.\(startPID)")
         listener = try AgentListener.bind(path: "\(dir)/agent.\(startPID)")
       }
     } catch let e as AgentListenerError {
@@ -106,6 +114,41 @@ struct AgentRunner {
       if null > 2 { close(null) }
     }
     serve(listener, cleanup: cleanup, parent: options.command.isEmpty ? nil : startPID, activated: activated)
+  }
+
+  /// The signals that mean the process itself is broken. Swift's runtime installs handlers for them that print a
+  /// backtrace with registers and memory to standard error; in the agent that could show key material, so they
+  /// get the default action back: the process ends at once, by the signal, and (with RLIMIT_CORE 0 and not
+  /// dumpable) without a core file.
+  static let fatalSignals: [Int32] = [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGQUIT, SIGSYS]
+
+  /// Gives every signal of ``fatalSignals`` its default action.
+  static func restoreDefaultFatalSignals() {
+    for s in fatalSignals { signal(s, SIG_DFL) }
+  }
+
+  /// Removes a socket left at `path` by an agent that died without cleaning up: a socket file nobody listens on
+  /// (connect fails with ECONNREFUSED). A live socket, or anything else, is left for bind to report.
+  static func removeStaleSocket(_ path: String) {
+    var st = stat()
+    guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFSOCK else { return }
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    let bytes = Array(path.utf8)
+    guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return }
+    withUnsafeMutableBytes(of: &address.sun_path) { raw in
+      raw.copyBytes(from: bytes)
+      raw[bytes.count] = 0
+    }
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    guard fd >= 0 else { return }
+    defer { close(fd) }
+    let rc = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+      }
+    }
+    if rc != 0 && errno == ECONNREFUSED { unlink(path) }
   }
 
   /// Closes every descriptor above standard error except `keep`.
@@ -220,8 +263,8 @@ struct AgentRunner {
 
   /// `$XDG_RUNTIME_DIR/keyhold` (made 0700 when missing, refused when others can enter it), or like ssh-agent a
   /// fresh `$TMPDIR/ssh-XXXXXXXXXXXX` (or under /tmp). Returns the folder and whether it was made for this agent.
-  static func defaultSocketDirectory() throws -> (String, Bool) {
-    if let runtime = getenv("XDG_RUNTIME_DIR").map({ String(cString: $0) }), !runtime.isEmpty {
+  static func defaultSocketDirectory(runtime useRuntime: Bool = true) throws -> (String, Bool) {
+    if useRuntime, let runtime = getenv("XDG_RUNTIME_DIR").map({ String(cString: $0) }), !runtime.isEmpty {
       let dir = runtime + "/keyhold"
       if mkdir(dir, 0o700) != 0 && errno != EEXIST {
         throw CLIError("mkdir \(dir): \(String(cString: strerror(errno)))")

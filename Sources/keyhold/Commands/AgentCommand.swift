@@ -6,6 +6,9 @@ import ArgumentParser
 #endif
 
 /// `keyhold agent`: an SSH agent that takes ssh-agent's flags and also serves the vault's keys.
+///
+/// The command line is read by ``main(_:program:)`` with ssh-agent's getopt rules, not by ArgumentParser; the
+/// declarations below describe the same options for `keyhold help agent` and the completion scripts.
 struct AgentCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "agent",
@@ -73,40 +76,66 @@ struct AgentCommand: ParsableCommand {
   @Argument(parsing: .captureForPassthrough, help: "A command to run with the agent (and its arguments).")
   var command: [String] = []
 
-  mutating func validate() throws {
-    if command.first == "--" { command.removeFirst() }
-    if cshell && bourne { throw ValidationError("-c and -s cannot be used together") }
-    if debug && foreground { throw ValidationError("-d and -D cannot be used together") }
-    if !command.isEmpty && (cshell || bourne || kill || debug || foreground) {
-      throw ValidationError("COMMAND cannot be combined with -c, -s, -k, -d or -D")
+  @Flag(name: .customShort("T"), help: "Make the socket in a fresh $TMPDIR/ssh-XXXXXXXXXXXX folder.")
+  var temporarySocketDirectory = false
+
+  @Flag(name: .customShort("U"), help: "Accepted for compatibility: keyhold cleans no shared socket folder.")
+  var keepStaleSockets = false
+
+  /// Reads the agent's command line with ssh-agent's getopt rules (``AgentArguments``) and runs it. Usage errors,
+  /// `-h` and `--help` print the usage text to standard error and exit 1, as ssh-agent does.
+  static func main(_ arguments: [String], program: String) -> Never {
+    let request: AgentArguments.Request
+    do {
+      request = try AgentArguments.parse(arguments)
+    } catch {
+      printError("keyhold: error: \(error.message)")
+      if error.showsUsage { writeError(AgentArguments.usage(program: program)) }
+      Glibc.exit(error.exitCode)
     }
-    if let lifetime, SSHTimeSpec.seconds(lifetime) == nil { throw ValidationError("Invalid lifetime") }
-    if FingerprintHash(rawValue: fingerprintHash) == nil {
-      throw ValidationError("Invalid hash algorithm \"\(fingerprintHash)\"")
+    switch request {
+    case .help:
+      writeError(AgentArguments.usage(program: program))
+      Glibc.exit(1)
+    case .version:
+      // ssh-agent -V writes its version to standard error.
+      printError("keyhold \(KeyholdVersion.string)")
+      Glibc.exit(0)
+    case .agent(let a):
+      do {
+        try runReportingErrors { try start(a) }
+        Glibc.exit(0)
+      } catch let code as ExitCode {
+        Glibc.exit(code.rawValue)
+      } catch {
+        Glibc.exit(1)
+      }
     }
-    if vault != nil && noVault { throw ValidationError("--vault and --no-vault cannot be used together") }
   }
 
-  func run() throws {
-    try runReportingErrors {
-      // Like ssh-agent: without -c or -s, a shell whose name ends in "csh" gets C-shell syntax.
-      var csh = cshell
-      if command.isEmpty && !cshell && !bourne, let shell = getenv("SHELL").map({ String(cString: $0) }),
-        shell.count > 2, shell.hasSuffix("csh")
-      {
-        csh = true
-      }
-      if kill {
-        try AgentRunner.killAgent(csh: csh)
-        return
-      }
-      let options = AgentRunner.Options(
-        socketPath: bindAddress, csh: csh, foreground: foreground || debug, debug: debug,
-        lifetime: lifetime.flatMap(SSHTimeSpec.seconds).flatMap { $0 == 0 ? nil : $0 },
-        fingerprintHash: FingerprintHash(rawValue: fingerprintHash) ?? .sha256,
-        vaultPath: noVault ? nil : try AgentVaultSourceFactory.resolve(option: vault), lazyUnlock: !noLazyUnlock,
-        hideOrphaned: hideOrphaned, command: command)
-      try AgentRunner(options: options).run()
+  /// Writes a multi-line text to standard error, one line at a time.
+  static func writeError(_ text: String) {
+    for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() { printError(String(line)) }
+  }
+
+  /// Kills the agent named by SSH_AGENT_PID (`-k`), or starts one.
+  static func start(_ a: AgentArguments) throws {
+    // Like ssh-agent: without -c or -s, a shell whose name ends in "csh" gets C-shell syntax.
+    var csh = a.cshell
+    if a.command.isEmpty && !a.cshell && !a.bourne, let shell = getenv("SHELL").map({ String(cString: $0) }),
+      shell.count > 2, shell.hasSuffix("csh")
+    {
+      csh = true
     }
+    if a.kill {
+      try AgentRunner.killAgent(csh: csh)
+      return
+    }
+    let options = AgentRunner.Options(
+      socketPath: a.bindAddress, csh: csh, foreground: a.foreground || a.debug, debug: a.debug,
+      lifetime: a.lifetime, fingerprintHash: a.fingerprintHash,
+      vaultPath: a.noVault ? nil : try AgentVaultSourceFactory.resolve(option: a.vault), lazyUnlock: !a.noLazyUnlock,
+      hideOrphaned: a.hideOrphaned, command: a.command, temporarySocketDirectory: a.temporarySocketDirectory)
+    try AgentRunner(options: options).run()
   }
 }

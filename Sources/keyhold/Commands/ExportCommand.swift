@@ -1,4 +1,6 @@
 import ArgumentParser
+import KeyholdCrypto
+import KeyholdSystem
 import SSHKeys
 import Vault
 
@@ -54,19 +56,11 @@ struct ExportCommand: ParsableCommand {
 
   /// Asks on the terminal; without one, refuses (a script must say --yes).
   private func confirm() throws {
-    let tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)
-    guard tty >= 0 else {
+    guard let yes = Terminal.confirm("Write the private key \"\(name)\" unencrypted to standard output?") else {
       throw CLIError(
         "refusing to write a private key without confirmation and no terminal to ask on",
         hint: "add --yes to export it from a script")
     }
-    defer { close(tty) }
-    let question = "Write the private key \"\(name)\" unencrypted to standard output? [y/N] "
-    _ = question.withCString { write(tty, $0, strlen($0)) }
-    var answer: [UInt8] = []
-    var byte: UInt8 = 0
-    while read(tty, &byte, 1) == 1, byte != UInt8(ascii: "\n") { answer.append(byte) }
-    let text = String(decoding: answer, as: UTF8.self).lowercased()
-    guard text == "y" || text == "yes" else { throw CLIError("export cancelled") }
+    guard yes else { throw CLIError("export cancelled") }
   }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Audit
 import Foundation
 import SSHKeys
 
@@ -34,7 +35,7 @@ struct FingerprintCommand: ParsableCommand {
 
   func run() throws {
     try runReportingErrors {
-      let data = try readInput()
+      let data = try readInput(file)
       let source = PassphraseSource(fd: passphraseFD)
       let label = file == "-" ? "standard input" : file
       let parsed: ParsedKeyFile
@@ -46,35 +47,6 @@ struct FingerprintCommand: ParsableCommand {
       let report = FingerprintReport(parsed, file: file)
       print(json ? report.json() : report.text(), terminator: "")
     }
-  }
-
-  private func readInput() throws -> [UInt8] {
-    if file == "-" {
-      let data = Array(FileHandle.standardInput.readDataToEndOfFile())
-      guard data.count <= KeyInput.maxBytes else {
-        throw CLIError(KeyInput.tooLarge("standard input", limit: KeyInput.maxBytes))
-      }
-      return data
-    }
-    if let size = try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int, size > KeyInput.maxBytes {
-      throw CLIError(KeyInput.tooLarge(file, limit: KeyInput.maxBytes))
-    }
-    do {
-      return Array(try Data(contentsOf: URL(fileURLWithPath: file)))
-    } catch {
-      let reason = (error as NSError).userInfo[NSUnderlyingErrorKey].map { "\($0)" } ?? ""
-      throw CLIError(
-        "cannot read \(file): \(Self.posixReason(file) ?? reason)",
-        hint: FileManager.default.fileExists(atPath: file) ? nil : "give a key file path, or - to read standard input")
-    }
-  }
-
-  private static func posixReason(_ path: String) -> String? {
-    if !FileManager.default.fileExists(atPath: path) { return "no such file" }
-    if !FileManager.default.isReadableFile(atPath: path) { return "permission denied" }
-    var isDir: ObjCBool = false
-    if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue { return "is a directory" }
-    return nil
   }
 
   static func hint(for error: KeyError) -> String? {
@@ -148,20 +120,14 @@ struct FingerprintReport: Encodable {
       if let value = cloudKinds[kind] { fingerprints.append((kind.rawValue, value)) }
     }
     if parsed.wrapper != .none {
-      let reported = parsed.cloudFingerprint.map(Self.normalized)
+      let reported = parsed.cloudFingerprint.map(Reconciler.normalize)
       cloud = Cloud(
         wrapper: parsed.wrapper.rawValue, keyName: parsed.cloudKeyName, keyPairId: parsed.keyPairID,
         fingerprint: parsed.cloudFingerprint,
-        matches: fingerprints.filter { reported != nil && Self.normalized($0.value) == reported }.map(\.kind))
+        matches: fingerprints.filter { reported != nil && Reconciler.normalize($0.value) == reported }.map(\.kind))
     } else {
       cloud = nil
     }
-  }
-
-  /// Colon hex compares case-insensitively; base64 (`sha256-b64`) is case-sensitive and compared as is.
-  static func normalized(_ fingerprint: String) -> String {
-    let hex = fingerprint.allSatisfy { $0 == ":" || $0.isHexDigit }
-    return hex ? fingerprint.lowercased() : fingerprint
   }
 
   func text() -> String {

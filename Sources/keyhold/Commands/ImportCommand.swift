@@ -1,5 +1,7 @@
 import ArgumentParser
+import Audit
 import Foundation
+import KeyholdCrypto
 import SSHKeys
 import Vault
 
@@ -282,8 +284,8 @@ struct ImportCommand: ParsableCommand {
   /// Refuses a key whose fingerprints do not include the one the cloud tool printed with it.
   static func checkFingerprint(_ given: String, of key: PrivateKey, keyName: String?) throws {
     let computed = key.cloudFingerprints()
-    let wanted = normalize(given)
-    if computed.values.contains(where: { normalize($0) == wanted }) { return }
+    let wanted = Reconciler.normalize(given)
+    if computed.values.contains(where: { Reconciler.normalize($0) == wanted }) { return }
     let list = CloudFingerprintKind.allCases.compactMap { k in
       computed[k].map { "\(k.rawValue) \($0)" }
     }
@@ -292,12 +294,6 @@ struct ImportCommand: ParsableCommand {
       hint:
         "the key material and the fingerprint\(keyName.map { " of key pair \($0)" } ?? "") were not made together"
     )
-  }
-
-  /// Hex fingerprints compare without case; base64 ones exactly.
-  private static func normalize(_ f: String) -> String {
-    let t = f.trimmingCharacters(in: .whitespaces)
-    return t.contains(":") ? t.lowercased() : t
   }
 
   private func hint(for error: KeyError) -> String? {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KeyholdSystem
 import SSHKeys
 
 #if canImport(Glibc)
@@ -117,31 +118,14 @@ struct KeygenCommand: ParsableCommand {
     return lstat(path, &st) == 0
   }
 
-  /// Writes `bytes` to `path` through a temporary file in the same folder, created with `mode` (so the private key
-  /// is never readable by others, not even briefly), synced, then renamed into place.
+  /// Writes `bytes` to `path` through a temporary file in the same folder, private while it is written (so the
+  /// private key is never readable by others, not even briefly), synced, renamed into place, the folder synced.
+  /// A symbolic link at `path` is replaced, not followed.
   static func writeFile(_ path: String, _ bytes: [UInt8], mode: mode_t) throws {
-    let slash = path.lastIndex(of: "/")
-    let folder = slash.map { String(path[..<$0]) } ?? "."
-    let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
-    var template = Array("\(folder.isEmpty ? "/" : folder)/.\(base).XXXXXX".utf8CString)
-    let fd = mkstemp(&template)
-    let tempPath = String(decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    guard fd >= 0 else {
-      throw CLIError("cannot create a file in \(folder): \(String(cString: strerror(errno)))")
-    }
     do {
-      defer { close(fd) }
-      guard fchmod(fd, mode) == 0 else { throw CLIError("cannot set the mode of \(tempPath)") }
-      try writeAll(fd, bytes)
-      guard fsync(fd) == 0 else { throw CLIError("cannot sync \(tempPath): \(String(cString: strerror(errno)))") }
+      try AtomicFile.replace(resolved: path, contents: bytes, mode: UInt32(mode))
     } catch {
-      unlink(tempPath)
-      throw error
-    }
-    guard rename(tempPath, path) == 0 else {
-      let reason = String(cString: strerror(errno))
-      unlink(tempPath)
-      throw CLIError("cannot write \(path): \(reason)")
+      throw CLIError(error.description)
     }
   }
 }

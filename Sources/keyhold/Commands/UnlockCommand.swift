@@ -1,5 +1,6 @@
 import AgentServer
 import ArgumentParser
+import KeyholdCrypto
 import SSHKeys
 import SSHWire
 import Vault

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KeyholdSystem
 
 #if canImport(Glibc)
   import Glibc
@@ -26,13 +27,8 @@ struct CLIError: Error, CustomStringConvertible {
 func printError(_ line: String) {
   var s = line
   if !s.hasSuffix("\n") { s += "\n" }
-  let bytes = Array(s.utf8)
-  var off = 0
-  while off < bytes.count {
-    let n = bytes.withUnsafeBytes { write(2, $0.baseAddress! + off, $0.count - off) }
-    if n <= 0 { if n < 0 && errno == EINTR { continue } else { break } }
-    off += n
-  }
+  // Nothing is left to tell the user when standard error itself fails.
+  try? Descriptor.writeAll(2, Array(s.utf8), label: "standard error")
 }
 
 /// Runs a command body, turning any thrown error into the documented one-line message and exit status.

@@ -1,5 +1,6 @@
 import Cloud
 import KeyholdCore
+import KeyholdSystem
 import Vault
 
 /// Runs a use case from a synchronous command body, turning the errors the use-case library throws (its own, the

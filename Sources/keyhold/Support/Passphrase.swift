@@ -1,3 +1,5 @@
+import KeyholdCrypto
+import KeyholdSystem
 import SSHKeys
 
 #if canImport(Glibc)
@@ -13,12 +15,16 @@ struct PassphraseSource {
   /// Reads one passphrase, showing `prompt` on the terminal or to the askpass program.
   func read(prompt: String) throws -> SecureBytes {
     if let fd {
-      return try readLine(fd: fd, prompt: nil)
+      return try passphraseErrors { () throws(SystemError) in
+        try Terminal.readLine(fd: fd, label: "descriptor \(fd)") { SecureBytes(copying: $0) }
+      }
     }
-    let tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)
-    if tty >= 0 {
-      defer { close(tty) }
-      return try readLine(fd: tty, prompt: prompt, noEcho: true)
+    do {
+      return try Terminal.readHidden(prompt: prompt) { SecureBytes(copying: $0) }
+    } catch .noTerminal {
+      // No terminal: fall through to askpass.
+    } catch {
+      return try passphraseErrors { () throws(SystemError) in throw error }
     }
     if let askpass = getenv("SSH_ASKPASS").map({ String(cString: $0) }), !askpass.isEmpty {
       guard let secret = Askpass.passphrase(prompt, program: askpass) else {
@@ -41,36 +47,14 @@ struct PassphraseSource {
     return first
   }
 
-  private func readLine(fd: Int32, prompt: String?, noEcho: Bool = false) throws -> SecureBytes {
-    var saved = termios()
-    var restored = true
-    if noEcho, tcgetattr(fd, &saved) == 0 {
-      var raw = saved
-      raw.c_lflag &= ~tcflag_t(ECHO)
-      raw.c_lflag |= tcflag_t(ECHONL)
-      if tcsetattr(fd, TCSAFLUSH, &raw) == 0 { restored = false }
+  /// Runs a read, worded as the passphrase prompts always were.
+  private func passphraseErrors(_ body: () throws(SystemError) -> SecureBytes) throws -> SecureBytes {
+    do {
+      return try body()
+    } catch .lineTooLong(let limit) {
+      throw CLIError("passphrase longer than \(limit) bytes")
+    } catch {
+      throw CLIError("cannot read passphrase: \(SystemError.reason(error.code))")
     }
-    defer {
-      if !restored { tcsetattr(fd, TCSAFLUSH, &saved) }
-    }
-    if let prompt {
-      _ = prompt.withCString { write(fd, $0, strlen($0)) }
-    }
-    var buf = [UInt8]()
-    defer { SecureBytes.wipe(&buf) }
-    buf.reserveCapacity(256)
-    var byte: UInt8 = 0
-    while true {
-      let n = Glibc.read(fd, &byte, 1)
-      if n < 0 {
-        if errno == EINTR { continue }
-        throw CLIError("cannot read passphrase: \(String(cString: strerror(errno)))")
-      }
-      if n == 0 || byte == UInt8(ascii: "\n") { break }
-      if buf.count >= 4096 { throw CLIError("passphrase longer than 4096 bytes") }
-      buf.append(byte)
-    }
-    if buf.last == UInt8(ascii: "\r") { buf.removeLast() }
-    return SecureBytes(copying: buf)
   }
 }

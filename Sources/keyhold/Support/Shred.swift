@@ -1,3 +1,5 @@
+import KeyholdCrypto
+import KeyholdSystem
 import SSHKeys
 
 #if canImport(Glibc)
@@ -16,14 +18,12 @@ func shredFile(_ path: String) throws {
     close(fd)
     throw CLIError("cannot shred \(path): not a regular file")
   }
+  // A failed overwrite still unlinks: removing the file is the part --shred guarantees.
   let zeros = [UInt8](repeating: 0, count: 64 * 1024)
   var left = Int(st.st_size)
   while left > 0 {
-    let n = zeros.withUnsafeBytes { write(fd, $0.baseAddress!, min(left, $0.count)) }
-    if n < 0 {
-      if errno == EINTR { continue }
-      break
-    }
+    let n = min(left, zeros.count)
+    guard (try? Descriptor.writeAll(fd, Array(zeros[..<n]), label: path)) != nil else { break }
     left -= n
   }
   fsync(fd)
@@ -51,28 +51,23 @@ enum KeyInput {
   }
 }
 
-/// Reads a whole file, or standard input for `-`, refusing more than `limit` bytes.
+/// Reads a whole file, or standard input for `-`, refusing more than `limit` bytes; buffers that held key bytes
+/// are wiped.
 func readInput(_ path: String, limit: Int = KeyInput.maxBytes) throws -> [UInt8] {
   let label = path == "-" ? "standard input" : path
-  let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
-  guard fd >= 0 else { throw CLIError("cannot open \(path): \(String(cString: strerror(errno)))") }
-  defer { if fd != 0 { close(fd) } }
-  var out: [UInt8] = []
-  var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-  defer { SecureBytes.wipe(&chunk) }
-  while true {
-    let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-    if n < 0 {
-      if errno == EINTR { continue }
-      if errno == EISDIR { throw CLIError("cannot read \(label): is a directory") }
-      throw CLIError("cannot read \(label): \(String(cString: strerror(errno)))")
+  do {
+    if path == "-" { return try BoundedRead.descriptor(0, label: label, limit: limit, wipe: true) }
+    guard let bytes = try BoundedRead.file(path, limit: limit, wipe: true) else {
+      throw CLIError(
+        "cannot read \(path): \(SystemError.reason(ENOENT))", hint: "give a key file path, or - to read standard input")
     }
-    if n == 0 { break }
-    if out.count + n > limit {
-      SecureBytes.wipe(&out)
-      throw CLIError(KeyInput.tooLarge(label, limit: limit))
+    return bytes
+  } catch let error as SystemError {
+    switch error {
+    case .tooLarge: throw CLIError(KeyInput.tooLarge(label, limit: limit))
+    case .io(_, _, EISDIR): throw CLIError("cannot read \(label): is a directory")
+    case .io(_, _, let code): throw CLIError("cannot read \(label): \(SystemError.reason(code))")
+    default: throw CLIError(error.description)
     }
-    out += chunk[..<n]
   }
-  return out
 }

@@ -1,5 +1,6 @@
 import AgentServer
 import KeyholdCore
+import KeyholdCrypto
 import SSHKeys
 import Synchronization
 import Vault

@@ -1,4 +1,6 @@
 import ArgumentParser
+import KeyholdCrypto
+import KeyholdSystem
 import SSHKeys
 import Vault
 
@@ -84,13 +86,7 @@ enum KDFProgress {
 
 /// Writes text to standard error without adding a newline.
 private func printErrorRaw(_ text: String) {
-  let bytes = Array(text.utf8)
-  var off = 0
-  while off < bytes.count {
-    let n = bytes.withUnsafeBytes { write(2, $0.baseAddress! + off, $0.count - off) }
-    if n <= 0 { if n < 0 && errno == EINTR { continue } else { break } }
-    off += n
-  }
+  try? Descriptor.writeAll(2, Array(text.utf8), label: "standard error")
 }
 
 /// Shell completion of key names: the vault's public half needs no passphrase, so completing is instant and silent.

@@ -1,0 +1,151 @@
+import KeyholdCrypto
+import SSHKeys
+import SSHWire
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// One accepted client of an ``EventLoop``: its descriptor, frame decoder, unsent reply bytes and the handler's
+/// per-connection context.
+///
+/// Not locked: the descriptor is registered with EPOLLONESHOT, so after an event only the thread that received it
+/// touches the connection until it re-arms the descriptor (or closes it).
+final class EventLoopConnection<Context: Sendable>: @unchecked Sendable {
+  /// What the owning thread should do once it has served an event.
+  enum Next {
+    /// Wait for the peer: re-arm with these interests.
+    case wait(read: Bool, write: Bool)
+    /// Close the connection.
+    case close(reason: String?)
+  }
+
+  let fd: Int32
+  var context: Context
+  private var decoder: FrameDecoder
+  private var output: [UInt8] = []
+  private var outputStart = 0
+  /// The peer sent EOF: answer what is buffered, flush, then close.
+  private var peerClosed = false
+
+  init(fd: Int32, context: Context, maximumFrameLength: Int) {
+    self.fd = fd
+    self.context = context
+    self.decoder = FrameDecoder(maximumLength: maximumFrameLength)
+  }
+
+  var pendingOutput: Int { output.count - outputStart }
+
+  /// Serves one readiness event: flushes, reads once, answers every complete frame (one at a time, in order)
+  /// while the unsent output stays under the pause threshold.
+  func serve(
+    readable: Bool, writable: Bool, hangup: Bool, buffer: inout [UInt8], configuration: EventLoopConfiguration,
+    handler: (inout Context, [UInt8]) -> [UInt8]
+  ) -> Next {
+    if writable || pendingOutput > 0 {
+      guard flush() else { return .close(reason: nil) }
+    }
+    if readable && !peerClosed && pendingOutput <= configuration.outputPauseThreshold {
+      let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, min($0.count, configuration.readChunk)) }
+      if n > 0 {
+        buffer.withUnsafeMutableBytes { raw in
+          decoder.append(UnsafeRawBufferPointer(rebasing: raw[0..<n]))
+          // The chunk may hold a private key or a passphrase; the decoder has its own copy now.
+          explicit_bzero(raw.baseAddress!, n)
+        }
+      } else if n == 0 {
+        peerClosed = true
+      } else if errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR {
+        return .close(reason: nil)
+      }
+    } else if hangup && !readable {
+      return .close(reason: nil)
+    }
+    while pendingOutput <= configuration.outputPauseThreshold {
+      var body: [UInt8]
+      do {
+        guard let next = try decoder.next() else { break }
+        body = next
+      } catch {
+        return .close(reason: "\(error)")
+      }
+      var reply = handler(&context, body)
+      // Requests may carry private keys or passphrases (add identity, lock, unlock); wiping every body costs a
+      // memset of bytes just read and spares the loop from knowing message types.
+      SecureBytes.wipe(&body)
+      guard queue(&reply) else { return .close(reason: nil) }
+      if pendingOutput > configuration.outputLimit {
+        return .close(reason: "reply output above \(configuration.outputLimit) bytes unsent; closing")
+      }
+    }
+    if hangup { return .close(reason: nil) }
+    let paused = pendingOutput > configuration.outputPauseThreshold
+    if peerClosed && !paused && pendingOutput == 0 { return .close(reason: nil) }
+    return .wait(read: !peerClosed && !paused, write: pendingOutput > 0)
+  }
+
+  /// Sends `reply` at once when nothing is queued before it; queues what the socket does not take. False when
+  /// the connection failed.
+  private func queue(_ reply: inout [UInt8]) -> Bool {
+    guard !reply.isEmpty else { return true }
+    if pendingOutput == 0 {
+      var sent = 0
+      let ok = reply.withUnsafeBytes { raw in
+        while sent < raw.count {
+          let n = send(fd, raw.baseAddress! + sent, raw.count - sent, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
+          if n > 0 {
+            sent += n
+          } else if n < 0 && errno == EINTR {
+            continue
+          } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+            return true
+          } else {
+            return false
+          }
+        }
+        return true
+      }
+      guard ok else { return false }
+      if sent < reply.count { output.append(contentsOf: reply[sent...]) }
+    } else {
+      output.append(contentsOf: reply)
+    }
+    return true
+  }
+
+  /// Sends queued output until done or the socket is full. False when the connection failed.
+  private func flush() -> Bool {
+    while pendingOutput > 0 {
+      let n = output.withUnsafeBytes { raw in
+        send(fd, raw.baseAddress! + outputStart, raw.count - outputStart, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
+      }
+      if n > 0 {
+        outputStart += n
+      } else if n < 0 && errno == EINTR {
+        continue
+      } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+        break
+      } else {
+        return false
+      }
+    }
+    if pendingOutput == 0 && !output.isEmpty {
+      // Release the buffer: an idle connection should hold no heap beyond its object.
+      output = []
+      outputStart = 0
+    } else if outputStart > 0 && outputStart >= output.count / 2 {
+      output.removeSubrange(0..<outputStart)
+      outputStart = 0
+    }
+    return true
+  }
+
+  /// Closes the descriptor and wipes what the connection buffered.
+  func close() {
+    decoder.wipe()
+    SecureBytes.wipe(&output)
+    output = []
+    outputStart = 0
+    _ = Glibc.close(fd)
+  }
+}

@@ -1,0 +1,214 @@
+import SSHKeys
+import SSHWire
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A key a PKCS #11 provider offers: its SSH public key and the comment the agent lists (the token's CKA_LABEL).
+public struct PKCS11Key: Sendable, Hashable {
+  /// The validated public key.
+  public let publicKey: PublicKey
+  /// The key's label on the token (may be empty).
+  public let comment: String
+
+  /// The SSH public key blob.
+  public var blob: [UInt8] { publicKey.blob }
+}
+
+/// A PKCS #11 provider loaded into its own keyhold-pkcs11-helper process (ssh-agent(1)'s design: a provider that
+/// crashes takes only the helper with it, and the agent reports a one-line error).
+///
+/// `load` resolves the provider's canonical path, checks it against the allow-list, starts the helper, and has it
+/// log into every token with the PIN and list the RSA and ECDSA keys that can sign. `sign` sends one request to the
+/// helper; requests are serialised. `unload` (or the last reference going away) ends the helper, which finalizes the
+/// provider. After the helper has died every call fails with `PKCS11Error.helperExited`; load the provider again.
+public final class PKCS11Provider: Sendable {
+  /// The helper's file name, looked for next to the running executable.
+  public static let helperName = "keyhold-pkcs11-helper"
+
+  private enum State {
+    case running(PKCS11HelperProcess)
+    case exited(String)
+    case unloaded
+  }
+
+  /// The provider's canonical path (what ssh-add -e must name to remove it).
+  public let path: String
+  /// The keys the tokens offered at load time, in the provider's order, without duplicates.
+  public let keys: [PKCS11Key]
+  private let state: Mutex<State>
+
+  private init(path: String, keys: [PKCS11Key], process: PKCS11HelperProcess) {
+    self.path = path
+    self.keys = keys
+    self.state = Mutex(.running(process))
+  }
+
+  deinit { unload() }
+
+  /// Where the helper is: `override` when given (the agent's caller may take it from an environment variable, as
+  /// OpenSSH's SSH_PKCS11_HELPER), else next to the running executable (/proc/self/exe).
+  public static func helperPath(override: String? = nil) -> String {
+    if let override, !override.isEmpty { return override }
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    guard n > 0 else { return helperName }
+    let executable = String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    guard let slash = executable.lastIndex(of: "/") else { return helperName }
+    return String(executable[..<slash]) + "/" + helperName
+  }
+
+  /// Loads the provider at `path` with `pin` through a new helper process.
+  ///
+  /// - Parameters:
+  ///   - helper: the helper executable; nil means `helperPath()`.
+  ///   - allowList: the canonical path must match it (ssh-agent -P); the default is ssh-agent's.
+  ///   - environment: the helper's environment; nil passes this process's own.
+  public static func load(
+    path: String, pin: [UInt8], helper: String? = nil, allowList: PKCS11AllowList = .default,
+    environment: [String: String]? = nil
+  ) throws(PKCS11Error) -> PKCS11Provider {
+    let canonical = try PKCS11AllowList.canonicalPath(path)
+    guard allowList.permits(path: canonical) else { throw .providerNotAllowed(path: canonical) }
+    let process = try PKCS11HelperProcess(helper: helper ?? helperPath(), environment: environment)
+    var request = SSHWriter(capacity: 16 + canonical.utf8.count + pin.count)
+    request.writeByte(PKCS11HelperProcess.load)
+    request.writeString(canonical)
+    request.writeString(pin)
+    // A failed exchange has already reaped the helper.
+    let reply = try process.exchange(request.bytes)
+    let keys: [PKCS11Key]
+    do throws(PKCS11Error) {
+      keys = try decodeKeys(reply)
+    } catch {
+      process.finish()
+      throw error
+    }
+    return PKCS11Provider(path: canonical, keys: keys, process: process)
+  }
+
+  /// Signs `data` with the provider key `blob`, as an agent sign request with `flags` (SSH_AGENT_RSA_SHA2_256 = 2,
+  /// SSH_AGENT_RSA_SHA2_512 = 4; PROTOCOL.agent); returns the SSH signature blob.
+  public func sign(blob: [UInt8], data: [UInt8], flags: UInt32) throws(PKCS11Error) -> [UInt8] {
+    guard keys.contains(where: { $0.blob == blob }) else { throw .noSuchKey }
+    var request = SSHWriter(capacity: 16 + blob.count + data.count)
+    request.writeByte(PKCS11HelperProcess.sign)
+    request.writeString(blob)
+    request.writeString(data)
+    request.writeUInt32(flags)
+    let body = request.bytes
+    let reply = try state.withLock { state throws(PKCS11Error) -> [UInt8] in
+      switch state {
+      case .unloaded: throw .unloaded
+      case .exited(let reason): throw .helperExited(reason: reason)
+      case .running(let process):
+        do throws(PKCS11Error) {
+          return try process.exchange(body)
+        } catch {
+          // exchange reaped the helper: later calls report how it ended without trying again.
+          if case .helperExited(let reason) = error {
+            state = .exited(reason)
+          } else {
+            state = .exited("sent a malformed frame and was stopped")
+          }
+          throw error
+        }
+      }
+    }
+    var reader = SSHReader(reply)
+    do {
+      let type = try reader.readByte()
+      if type == PKCS11HelperProcess.failure { throw Self.failure(&reader) }
+      guard type == PKCS11HelperProcess.signature else { throw PKCS11Error.helperProtocol("reply type \(type)") }
+      let signature = try reader.readString()
+      try reader.expectEnd()
+      _ = try SignatureBlob(decoding: signature)
+      return signature
+    } catch let error as PKCS11Error {
+      throw error
+    } catch {
+      throw .helperProtocol("signature reply: \(error)")
+    }
+  }
+
+  /// Ends the helper (it finalizes the provider). Later calls fail with `PKCS11Error.unloaded`.
+  public func unload() {
+    let process: PKCS11HelperProcess? = state.withLock { state in
+      defer { state = .unloaded }
+      if case .running(let process) = state { return process }
+      return nil
+    }
+    process?.finish()
+  }
+
+  /// False once unloaded or once the helper has died.
+  public var isLoaded: Bool {
+    state.withLock { state in
+      if case .running = state { return true }
+      return false
+    }
+  }
+
+  /// The pid of the running helper (tests kill it to stand for a provider crash).
+  public var helperPID: Int32? {
+    state.withLock { state in
+      if case .running(let process) = state { return process.pid }
+      return nil
+    }
+  }
+
+  /// KEYS: `uint32 count, count × (string blob, string comment)`. Keys SSHKeys rejects (an RSA modulus under 2048
+  /// bits, a point off its curve) are left out, as ssh-agent leaves out keys it could not use.
+  private static func decodeKeys(_ reply: [UInt8]) throws(PKCS11Error) -> [PKCS11Key] {
+    var reader = SSHReader(reply)
+    do {
+      let type = try reader.readByte()
+      if type == PKCS11HelperProcess.failure { throw failure(&reader) }
+      guard type == PKCS11HelperProcess.keys else { throw PKCS11Error.helperProtocol("reply type \(type)") }
+      let count = try reader.readUInt32()
+      var keys: [PKCS11Key] = []
+      for _ in 0..<count {
+        let blob = try reader.readString()
+        let comment = oneLine(String(decoding: try reader.readString(), as: UTF8.self))
+        guard let key = try? PublicKey(blob: blob), !key.isCertificate,
+          !keys.contains(where: { $0.publicKey == key })
+        else { continue }
+        keys.append(PKCS11Key(publicKey: key, comment: comment))
+      }
+      try reader.expectEnd()
+      return keys
+    } catch let error as PKCS11Error {
+      throw error
+    } catch {
+      throw .helperProtocol("keys reply: \(error)")
+    }
+  }
+
+  /// FAILURE: `uint32 code, string message`, as a typed error.
+  private static func failure(_ reader: inout SSHReader) -> PKCS11Error {
+    guard let code = try? reader.readUInt32(), let raw = try? reader.readString() else {
+      return .helperProtocol("failure reply")
+    }
+    let message = oneLine(String(decoding: raw, as: UTF8.self))
+    switch code {
+    case 1: return .providerFailed(message)
+    case 2: return .incorrectPIN
+    case 3: return .pinLocked
+    case 4: return .noSuchKey
+    case 5: return .signFailed(message)
+    default: return .helperProtocol(message)
+    }
+  }
+
+  /// Text from the helper or the token made safe for a one-line message: control characters become spaces, and it
+  /// is cut at 200 characters.
+  private static func oneLine(_ text: String) -> String {
+    var scalars = String.UnicodeScalarView()
+    for scalar in text.unicodeScalars.prefix(200) {
+      scalars.append(scalar.value < 0x20 || scalar.value == 0x7f ? " " : scalar)
+    }
+    return String(scalars)
+  }
+}
