@@ -37,7 +37,11 @@ public final class Agent: Sendable {
     self.passphrases = passphrases
     self.vault = AgentVault(
       source: source, keyring: keyring, passphrases: passphrases, log: log,
-      scheduleReap: { [weak keyring] in Self.reap(keyring, after: $0) })
+      checkInterval: configuration.vaultCheckInterval,
+      scheduleReap: { [weak keyring] in Self.reap(keyring, after: $0, then: $1) })
+    if source != nil, let why = configuration.promptUnavailable {
+      log(.info, "sealed vault keys are not listed: \(why)")
+    }
     vault.refreshPublicKeys()
   }
 
@@ -69,19 +73,26 @@ public final class Agent: Sendable {
   func dispatch(_ request: AgentRequest, connection: inout AgentConnectionState) throws(AgentFailure)
     -> AgentResponse
   {
-    // A locked agent lists nothing and refuses everything but unlock and session-bind (PROTOCOL.agent).
-    if keyring.reapAndCheckLocked() {
+    let (locked, vaultTimedOut) = keyring.reapForRequest()
+    if vaultTimedOut { vault.closeSourceIfSealed() }
+    // A locked agent lists nothing and refuses everything but unlock and session-bind (PROTOCOL.agent), and
+    // `status@keyhold`, which says that it is locked.
+    if locked {
       switch request {
-      case .unlock, .extension(.sessionBind): break
+      case .unlock, .extension(.sessionBind), .extension(.other(AgentStatus.extensionName, _)): break
       case .requestIdentities: return .identitiesAnswer([])
       default: throw .locked
       }
     }
     switch request {
     case .requestIdentities:
-      vault.refreshIfChanged()
+      vault.refreshIfChanged(throttled: true)
       return .identitiesAnswer(list(connection))
-    case .signRequest(let r): return .signResponse(signature: try sign(r, connection))
+    case .signRequest(let r):
+      // The vault file is looked at before listings and signatures (at most once per check interval): a key
+      // removed, retired or renamed by another process stops signing, or signs under its new name, within it.
+      vault.refreshIfChanged(throttled: true)
+      return .signResponse(signature: try sign(r, connection))
     case .addIdentity(let a), .addIDConstrained(let a):
       try add(a, connection)
       return .success
@@ -89,7 +100,7 @@ public final class Agent: Sendable {
       try keyring.remove(blob, visible: visibility(connection))
       return .success
     case .removeAllIdentities, .removeAllRSAIdentities:
-      keyring.removeAll()
+      removeAllKeys()
       return .success
     case .addSmartcardKey(let s), .addSmartcardKeyConstrained(let s):
       try addSmartcard(s, connection)
@@ -224,6 +235,7 @@ public final class Agent: Sendable {
     }
     // `ssh-add -x` also seals the vault (keyhold-agent(1)).
     try keyring.lock(hash)
+    vault.closeSourceIfSealed()
     log(.info, "agent locked")
   }
 
@@ -246,12 +258,32 @@ public final class Agent: Sendable {
     try vault.open(secret, timeout: nil)
   }
 
+  // MARK: - Status
+
+  /// The reply contents of `status@keyhold`.
+  func agentStatus() -> AgentStatus {
+    var status = keyring.agentStatus()
+    status.socketPath = configuration.socketPath ?? ""
+    status.pid = UInt32(bitPattern: getpid())
+    if status.vault == .sealed && status.vaultKeys > 0 && !configuration.lazyUnlock {
+      status.sealedNote = configuration.promptUnavailable ?? "lazy unlock is off (--no-lazy-unlock)"
+    }
+    return status
+  }
+
   // MARK: - Extensions
 
   /// The extensions `query` reports.
   public static let supportedExtensions = [
-    AgentExtensionRequest.Name.sessionBind, AgentExtensionRequest.Name.query, AgentExtensionRequest.Name.vaultUnlock,
-    AgentExtensionRequest.Name.vaultLock, AgentExtensionRequest.Name.vaultStatus,
+    AgentExtensionRequest.Name.sessionBind, AgentExtensionRequest.Name.query, AgentStatus.extensionName,
+    AgentExtensionRequest.Name.vaultUnlock, AgentExtensionRequest.Name.vaultLock,
+    AgentExtensionRequest.Name.vaultStatus,
+  ]
+
+  /// The vault extensions, which an agent without a vault (`--no-vault`) leaves out of its `query` reply.
+  static let vaultExtensions: Set<String> = [
+    AgentExtensionRequest.Name.vaultUnlock, AgentExtensionRequest.Name.vaultLock,
+    AgentExtensionRequest.Name.vaultStatus,
   ]
 
   func handleExtension(_ request: AgentExtensionRequest, _ connection: inout AgentConnectionState)
@@ -263,7 +295,9 @@ public final class Agent: Sendable {
         try sessionBind(bind, &connection)
         return .success
       case .query:
-        return .extensionResponse(.query(Self.supportedExtensions))
+        let hasVault = vault.source != nil
+        return .extensionResponse(
+          .query(Self.supportedExtensions.filter { hasVault || !Self.vaultExtensions.contains($0) }))
       case .vaultUnlock(let passphrase, let timeout):
         guard !passphrase.isEmpty else { throw .emptyPassphrase }
         try vault.open(try Self.guarded(passphrase), timeout: timeout)
@@ -272,7 +306,11 @@ public final class Agent: Sendable {
         try vault.seal()
         return .success
       case .vaultStatus:
+        vault.refreshIfChanged()
         return .extensionResponse(.vaultStatus(keyring.vaultStatus()))
+      case .other(AgentStatus.extensionName, _):
+        vault.refreshIfChanged()
+        return .extensionResponse(.other(name: AgentStatus.extensionName, contents: agentStatus().encode()))
       case .other(let name, _):
         throw .unsupported("extension \(name)")
       }
@@ -310,20 +348,23 @@ public final class Agent: Sendable {
 
   /// Removes expired keys and seals a timed-out vault now.
   public func reapExpired() {
-    keyring.reapExpired()
+    if keyring.reapExpired() { vault.closeSourceIfSealed() }
   }
 
   /// Wipes expired keys from memory soon after they expire even if no request comes to notice it; requests reap
-  /// on their own, so this only bounds how long an expired secret stays in memory.
-  static func reap(_ keyring: Keyring?, after seconds: UInt32) {
+  /// on their own, so this only bounds how long an expired secret stays in memory. `then` runs after the reaping
+  /// (the vault's source forgets its key once a timeout sealed it).
+  static func reap(_ keyring: Keyring?, after seconds: UInt32, then: (@Sendable () -> Void)? = nil) {
     DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(Int(seconds)) + .milliseconds(50)) {
       [weak keyring] in
       keyring?.reapExpired()
+      then?()
     }
   }
 
-  /// Forgets every key, the vault's too, and seals the vault (SIGTERM, SIGUSR1).
+  /// Forgets every key, the vault's too, and seals the vault (SIGTERM, SIGUSR1); the source forgets its key.
   public func removeAllKeys() {
     keyring.removeAll()
+    vault.closeSourceIfSealed()
   }
 }

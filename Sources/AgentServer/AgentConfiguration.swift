@@ -77,6 +77,16 @@ public struct AgentConfiguration: Sendable {
   public var pkcs11AllowList: PKCS11AllowList
   /// The keyhold-pkcs11-helper executable; nil: next to the running executable (``PKCS11Provider/helperPath(override:)``).
   public var pkcs11Helper: String?
+  /// How often, at most, listings and signatures check whether the vault file changed, in nanoseconds (0: before
+  /// every request). A check is one stat(2), several microseconds on a loaded machine, next to tens for an Ed25519
+  /// signature; reading a coarse clock instead costs tens of nanoseconds, and 0.1 s keeps removed keys from
+  /// signing well within a second.
+  public var vaultCheckInterval: UInt64 = 100_000_000
+  /// The socket path `status@keyhold` reports; nil when unknown.
+  public var socketPath: String? = nil
+  /// Why no passphrase prompt can be shown (no askpass program, no display), so a sealed vault's keys are not
+  /// listed; nil when a prompt can be shown. Lazy unlock is off when this is set.
+  public var promptUnavailable: String? = nil
 
   /// Creates a configuration with ssh-agent's defaults.
   public init(

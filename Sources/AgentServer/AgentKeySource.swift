@@ -14,11 +14,21 @@ public protocol AgentKeySource: Sendable {
   /// A value that changes whenever the public keys may have changed (e.g. the vault file's modification time), so
   /// the agent re-reads them; cheap, called before listings.
   func generation() -> UInt64
+  /// The private keys of the source as it is now, read with what the last successful ``unlock(passphrase:)`` kept
+  /// open (the vault's data key), without the passphrase; nil when the source keeps nothing open. A throw means
+  /// what was kept no longer opens the source: the agent seals it.
+  func reload() throws -> [PrivateKey]?
+  /// Forgets what the last unlock kept open (on lock, seal and timeout).
+  func close()
 }
 
 extension AgentKeySource {
   /// Sources that never change report a constant generation.
   public func generation() -> UInt64 { 0 }
+  /// Sources that keep nothing open cannot be re-read without the passphrase.
+  public func reload() throws -> [PrivateKey]? { nil }
+  /// Sources that keep nothing open have nothing to forget.
+  public func close() {}
 }
 
 /// The public half of a key held by an ``AgentKeySource``.

@@ -2,47 +2,108 @@ import KeyholdCrypto
 import SSHKeys
 import Synchronization
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// The vault's life inside the agent: sealed (public halves listed) or open (private keys loaded), opened by a
 /// passphrase from UNLOCK, `vault-unlock@keyhold` or a lazy-unlock prompt, sealed by `vault-lock@keyhold`, a
-/// timeout or the agent lock. Its keys live in the ``Keyring``; this type owns the source and the prompting.
+/// timeout or the agent lock. Its keys live in the ``Keyring``; this type owns the source and the prompting, and
+/// follows the source: a change to it (a key imported, removed, retired or renamed by another process, a vault
+/// made after the agent started) is read at the next listing or signature.
 final class AgentVault: Sendable {
   /// Where the vault's keys come from; nil: the agent has no vault.
   let source: (any AgentKeySource)?
   private let keyring: Keyring
   private let passphrases: PassphraseGuard
   private let log: AgentLogger
-  private let scheduleReap: @Sendable (_ afterSeconds: UInt32) -> Void
+  /// At most how often listings and signatures look at the source's generation, in nanoseconds (0: every time).
+  private let checkInterval: UInt64
+  private let scheduleReap: @Sendable (_ afterSeconds: UInt32, _ then: @escaping @Sendable () -> Void) -> Void
   /// Serialises openings (explicit and lazy) so one passphrase prompt serves every waiting request.
   private let gate = Mutex<Void>(())
+  /// Serialises re-reads after the source changed, so concurrent requests read one change once.
+  private let rereadGate = Mutex<Void>(())
+  /// When listings and signatures last looked at the source (coarse monotonic nanoseconds; 0: never).
+  private let lastCheck = Atomic<UInt64>(0)
 
   init(
     source: (any AgentKeySource)?, keyring: Keyring, passphrases: PassphraseGuard, log: AgentLogger,
-    scheduleReap: @escaping @Sendable (UInt32) -> Void
+    checkInterval: UInt64,
+    scheduleReap: @escaping @Sendable (_ afterSeconds: UInt32, _ then: @escaping @Sendable () -> Void) -> Void
   ) {
     self.source = source
     self.keyring = keyring
     self.passphrases = passphrases
     self.log = log
+    self.checkInterval = checkInterval
     self.scheduleReap = scheduleReap
   }
 
-  /// Reads the vault's public keys into the keyring.
+  /// Reads the vault's public keys into the keyring and, while it is open, its private keys again (through what
+  /// the source kept open at unlock, so no prompt): keys gone from the vault stop signing, renamed ones are listed
+  /// under their new name, new ones are listed and sign. A source that can no longer be read open seals the vault.
   func refreshPublicKeys() {
     guard let source else { return }
     let generation = source.generation()
+    let (state, epoch) = keyring.vaultEpoch
     let keys: [AgentSourceKey]
     do { keys = try source.publicKeys() } catch {
       log(.info, "vault public keys unavailable: \(error)")
       return
     }
-    keyring.setVaultPublic(keys, generation: generation)
+    var reread = Keyring.VaultReread.notKept
+    var failure: (any Error)? = nil
+    if state.isOpen {
+      do {
+        if let reloaded = try source.reload() {
+          reread = .keys(Self.identities(reloaded, hidden: Set(keys.filter(\.hidden).map(\.blob))))
+        }
+      } catch {
+        failure = error
+        reread = .unreadable
+      }
+    }
+    let count = keyring.applyReread(keys, generation: generation, epoch: epoch, reread: reread)
+    if let failure {
+      closeSourceIfSealed()
+      log(.info, "vault sealed: it changed and cannot be read with the key it was opened with: \(failure)")
+    } else if let count {
+      log(.info, "vault changed: \(count) keys")
+    }
   }
 
-  /// Re-reads the vault's public keys when the source changed since they were read (a key imported while the
-  /// agent runs is listed, and lazily unlocked, without restarting the agent).
-  func refreshIfChanged() {
+  /// Re-reads the vault when the source changed since it was read. `throttled` (listings and signatures) looks
+  /// at the source at most once per check interval: a stat(2) costs microseconds on a loaded machine, a coarse
+  /// clock read tens of nanoseconds.
+  func refreshIfChanged(throttled: Bool = false) {
     guard let source else { return }
-    if keyring.vaultGeneration != source.generation() { refreshPublicKeys() }
+    if throttled && checkInterval > 0 {
+      var ts = timespec()
+      clock_gettime(CLOCK_MONOTONIC_COARSE, &ts)
+      let now = UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+      let last = lastCheck.load(ordering: .relaxed)
+      if last != 0 && now &- last < checkInterval { return }
+      lastCheck.store(now, ordering: .relaxed)
+    }
+    guard keyring.vaultGeneration != source.generation() else { return }
+    rereadGate.withLock { _ in
+      // Another request may have read the same change while this one waited.
+      if keyring.vaultGeneration != source.generation() { refreshPublicKeys() }
+    }
+  }
+
+  /// Lets the source forget what an unlock kept open (the vault's data key) once the vault is no longer open.
+  func closeSourceIfSealed() {
+    guard let source, !keyring.vaultState.isOpen else { return }
+    source.close()
+  }
+
+  /// The keyring entries for keys opened from the vault.
+  static func identities(_ keys: [PrivateKey], hidden: Set<[UInt8]>) -> [KeyIdentity] {
+    keys.map {
+      KeyIdentity(blob: $0.publicKey.blob, comment: $0.comment, key: $0, hidden: hidden.contains($0.publicKey.blob))
+    }
   }
 
   /// Opens the vault with `passphrase`; a non-zero `timeout` seals it again that many seconds later.
@@ -57,21 +118,20 @@ final class AgentVault: Sendable {
     keys = try passphrases.check { () throws(AgentFailure) -> [PrivateKey] in
       do { return try source.unlock(passphrase: passphrase) } catch { throw .vault("\(error)") }
     }
+    let generation = source.generation()
     let publics = (try? source.publicKeys()) ?? []
-    let hidden = Set(publics.filter(\.hidden).map(\.blob))
-    let identities = keys.map {
-      KeyIdentity(
-        blob: $0.publicKey.blob, comment: $0.comment, key: $0, hidden: hidden.contains($0.publicKey.blob))
-    }
+    let identities = Self.identities(keys, hidden: Set(publics.filter(\.hidden).map(\.blob)))
     let seconds = timeout.flatMap { $0 == 0 ? nil : $0 }
-    keyring.openVault(identities, publics: publics, until: seconds.map { keyring.clock.now() + UInt64($0) })
+    keyring.openVault(
+      identities, publics: publics, until: seconds.map { keyring.clock.now() + UInt64($0) }, generation: generation)
     log(.info, "vault opened: \(identities.count) keys" + (seconds.map { " for \($0) s" } ?? ""))
-    if let seconds { scheduleReap(seconds) }
+    if let seconds { scheduleReap(seconds) { [weak self] in self?.closeSourceIfSealed() } }
   }
 
-  /// Seals the vault: its private keys are dropped from the keyring.
+  /// Seals the vault: its private keys are dropped from the keyring, and the source forgets its key.
   func seal() throws(AgentFailure) {
     try keyring.sealVault()
+    closeSourceIfSealed()
     log(.info, "vault sealed")
   }
 

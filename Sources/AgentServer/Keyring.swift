@@ -20,28 +20,49 @@ final class Keyring: Sendable {
     self.listSealed = listSealed
     var initial = KeyringState()
     if hasVault { initial.vault = .sealed }
+    initial.startVaultClock(at: clock.now())
     self.state = Mutex(initial)
   }
 
   /// Runs `body` on the state; for tests and for the few multi-step vault transitions.
   func withState<R, E: Error>(_ body: (inout KeyringState) throws(E) -> R) throws(E) -> R {
-    try state.withLock { s throws(E) in try body(&s) }
+    try mutate(body)
+  }
+
+  /// Runs `body` on the state and stamps the time the vault was opened or sealed, if `body` did either (the clock
+  /// is read only then), for `status@keyhold`.
+  private func mutate<R, E: Error>(_ body: (inout KeyringState) throws(E) -> R) throws(E) -> R {
+    try state.withLock { s throws(E) in
+      defer { s.stampVault(now: { self.clock.now() }) }
+      return try body(&s)
+    }
   }
 
   // MARK: - Expiry and lock state
 
-  /// Removes expired keys and seals a timed-out vault now.
-  func reapExpired() {
+  /// Removes expired keys and seals a timed-out vault now; true when that sealed the vault.
+  @discardableResult
+  func reapExpired() -> Bool {
     let now = clock.now()
-    state.withLock { s in _ = s.reap(now: now) }
+    return mutate { s in
+      let wasOpen = s.vault.isOpen
+      _ = s.reap(now: now)
+      return wasOpen && !s.vault.isOpen
+    }
   }
 
   /// Reaps what expired, then answers whether the agent is locked (one lock round trip per request).
   func reapAndCheckLocked() -> Bool {
+    reapForRequest().locked
+  }
+
+  /// Reaps what expired; answers whether the agent is locked and whether the reaping sealed a timed-out vault.
+  func reapForRequest() -> (locked: Bool, vaultTimedOut: Bool) {
     let now = clock.now()
-    return state.withLock { s in
+    return mutate { s in
+      let wasOpen = s.vault.isOpen
       _ = s.reap(now: now)
-      return s.lock != nil
+      return (s.lock != nil, wasOpen && !s.vault.isOpen)
     }
   }
 
@@ -103,7 +124,7 @@ final class Keyring: Sendable {
   /// Forgets every key, the vault's too, and seals an open vault.
   func removeAll() {
     // Ending a helper waits for it to exit: never under the lock.
-    for provider in state.withLock({ $0.removeAll() }) { provider.unload() }
+    for provider in mutate({ $0.removeAll() }) { provider.unload() }
   }
 
   /// What `blob` names for signing.
@@ -115,7 +136,7 @@ final class Keyring: Sendable {
 
   /// Locks the agent with `hash`; an open vault is sealed too, and remembered so unlock can reopen it.
   func lock(_ hash: LockHash) throws(AgentFailure) {
-    try state.withLock { s throws(AgentFailure) in
+    try mutate { s throws(AgentFailure) in
       guard s.lock == nil else { throw .alreadyLocked }
       s.lock = hash
       if case .open = s.vault {
@@ -149,30 +170,115 @@ final class Keyring: Sendable {
   /// The vault's state.
   var vaultState: VaultState { state.withLock { $0.vault } }
 
+  /// The vault's state and how many times it was opened or sealed: a re-read started in one epoch is applied to
+  /// the open vault only in the same epoch.
+  var vaultEpoch: (state: VaultState, epoch: UInt64) { state.withLock { ($0.vault, $0.vaultEpoch) } }
+
   /// Records the vault's public keys, read at source generation `generation`.
   func setVaultPublic(_ keys: [AgentSourceKey], generation: UInt64?) {
     let blobs = Set(keys.map(\.blob))
     state.withLock { $0.setVaultPublic(keys, blobs: blobs, generation: generation) }
   }
 
-  /// Loads the opened vault's keys (and, when non-empty, its fresh public keys) until `until`.
-  func openVault(_ keys: [KeyIdentity], publics: [AgentSourceKey], until: UInt64?) {
+  /// Loads the opened vault's keys (and, when non-empty, its fresh public keys, read at source generation
+  /// `generation`; nil keeps the generation recorded before) until `until`.
+  func openVault(_ keys: [KeyIdentity], publics: [AgentSourceKey], until: UInt64?, generation: UInt64? = nil) {
+    let index = Self.index(keys)
+    let blobs = Set(publics.map(\.blob))
+    mutate { s in
+      if !publics.isEmpty { s.setVaultPublic(publics, blobs: blobs, generation: generation ?? s.vaultGeneration) }
+      s.openVault(keys, index: index, until: until)
+    }
+  }
+
+  static func index(_ keys: [KeyIdentity]) -> [[UInt8]: KeyIdentity] {
     var index: [[UInt8]: KeyIdentity] = [:]
     index.reserveCapacity(keys.count)
     for k in keys where index[k.blob] == nil { index[k.blob] = k }
+    return index
+  }
+
+  /// What reading the open vault's private keys again gave.
+  enum VaultReread: Sendable {
+    /// The keys as they are now.
+    case keys([KeyIdentity])
+    /// What the unlock kept no longer opens the vault (it was made anew): seal it.
+    case unreadable
+    /// The source keeps nothing open; the loaded keys are matched against the fresh public keys instead.
+    case notKept
+  }
+
+  /// Records the vault's public keys read again at `generation` and, when the vault is still open in `epoch` (see
+  /// ``vaultEpoch``), applies `reread` to it. Returns the open vault's key count after, or nil when no open vault
+  /// took the re-read (it was sealed meanwhile, or `reread` sealed it).
+  func applyReread(
+    _ publics: [AgentSourceKey], generation: UInt64?, epoch: UInt64, reread: VaultReread
+  ) -> Int? {
     let blobs = Set(publics.map(\.blob))
-    state.withLock { s in
-      if !publics.isEmpty { s.setVaultPublic(publics, blobs: blobs, generation: s.vaultGeneration) }
-      s.openVault(keys, index: index, until: until)
+    let hidden = Set(publics.filter(\.hidden).map(\.blob))
+    var fresh: ([KeyIdentity], [[UInt8]: KeyIdentity])? = nil
+    if case .keys(let keys) = reread { fresh = (keys, Self.index(keys)) }
+    return mutate { s -> Int? in
+      s.setVaultPublic(publics, blobs: blobs, generation: generation)
+      guard s.vault.isOpen && s.vaultEpoch == epoch else { return nil }
+      switch reread {
+      case .unreadable:
+        s.sealVault()
+        return nil
+      case .keys:
+        guard let (keys, index) = fresh else { return nil }
+        s.replaceVaultKeys(keys, index: index)
+      case .notKept:
+        // Vault-sized work under the lock, but only after the vault file changed: drop keys no longer in it and
+        // take the names and hiding it has now.
+        let names = Dictionary(publics.map { ($0.blob, $0.comment) }, uniquingKeysWith: { a, _ in a })
+        let kept: [KeyIdentity] = s.vaultKeys.compactMap { id in
+          guard let name = names[id.blob] else { return nil }
+          let hide = hidden.contains(id.blob)
+          if name == id.comment && hide == id.hidden { return id }
+          var key = id.key
+          if case .privateKey(let k) = id.key { key = .privateKey(k.withComment(name)) }
+          return KeyIdentity(blob: id.blob, comment: name, key: key, hidden: hide)
+        }
+        s.replaceVaultKeys(kept, index: Self.index(kept))
+      }
+      return s.vaultKeys.count
     }
   }
 
   /// Seals the vault: its private keys are dropped. Fails when the agent has no vault.
   func sealVault() throws(AgentFailure) {
-    try state.withLock { s throws(AgentFailure) in
+    try mutate { s throws(AgentFailure) in
       guard s.vault != .none else { throw .noVault }
       s.sealVault()
     }
+  }
+
+  /// The agent's state as `status@keyhold` reports it; the caller fills in what the keyring does not know
+  /// (socket path, process id, why sealed keys are not listed).
+  func agentStatus() -> AgentStatus {
+    let now = clock.now()
+    let (snapshot, since, publicCount) = state.withLock { s in (s.snapshot, s.vaultSince, s.vaultPublic.count) }
+    // Built outside the lock from the copy-on-write snapshot: a listing's vault entries are those after the
+    // visible added keys, which come first and are never shadowed.
+    let listed = snapshot.entries(lazyUnlock: listSealed).count
+    var visibleAdded = 0
+    for case let id? in snapshot.added where !id.hidden { visibleAdded += 1 }
+    var status = AgentStatus(
+      locked: snapshot.locked, vault: .none, vaultSeconds: now >= since ? now - since : 0, secondsLeft: 0,
+      addedKeys: UInt32(clamping: snapshot.added.lazy.compactMap { $0 }.count), vaultKeys: 0,
+      listedVaultKeys: UInt32(clamping: max(0, listed - visibleAdded)), socketPath: "", pid: 0, sealedNote: "")
+    switch snapshot.vault {
+    case .none: break
+    case .sealed:
+      status.vault = .sealed
+      status.vaultKeys = UInt32(clamping: publicCount)
+    case .open(let until):
+      status.vault = .open
+      status.vaultKeys = UInt32(clamping: snapshot.vaultKeys.count)
+      status.secondsLeft = until.map { $0 > now ? UInt32(clamping: $0 - now) : 0 } ?? 0
+    }
+    return status
   }
 
   /// The vault's state as `vault-status@keyhold` reports it.

@@ -11,6 +11,14 @@ enum VaultState: Sendable, Equatable {
   case open(until: UInt64?)
 }
 
+extension VaultState {
+  /// True while the vault's private keys are loaded.
+  var isOpen: Bool {
+    if case .open = self { return true }
+    return false
+  }
+}
+
 /// What a sign request's key blob names.
 enum SignTarget {
   /// A key that can sign now.
@@ -50,9 +58,19 @@ struct KeyringState: Sendable {
   /// The source generation ``vaultPublic`` was read at.
   private(set) var vaultGeneration: UInt64? = nil
   /// The vault's state.
-  var vault: VaultState = .none
+  var vault: VaultState = .none {
+    didSet {
+      if vault.isOpen != oldValue.isOpen { vaultEpoch &+= 1 }
+    }
+  }
   /// Loaded PKCS #11 providers by canonical path (ssh-add -s); their keys are among ``added``.
   var providers: [String: PKCS11Provider] = [:]
+  /// Counts the vault's openings and sealings, so a re-read of the vault begun before one is not applied after it.
+  private(set) var vaultEpoch: UInt64 = 0
+  /// The epoch ``vaultSince`` was stamped for.
+  private var vaultStampedEpoch: UInt64 = 0
+  /// The monotonic second the vault was last opened or sealed (or the keyring made), for `status@keyhold`.
+  private(set) var vaultSince: UInt64 = 0
   /// The lock passphrase hash while the agent is locked (SSH_AGENTC_LOCK).
   var lock: LockHash? = nil
   /// The lock also sealed an open vault, so a successful unlock tries the same passphrase on the vault.
@@ -70,6 +88,19 @@ struct KeyringState: Sendable {
 
   /// Number of keys added by clients.
   var addedCount: Int { added.count - holes }
+
+  /// Stamps ``vaultSince`` when the vault was opened or sealed since the last stamp; `now` is read only then.
+  mutating func stampVault(now: () -> UInt64) {
+    guard vaultStampedEpoch != vaultEpoch else { return }
+    vaultStampedEpoch = vaultEpoch
+    vaultSince = now()
+  }
+
+  /// Starts the time-in-state count at `now` (the keyring's creation).
+  mutating func startVaultClock(at now: UInt64) {
+    vaultStampedEpoch = vaultEpoch
+    vaultSince = now
+  }
 
   /// Records that something listings or lookups depend on changed.
   mutating func changed() {
@@ -163,6 +194,14 @@ struct KeyringState: Sendable {
     vaultKeys = []
     vaultIndex = [:]
     vault = .sealed
+    changed()
+  }
+
+  /// Replaces the open vault's keys with those read again from the source; `index` is `keys` by blob, built
+  /// before the lock was taken. The vault stays open, with the deadline it had.
+  mutating func replaceVaultKeys(_ keys: [KeyIdentity], index: [[UInt8]: KeyIdentity]) {
+    vaultKeys = keys
+    vaultIndex = index
     changed()
   }
 

@@ -60,6 +60,8 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
   case invalidReason(String)
   /// Guarded memory for the keys could not be had.
   case outOfSecureMemory
+  /// An open session's data key no longer opens the file: the vault was replaced or re-keyed since it was opened.
+  case dataKeyChanged(String)
 
   public var description: String {
     switch self {
@@ -91,6 +93,7 @@ public enum VaultError: Error, Equatable, Sendable, CustomStringConvertible {
       return "a key named \"\(name)\" is already in the vault; restore under another name with --as"
     case .invalidReason(let why): return "invalid retire reason: \(why)"
     case .outOfSecureMemory: return "out of secure memory for the vault's keys"
+    case .dataKeyChanged(let path): return "the vault \(path) was re-keyed since it was opened; open it again"
     }
   }
 }

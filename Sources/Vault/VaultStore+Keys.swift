@@ -11,7 +11,11 @@ extension VaultStore {
   /// authenticated (XChaCha20-Poly1305 bound to the public half), so the consistency proofs each key passed at
   /// import are not repeated (keyhold-vault(5), "Unlocking").
   public func unlock(passphrase: SecureBytes) throws(VaultError) -> [VaultKey] {
-    let sealed = try unlockSealed(passphrase: passphrase)
+    try Self.decodeKeys(try unlockSealed(passphrase: passphrase))
+  }
+
+  /// Parses the unlocked private half's keys, each paired with its entry, on every core.
+  static func decodeKeys(_ sealed: [(VaultEntry, VaultSecret)]) throws(VaultError) -> [VaultKey] {
     // After an unlock every secret is a slice of the one decrypted buffer (see VaultSecret).
     guard let storage = sealed.first?.1.storage, sealed.allSatisfy({ $0.1.storage === storage }) else {
       return try sealed.map { (entry, wire) throws(VaultError) -> VaultKey in

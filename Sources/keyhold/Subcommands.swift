@@ -16,6 +16,7 @@ extension Keyhold {
     AgentCommand.self,
     UnlockCommand.self,
     LockCommand.self,
+    StatusCommand.self,
     SyncCommand.self,
     AuditCommand.self,
     CreateCommand.self,

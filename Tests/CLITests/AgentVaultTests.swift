@@ -99,7 +99,7 @@ import Testing
     defer { try? FileManager.default.removeItem(at: dir) }
     let askpass = dir.path + "/askpass"
     try Spawn.writeScript(askpass, "#!/bin/sh\ntouch \(dir.path)/asked\necho vault-pass\n")
-    let s = try Setup(agentFlags: [], environment: ["SSH_ASKPASS": askpass])
+    let s = try Setup(agentFlags: [], environment: ["SSH_ASKPASS": askpass, "DISPLAY": ":0"])
     #expect(try s.bed.sshAdd(["-l"]).stdout.contains("cloudkey"))  // listed while sealed
     #expect(!FileManager.default.fileExists(atPath: dir.path + "/asked"))
     #expect(try s.canLogIn(), "\(s.bed.log)")
@@ -107,7 +107,8 @@ import Testing
   }
 
   @Test func keyImportedWhileTheAgentRunsIsListed() throws {
-    let s = try Setup(agentFlags: [])
+    // Sealed keys are listed only when a prompt could be shown.
+    let s = try Setup(agentFlags: [], environment: ["SSH_ASKPASS": "/bin/false", "DISPLAY": ":0"])
     #expect(try s.bed.listed().count == 1)
     let second = try s.bed.makeKey("ecdsa", bits: 256, name: "second")
     let imported = try s.keyhold("import --vault \(s.vault) --name second --passphrase-fd 3 \(second)")

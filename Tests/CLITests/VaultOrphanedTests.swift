@@ -34,8 +34,10 @@ struct VaultOrphanedTests {
 
     let pub = s.dir.appendingPathComponent("gone.pub").path
     try s.run(["export", "gone", "--public"]).stdoutBytes.write(to: URL(fileURLWithPath: pub))
-    let all = try AgentTestbed(flags: ["--vault", s.vault])
-    let hiding = try AgentTestbed(flags: ["--vault", s.vault, "--hide-orphaned"])
+    // Sealed keys are listed only when the agent could prompt for the passphrase.
+    let prompt = ["SSH_ASKPASS": "/bin/false", "DISPLAY": ":0"]
+    let all = try AgentTestbed(flags: ["--vault", s.vault], environment: prompt)
+    let hiding = try AgentTestbed(flags: ["--vault", s.vault, "--hide-orphaned"], environment: prompt)
     let goneFingerprint = try all.fingerprint(pub)
     let localFingerprint = try all.fingerprint(local + ".pub")
     #expect(Set(try all.listed()) == [goneFingerprint, localFingerprint])

@@ -203,13 +203,19 @@ struct AgentRunner {
     }
     let logLevel: AgentLogLevel = options.debug ? .debug : .info
     let logging = options.foreground
-    let configuration = AgentConfiguration(
-      defaultLifetime: options.lifetime, fingerprintHash: options.fingerprintHash, lazyUnlock: options.lazyUnlock,
+    // A sealed vault's keys are listed only when a sign can ask for the passphrase; otherwise ssh would spend an
+    // authentication attempt on each and get "agent refused operation".
+    let promptUnavailable = AskpassReachability.unavailableReason(program: Askpass.program)
+    var configuration = AgentConfiguration(
+      defaultLifetime: options.lifetime, fingerprintHash: options.fingerprintHash,
+      lazyUnlock: options.lazyUnlock && promptUnavailable == nil,
       confirm: { Askpass.confirm($0) }, askVaultPassphrase: { Askpass.passphrase($0) },
       log: logging ? Self.logLine : nil,
       logLevel: logLevel,
       pkcs11AllowList: PKCS11AllowList(patterns: options.pkcs11Providers ?? PKCS11AllowList.defaultPatterns),
       pkcs11Helper: PKCS11Provider.helperPath(override: options.pkcs11Helper))
+    configuration.socketPath = options.socketPath.map(Self.absolute) ?? listener.path
+    if options.lazyUnlock { configuration.promptUnavailable = promptUnavailable }
     let source = options.vaultPath.flatMap {
       AgentVaultSourceFactory.make(path: $0, hideOrphaned: options.hideOrphaned)
     }

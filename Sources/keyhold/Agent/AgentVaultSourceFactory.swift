@@ -3,16 +3,16 @@ import Vault
 
 /// Chooses the vault the agent serves and builds its key source (``VaultKeySource``).
 enum AgentVaultSourceFactory {
-  /// `--vault PATH` or `KEYHOLD_VAULT` must name an existing vault; the default path is used only when it exists,
-  /// so an agent started before `keyhold init` behaves exactly like ssh-agent.
+  /// `--vault PATH` or `KEYHOLD_VAULT` must name an existing vault. The default path is served whether or not a
+  /// vault exists there yet: an agent started before `keyhold init` (as `make run` on a fresh machine does) serves
+  /// the vault once it is made.
   static func resolve(option: String?) throws -> String? {
     let explicit = option != nil || !(VaultLocation.currentEnvironment()["KEYHOLD_VAULT"] ?? "").isEmpty
     let path = try VaultLocation.resolve(option: option)
-    if VaultStore(path: path).exists { return path }
-    if explicit {
+    if explicit && !VaultStore(path: path).exists {
       throw CLIError("no vault at \(path)", hint: "create one with `keyhold init`, or start the agent with --no-vault")
     }
-    return nil
+    return path
   }
 
   static func make(path: String, hideOrphaned: Bool) -> (any AgentKeySource)? {

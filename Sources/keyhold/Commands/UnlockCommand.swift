@@ -53,6 +53,13 @@ struct UnlockCommand: ParsableCommand {
       hint: "the agent may serve another vault (--vault); `keyhold agent -d` logs the reason")
   }
 
+  /// Whether the agent serves a vault: an agent started with `--no-vault` leaves the vault extensions out of its
+  /// `query` reply. An agent that does not answer `query` is given the benefit of the doubt.
+  static func agentHasVault(_ client: AgentClient) -> Bool {
+    guard case .extensionResponse(.query(let names))? = try? client.call(.extension(.query)) else { return true }
+    return names.contains(AgentExtensionRequest.Name.vaultUnlock)
+  }
+
   func run() throws {
     try runReportingErrors {
       let client = try AgentConnection.connect()
@@ -65,6 +72,11 @@ struct UnlockCommand: ParsableCommand {
       case .success:
         printError(seconds > 0 ? "Vault unlocked for \(seconds) seconds." : "Vault unlocked.")
       case .extensionFailure:
+        if !Self.agentHasVault(client) {
+          throw CLIError(
+            "the agent was started with --no-vault",
+            hint: "restart it without --no-vault (it then serves the default vault), or with --vault PATH")
+        }
         throw Self.diagnose(passphrase)
       default:
         throw AgentConnection.notKeyholdError
