@@ -81,18 +81,3 @@ public enum OpenSSLSecureHeap {
     !status.enabled || status.size - status.used >= bytes
   }
 }
-
-/// The entry points under their earlier name, so startup code written against it keeps building.
-public enum SecureMemory {
-  /// The default arena size (``OpenSSLSecureHeap/defaultSize``).
-  public static let defaultOpenSSLHeapSize = OpenSSLSecureHeap.defaultSize
-
-  /// Sets up OpenSSL's secure heap (``OpenSSLSecureHeap/enable(size:)``).
-  @discardableResult
-  public static func enableOpenSSLSecureHeap(size: Int = OpenSSLSecureHeap.defaultSize) -> OpenSSLSecureHeap.Status {
-    OpenSSLSecureHeap.enable(size: size)
-  }
-
-  /// The heap's status (``OpenSSLSecureHeap/status``).
-  public static var openSSLHeap: OpenSSLSecureHeap.Status { OpenSSLSecureHeap.status }
-}

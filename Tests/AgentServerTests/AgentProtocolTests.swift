@@ -111,7 +111,7 @@ import Testing
     #expect(try c.call(.extension(.other(name: "nope@example.org", contents: []))) == .failure)
   }
 
-  @Test func smartcardRequestsAreRefused() throws {
+  @Test func smartcardRequestsForAMissingProviderFail() throws {
     let t = try TestAgent()
     let c = try t.client()
     #expect(try c.call(.addSmartcardKey(AgentSmartcardKey(id: "/x.so", pin: []))) == .failure)

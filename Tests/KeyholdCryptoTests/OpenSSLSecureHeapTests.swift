@@ -22,9 +22,9 @@ struct OpenSSLSecureHeapTests {
     #expect(OpenSSLSecureHeap.hasRoom())
   }
 
-  @Test func theEarlierEntryPointsReportTheSameHeap() {
-    let status = SecureMemory.enableOpenSSLSecureHeap()
-    #expect(status.size == SecureMemory.defaultOpenSSLHeapSize)
-    #expect(SecureMemory.openSSLHeap.enabled)
+  @Test func enablingWithTheDefaultSizeReportsAnEnabledHeapOfThatSize() {
+    let status = OpenSSLSecureHeap.enable()
+    #expect(status.size == OpenSSLSecureHeap.defaultSize)
+    #expect(OpenSSLSecureHeap.status.enabled)
   }
 }

@@ -187,7 +187,7 @@ struct AgentRunner {
   func serve(_ listener: AgentListener, cleanup: Cleanup, parent: pid_t?, activated: Bool) -> Never {
     _ = keyhold_disable_core_dumps()
     // After the fork: memory locks are not inherited by a child, so the arena is set up (and locked) here.
-    SecureMemory.enableOpenSSLSecureHeap()
+    OpenSSLSecureHeap.enable()
     signal(SIGPIPE, SIG_IGN)
     // Block the signals before any thread starts, so every thread inherits the mask and only sigwait sees them.
     var set = sigset_t()
