@@ -181,18 +181,30 @@ public final class Agent: Sendable {
 
   // MARK: - Adding
 
-  func add(_ request: AgentAddIdentity, _ connection: AgentConnectionState) throws(AgentFailure) {
+  /// The constraints of an add request that keyhold honours (PROTOCOL.agent §3.2.6); any other is refused.
+  /// `smartcard`: ssh-add -s sends an empty associated-certificates constraint, which changes nothing.
+  struct AddConstraints {
     var lifetime: UInt32? = nil
     var confirm = false
     var destinations: [DestinationConstraint] = []
-    for c in request.constraints {
-      switch c {
-      case .lifetime(let s): lifetime = s
-      case .confirm: confirm = true
-      case .restrictDestination(let d): destinations = d
-      case .maxSignatures, .associatedCertificates, .securityKeyProvider: throw .unsupported("constraint \(c.name)")
+
+    init(_ constraints: [AgentConstraint], smartcard: Bool = false) throws(AgentFailure) {
+      for c in constraints {
+        switch c {
+        case .lifetime(let s): lifetime = s
+        case .confirm: confirm = true
+        case .restrictDestination(let d): destinations = d
+        case .associatedCertificates(let only, let certificates) where smartcard && !only && certificates.isEmpty:
+          break
+        case .maxSignatures, .associatedCertificates, .securityKeyProvider: throw .unsupported("constraint \(c.name)")
+        }
       }
     }
+  }
+
+  func add(_ request: AgentAddIdentity, _ connection: AgentConnectionState) throws(AgentFailure) {
+    let constraints = try AddConstraints(request.constraints)
+    let (lifetime, confirm, destinations) = (constraints.lifetime, constraints.confirm, constraints.destinations)
     // The key stays raw bytes through SSHWire; SSHKeys parses it once, certificate form included.
     var reader = SSHReader(request.key.bytes)
     let parsed: PrivateKey

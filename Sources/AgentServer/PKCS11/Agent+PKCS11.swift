@@ -9,18 +9,8 @@ extension Agent {
   /// As ssh-agent: the provider's canonical path must match the `-P` allow-list, a provider already loaded is
   /// refused (remove it first), and a token key already in the agent keeps its entry.
   func addSmartcard(_ request: AgentSmartcardKey, _ connection: AgentConnectionState) throws(AgentFailure) {
-    var lifetime: UInt32? = nil
-    var confirm = false
-    var destinations: [DestinationConstraint] = []
-    for c in request.constraints {
-      switch c {
-      case .lifetime(let s): lifetime = s
-      case .confirm: confirm = true
-      case .restrictDestination(let d): destinations = d
-      case .associatedCertificates(let only, let certificates) where !only && certificates.isEmpty: break
-      case .maxSignatures, .associatedCertificates, .securityKeyProvider: throw .unsupported("constraint \(c.name)")
-      }
-    }
+    let constraints = try AddConstraints(request.constraints, smartcard: true)
+    let (lifetime, confirm, destinations) = (constraints.lifetime, constraints.confirm, constraints.destinations)
     let path: String
     do { path = try PKCS11AllowList.canonicalPath(request.id) } catch { throw .pkcs11(error) }
     // Refused before a helper is started; checked again below, since another connection may load it meanwhile.
