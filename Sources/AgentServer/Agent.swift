@@ -37,11 +37,8 @@ public final class Agent: Sendable {
     self.passphrases = passphrases
     self.vault = AgentVault(
       source: source, keyring: keyring, passphrases: passphrases, log: log,
-      checkInterval: configuration.vaultCheckInterval,
+      checkInterval: configuration.vaultCheckInterval, promptUnavailable: configuration.promptUnavailable,
       scheduleReap: { [weak keyring] in Self.reap(keyring, after: $0, then: $1) })
-    if source != nil, let why = configuration.promptUnavailable {
-      log(.info, "sealed vault keys are not listed: \(why)")
-    }
     vault.refreshPublicKeys()
   }
 
@@ -246,8 +243,7 @@ public final class Agent: Sendable {
       }
     }
     // `ssh-add -x` also seals the vault (keyhold-agent(1)).
-    try keyring.lock(hash)
-    vault.closeSourceIfSealed()
+    try vault.sealing { () throws(AgentFailure) in try keyring.lock(hash) }
     log(.info, "agent locked")
   }
 
@@ -376,7 +372,6 @@ public final class Agent: Sendable {
 
   /// Forgets every key, the vault's too, and seals the vault (SIGTERM, SIGUSR1); the source forgets its key.
   public func removeAllKeys() {
-    keyring.removeAll()
-    vault.closeSourceIfSealed()
+    vault.sealing { keyring.removeAll() }
   }
 }

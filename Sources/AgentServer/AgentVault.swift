@@ -26,10 +26,18 @@ final class AgentVault: Sendable {
   private let rereadGate = Mutex<Void>(())
   /// When listings and signatures last looked at the source (coarse monotonic nanoseconds; 0: never).
   private let lastCheck = Atomic<UInt64>(0)
+  /// Why sealed keys are not listed (no prompt can be shown), or nil; said once, when the source first shows keys.
+  private let promptUnavailable: String?
+  private let toldWhyUnlisted = Atomic<Bool>(false)
+  /// Orders openings against seals: whether an opening is in flight (it holds ``gate``) and whether a seal arrived
+  /// since it began. A seal cancels an opening in flight (the seal is the later request), and an opening commits
+  /// its keys to the keyring and keeps the source's session only under this lock, so the vault is never left open
+  /// without the session the source keeps for re-reads, nor sealed with one.
+  private let ordering = Mutex<(inFlight: Bool, cancelled: Bool)>((false, false))
 
   init(
     source: (any AgentKeySource)?, keyring: Keyring, passphrases: PassphraseGuard, log: AgentLogger,
-    checkInterval: UInt64,
+    checkInterval: UInt64, promptUnavailable: String? = nil,
     scheduleReap: @escaping @Sendable (_ afterSeconds: UInt32, _ then: @escaping @Sendable () -> Void) -> Void
   ) {
     self.source = source
@@ -37,6 +45,7 @@ final class AgentVault: Sendable {
     self.passphrases = passphrases
     self.log = log
     self.checkInterval = checkInterval
+    self.promptUnavailable = promptUnavailable
     self.scheduleReap = scheduleReap
   }
 
@@ -52,6 +61,7 @@ final class AgentVault: Sendable {
       log(.info, "vault public keys unavailable: \(error)")
       return
     }
+    noteSealedKeys(keys.count)
     var reread = Keyring.VaultReread.notKept
     var failure: (any Error)? = nil
     if state.isOpen {
@@ -93,10 +103,46 @@ final class AgentVault: Sendable {
     }
   }
 
-  /// Lets the source forget what an unlock kept open (the vault's data key) once the vault is no longer open.
+  /// Says once why sealed keys are not listed, when a vault with keys is first seen: an agent started before the
+  /// vault exists (`make run` on a fresh machine) has nothing sealed to leave out until `keyhold init` and an import.
+  private func noteSealedKeys(_ count: Int) {
+    guard count > 0, let why = promptUnavailable, !toldWhyUnlisted.exchange(true, ordering: .relaxed) else { return }
+    log(.info, "sealed vault keys are not listed: \(why)")
+  }
+
+  /// Lets the source forget what an unlock kept open (the vault's data key) once the vault is no longer open. While
+  /// an opening is in flight the source's session belongs to it (a timeout of an earlier opening must not take it):
+  /// the opening itself keeps or forgets it when it ends.
   func closeSourceIfSealed() {
-    guard let source, !keyring.vaultState.isOpen else { return }
-    source.close()
+    guard let source else { return }
+    ordering.withLock { o in
+      guard !o.inFlight, !keyring.vaultState.isOpen else { return }
+      source.close()
+    }
+  }
+
+  /// Runs a seal (`vault-lock@keyhold`, the agent lock, forgetting all keys): an opening in flight when it starts
+  /// is cancelled, then `body` changes the keyring and the source forgets its key. Whichever of the opening's
+  /// commit and the seal takes ``ordering`` second decides, so the two always end in the same state: open with the
+  /// session, or sealed without it.
+  func sealing<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+    ordering.withLock { o in if o.inFlight { o.cancelled = true } }
+    defer { closeSourceIfSealed() }
+    return try body()
+  }
+
+  /// Marks the opening that now holds ``gate`` as in flight.
+  private func beginOpening() {
+    ordering.withLock { $0 = (true, false) }
+  }
+
+  /// Ends an opening that did not commit (wrong passphrase, cancelled prompt): what the source may have kept is
+  /// forgotten unless the vault is open.
+  private func endOpeningUncommitted() {
+    ordering.withLock { o in
+      o = (false, false)
+      if !keyring.vaultState.isOpen { source?.close() }
+    }
   }
 
   /// The keyring entries for keys opened from the vault.
@@ -109,7 +155,13 @@ final class AgentVault: Sendable {
   /// Opens the vault with `passphrase`; a non-zero `timeout` seals it again that many seconds later.
   func open(_ passphrase: SecureBytes, timeout: UInt32?) throws(AgentFailure) {
     passphrases.backOff()  // before the gate: a guesser's wait never holds up another opening
-    try gate.withLock { _ throws(AgentFailure) in try openHoldingGate(passphrase, timeout: timeout) }
+    try gate.withLock { _ throws(AgentFailure) in
+      beginOpening()
+      do throws(AgentFailure) { try openHoldingGate(passphrase, timeout: timeout) } catch {
+        endOpeningUncommitted()
+        throw error
+      }
+    }
   }
 
   private func openHoldingGate(_ passphrase: SecureBytes, timeout: UInt32?) throws(AgentFailure) {
@@ -122,16 +174,22 @@ final class AgentVault: Sendable {
     let publics = (try? source.publicKeys()) ?? []
     let identities = Self.identities(keys, hidden: Set(publics.filter(\.hidden).map(\.blob)))
     let seconds = timeout.flatMap { $0 == 0 ? nil : $0 }
-    keyring.openVault(
-      identities, publics: publics, until: seconds.map { keyring.clock.now() + UInt64($0) }, generation: generation)
+    let until = seconds.map { keyring.clock.now() + UInt64($0) }
+    let committed = ordering.withLock { o -> Bool in
+      defer { o = (false, false) }
+      guard !o.cancelled else { return false }
+      keyring.openVault(identities, publics: publics, until: until, generation: generation)
+      return true
+    }
+    guard committed else { throw .vault("the vault was sealed while it was being opened") }
+    noteSealedKeys(publics.count)
     log(.info, "vault opened: \(identities.count) keys" + (seconds.map { " for \($0) s" } ?? ""))
     if let seconds { scheduleReap(seconds) { [weak self] in self?.closeSourceIfSealed() } }
   }
 
   /// Seals the vault: its private keys are dropped from the keyring, and the source forgets its key.
   func seal() throws(AgentFailure) {
-    try keyring.sealVault()
-    closeSourceIfSealed()
+    try sealing { () throws(AgentFailure) in try keyring.sealVault() }
     log(.info, "vault sealed")
   }
 
@@ -140,11 +198,17 @@ final class AgentVault: Sendable {
     guard enabled, let ask else { throw .vault("vault is sealed") }
     try gate.withLock { _ throws(AgentFailure) in
       guard keyring.vaultState == .sealed else { return }  // another request opened it while this one waited
-      guard let passphrase = ask("Enter passphrase to unlock the keyhold vault: ") else {
-        throw .vault("passphrase entry cancelled")
+      beginOpening()  // before the prompt: a seal while it is shown cancels this opening
+      do throws(AgentFailure) {
+        guard let passphrase = ask("Enter passphrase to unlock the keyhold vault: ") else {
+          throw AgentFailure.vault("passphrase entry cancelled")
+        }
+        passphrases.backOff()
+        try openHoldingGate(passphrase, timeout: nil)
+      } catch {
+        endOpeningUncommitted()
+        throw error
       }
-      passphrases.backOff()
-      try openHoldingGate(passphrase, timeout: nil)
     }
   }
 }
