@@ -146,7 +146,7 @@ public final class Agent: Sendable {
       if let note { prompt += "\n" + note }
       guard let confirm = configuration.confirm, confirm(prompt) else { throw .refusedByUser }
     }
-    return try identity.key.sign(request.data, flags: request.flags)
+    return try signDroppingDeadProvider(identity, request)
   }
 
   /// PROTOCOL.agent §2: a restricted key signs only a user-authentication request for the session most recently

@@ -77,6 +77,8 @@ public struct AgentConfiguration: Sendable {
   public var pkcs11AllowList: PKCS11AllowList
   /// The keyhold-pkcs11-helper executable; nil: next to the running executable (``PKCS11Provider/helperPath(override:)``).
   public var pkcs11Helper: String?
+  /// How long a PKCS #11 helper may take to answer before it is killed (``PKCS11Deadlines``).
+  public var pkcs11Deadlines = PKCS11Deadlines.standard
   /// How often, at most, listings and signatures check whether the vault file changed, in nanoseconds (0: before
   /// every request). A check is one stat(2), several microseconds on a loaded machine, next to tens for an Ed25519
   /// signature; reading a coarse clock instead costs tens of nanoseconds, and 0.1 s keeps removed keys from

@@ -1,4 +1,5 @@
 import CPKCS11
+import KeyholdCrypto
 import SSHWire
 
 /// Thin, checked calls into a provider's function list: every CK_RV other than CKR_OK becomes a `HelperFailure`.
@@ -50,16 +51,25 @@ struct Cryptoki {
     return session
   }
 
-  /// C_Login as the user. An empty PIN logs in through a protected path (a PIN pad) when the token has one, and
-  /// otherwise does not log in: the keys that need a login then stay out of sight, as with ssh-add -s and no PIN.
-  func login(_ session: CK_SESSION_HANDLE, pin: [UInt8], protectedPath: Bool, user: CK_USER_TYPE = CKU_USER)
+  /// C_Login as the user. No PIN logs in through a protected path (a PIN pad) when the token has one, and otherwise
+  /// does not log in: the keys that need a login then stay out of sight, as with ssh-add -s and no PIN.
+  ///
+  /// The PIN is handed to the provider straight from its guarded allocation, so this call makes no copy of it.
+  func login(_ session: CK_SESSION_HANDLE, pin: SecureBytes?, protectedPath: Bool, user: CK_USER_TYPE = CKU_USER)
     throws(HelperFailure)
   {
     guard let call = functions.pointee.C_Login else { throw missing("C_Login") }
-    if pin.isEmpty && !protectedPath { return }
-    var copy = pin
-    defer { for i in copy.indices { copy[i] = 0 } }
-    let rv = copy.withUnsafeMutableBufferPointer { call(session, user, $0.baseAddress, CK_ULONG($0.count)) }
+    if pin == nil && !protectedPath { return }
+    let rv: CK_RV
+    if let pin {
+      // C_Login takes a non-const pointer but only reads the PIN (PKCS #11 2.40 §5.6).
+      rv = pin.withUnsafeBytes { raw in
+        let base = raw.baseAddress.map { UnsafeMutablePointer(mutating: $0.assumingMemoryBound(to: CK_UTF8CHAR.self)) }
+        return call(session, user, base, CK_ULONG(raw.count))
+      }
+    } else {
+      rv = call(session, user, nil, 0)
+    }
     switch rv {
     case CKR_OK, CKR_USER_ALREADY_LOGGED_IN: return
     case CKR_PIN_INCORRECT, CKR_PIN_INVALID, CKR_PIN_LEN_RANGE:
@@ -172,7 +182,7 @@ struct Cryptoki {
   }
 
   /// C_SignInit + C_Sign with `mechanism` over `input` (already hashed and, for RSA, wrapped in a DigestInfo).
-  func sign(_ key: TokenKey, mechanism: CK_MECHANISM_TYPE, input: [UInt8], pin: [UInt8]) throws(HelperFailure)
+  func sign(_ key: TokenKey, mechanism: CK_MECHANISM_TYPE, input: [UInt8], pin: SecureBytes?) throws(HelperFailure)
     -> [UInt8]
   {
     guard let initCall = functions.pointee.C_SignInit, let signCall = functions.pointee.C_Sign else {
@@ -182,7 +192,7 @@ struct Cryptoki {
     var rv = initCall(key.session, &mech, key.handle)
     guard rv == CKR_OK else { throw failed("C_SignInit", rv, code: HelperFailure.signFailed) }
     if key.alwaysAuthenticate {
-      try login(key.session, pin: pin, protectedPath: pin.isEmpty, user: CKU_CONTEXT_SPECIFIC)
+      try login(key.session, pin: pin, protectedPath: pin == nil, user: CKU_CONTEXT_SPECIFIC)
     }
     var data = input
     var length: CK_ULONG = 0

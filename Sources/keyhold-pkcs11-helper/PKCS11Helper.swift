@@ -1,4 +1,5 @@
 import Glibc
+import KeyholdCrypto
 import SSHWire
 
 /// keyhold-pkcs11-helper: holds one PKCS #11 provider for the agent, in its own process, so that a provider that
@@ -13,7 +14,7 @@ struct PKCS11Helper {
     _ = setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &noCore)
     var session: TokenSession?
     while true {
-      let request: [UInt8]
+      var request: [UInt8]
       do {
         guard let frame = try HelperIO.readFrame() else { break }
         request = frame
@@ -27,6 +28,9 @@ struct PKCS11Helper {
       } catch {
         reply = failure(error)
       }
+      // The frame read from the agent (a LOAD carries the PIN) is the one buffer the reader looked into; nothing
+      // else refers to it now, so it is wiped in place.
+      SecureBytes.wipe(&request)
       guard HelperIO.writeFrame(reply) else { break }
     }
     session?.finalize()
@@ -40,7 +44,10 @@ struct PKCS11Helper {
       switch type {
       case HelperMessage.load:
         let path = try reader.readUTF8()
-        let pin = try reader.readString()
+        // The PIN's copies: the frame (wiped by the caller), this array (moved into guarded memory and wiped here),
+        // and the guarded copy, which the session keeps only for keys that want it at every signature.
+        var raw = try reader.readString()
+        let pin = raw.isEmpty ? nil : SecureBytes(consuming: &raw)
         try reader.expectEnd()
         guard session == nil else {
           throw HelperFailure(code: HelperFailure.badRequest, message: "a provider is already loaded")

@@ -25,11 +25,13 @@ struct TokenSession {
   let library: UnsafeMutableRawPointer
   let sessions: [CK_SESSION_HANDLE]
   let keys: [TokenKey]
-  let pin: [UInt8]
+  /// The PIN, in guarded memory, kept only when a key wants it again for every signature (CKA_ALWAYS_AUTHENTICATE);
+  /// otherwise released (and wiped) once C_Login is done.
+  let pin: SecureBytes?
 
   /// dlopen()s the provider, initialises it, logs into every initialised token with `pin` and collects the RSA and
   /// ECDSA private keys that can sign, each with its public half.
-  static func open(providerPath: String, pin: [UInt8]) throws(HelperFailure) -> TokenSession {
+  static func open(providerPath: String, pin: SecureBytes?) throws(HelperFailure) -> TokenSession {
     guard let library = dlopen(providerPath, RTLD_NOW | RTLD_LOCAL) else {
       let reason = dlerror().map { String(cString: $0) } ?? "unknown error"
       throw HelperFailure(code: HelperFailure.loadFailed, message: "cannot load \(providerPath): \(reason)")
@@ -73,7 +75,8 @@ struct TokenSession {
       dlclose(library)
       throw error
     }
-    return TokenSession(functions: functions, library: library, sessions: sessions, keys: keys, pin: pin)
+    let kept = keys.contains(where: \.alwaysAuthenticate) ? pin : nil
+    return TokenSession(functions: functions, library: library, sessions: sessions, keys: keys, pin: kept)
   }
 
   /// Signs `data` with the key whose public blob is `blob`; returns an SSH signature blob.

@@ -18,7 +18,8 @@ extension Agent {
     let provider: PKCS11Provider
     do {
       provider = try PKCS11Provider.load(
-        path: path, pin: request.pin, helper: configuration.pkcs11Helper, allowList: configuration.pkcs11AllowList)
+        path: path, pin: request.pin, helper: configuration.pkcs11Helper, allowList: configuration.pkcs11AllowList,
+        deadlines: configuration.pkcs11Deadlines)
     } catch {
       throw .pkcs11(error)
     }
@@ -51,18 +52,40 @@ extension Agent {
   func removeSmartcard(_ request: AgentSmartcardKey) throws(AgentFailure) {
     // ssh-add -e names the provider as it was added; the keyring knows it by its canonical path.
     let path = (try? PKCS11AllowList.canonicalPath(request.id)) ?? request.id
-    let provider = keyring.withState { s -> PKCS11Provider? in
-      guard let provider = s.providers.removeValue(forKey: path) else { return nil }
-      // A rare request: one pass over the added keys.
-      let blobs = s.added.compactMap { id -> [UInt8]? in
-        guard let id, let owner = id.key.provider, owner === provider else { return nil }
-        return id.blob
-      }
-      for blob in blobs { _ = s.removeAdded(blob) }
-      return provider
-    }
+    let provider = keyring.withState { s in Self.removeProvider(at: path, from: &s) }
     guard let provider else { throw .pkcs11(.providerNotLoaded(path: path)) }
     provider.unload()
     log(.info, "removed pkcs11 provider \(path)")
+  }
+
+  /// Signs with `identity`. When a token key's helper died or was killed for not answering in time
+  /// (``PKCS11Deadlines``), the provider is dropped with all its keys and the log says why: the helper is not
+  /// restarted, since the token that hung it may hang the next one too; `ssh-add -s` loads the provider again.
+  func signDroppingDeadProvider(_ identity: KeyIdentity, _ request: AgentSignRequest) throws(AgentFailure) -> [UInt8] {
+    do throws(AgentFailure) {
+      return try identity.key.sign(request.data, flags: request.flags)
+    } catch {
+      if let provider = identity.key.provider, !provider.isLoaded {
+        let path = provider.path
+        let dropped = keyring.withState { s -> PKCS11Provider? in
+          guard s.providers[path] === provider else { return nil }
+          return Self.removeProvider(at: path, from: &s)
+        }
+        if dropped != nil { log(.info, "dropped pkcs11 provider \(path) and its keys: \(error)") }
+      }
+      throw error
+    }
+  }
+
+  /// Takes the provider at `path` and its keys out of the keyring; nil when it is not loaded.
+  static func removeProvider(at path: String, from s: inout KeyringState) -> PKCS11Provider? {
+    guard let provider = s.providers.removeValue(forKey: path) else { return nil }
+    // A rare request: one pass over the added keys.
+    let blobs = s.added.compactMap { id -> [UInt8]? in
+      guard let id, let owner = id.key.provider, owner === provider else { return nil }
+      return id.blob
+    }
+    for blob in blobs { _ = s.removeAdded(blob) }
+    return provider
   }
 }

@@ -1,3 +1,4 @@
+import KeyholdCrypto
 import SSHWire
 
 #if canImport(Glibc)
@@ -69,18 +70,50 @@ struct PKCS11HelperProcess {
     self.socket = fds[0]
   }
 
-  /// Sends one request and reads its reply body. A broken connection reaps the helper and says how it ended.
-  func exchange(_ body: [UInt8]) throws(PKCS11Error) -> [UInt8] {
+  /// Sends one request and reads its reply body within `deadline` (a provider stuck in C_Login or C_Sign must not
+  /// hold an agent thread for ever). A broken connection reaps the helper and says how it ended; a helper that has
+  /// not answered by the deadline is killed.
+  func exchange(_ body: [UInt8], deadline: Duration) throws(PKCS11Error) -> [UInt8] {
+    let end = ContinuousClock.now + deadline
     var writer = SSHWriter(capacity: body.count + 4)
     writer.writeString(body)
-    guard sendAll(writer.bytes), let header = receive(4) else { throw .helperExited(reason: reap()) }
+    var framed = writer.bytes
+    writer = SSHWriter(capacity: 0)
+    // A LOAD carries the PIN: the framed copy is wiped once sent (or not), whatever the reply.
+    defer { SecureBytes.wipe(&framed) }
+    let outcome: Result<[UInt8], PKCS11Error>
+    do throws(Stall) {
+      outcome = try transact(framed, until: end)
+    } catch {
+      kill(pid, SIGKILL)
+      _ = reap()
+      throw .helperExited(reason: "did not answer within \(Self.seconds(deadline)) and was killed")
+    }
+    return try outcome.get()
+  }
+
+  /// Sends `framed` and reads one reply body; a broken connection or a bad frame length reaps the helper.
+  private func transact(_ framed: [UInt8], until end: ContinuousClock.Instant) throws(Stall)
+    -> Result<[UInt8], PKCS11Error>
+  {
+    guard try sendAll(framed, until: end), let header = try receive(4, until: end) else {
+      return .failure(.helperExited(reason: reap()))
+    }
     let length = header.reduce(0) { $0 << 8 | Int($1) }
     guard length > 0, length <= Self.maxFrame else {
       _ = reap()
-      throw .helperProtocol("frame length \(length)")
+      return .failure(.helperProtocol("frame length \(length)"))
     }
-    guard let reply = receive(length) else { throw .helperExited(reason: reap()) }
-    return reply
+    guard let reply = try receive(length, until: end) else { return .failure(.helperExited(reason: reap())) }
+    return .success(reply)
+  }
+
+  /// The deadline passed before the helper was ready.
+  private struct Stall: Error {}
+
+  private static func seconds(_ d: Duration) -> String {
+    let ms = d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
+    return ms % 1000 == 0 ? "\(ms / 1000) s" : "\(Double(ms) / 1000) s"
   }
 
   /// Closes the socket (the helper then finalizes the provider and exits) and waits for it.
@@ -89,23 +122,40 @@ struct PKCS11HelperProcess {
     _ = reap()
   }
 
-  private func sendAll(_ bytes: [UInt8]) -> Bool {
+  /// Waits until the socket is ready for `events` or `end` passes (then throws ``Stall``).
+  private func wait(_ events: Int16, until end: ContinuousClock.Instant) throws(Stall) {
+    while true {
+      let left = ContinuousClock.now.duration(to: end)
+      guard left > .zero else { throw Stall() }
+      let ms = left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1
+      var descriptor = pollfd(fd: socket, events: events, revents: 0)
+      let n = poll(&descriptor, 1, Int32(clamping: ms))
+      if n > 0 { return }  // ready, or hung up / in error: the next call says which
+      if n < 0 && errno != EINTR { return }
+    }
+  }
+
+  private func sendAll(_ bytes: [UInt8], until end: ContinuousClock.Instant) throws(Stall) -> Bool {
     var sent = 0
     while sent < bytes.count {
-      let n = bytes.withUnsafeBytes { send(socket, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
-      if n < 0 && errno == EINTR { continue }
+      try wait(Int16(POLLOUT), until: end)
+      let n = bytes.withUnsafeBytes {
+        send(socket, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
+      }
+      if n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) { continue }
       guard n > 0 else { return false }
       sent += n
     }
     return true
   }
 
-  private func receive(_ count: Int) -> [UInt8]? {
+  private func receive(_ count: Int, until end: ContinuousClock.Instant) throws(Stall) -> [UInt8]? {
     var buffer = [UInt8](repeating: 0, count: count)
     var got = 0
     while got < count {
-      let n = buffer.withUnsafeMutableBytes { recv(socket, $0.baseAddress! + got, count - got, 0) }
-      if n < 0 && errno == EINTR { continue }
+      try wait(Int16(POLLIN), until: end)
+      let n = buffer.withUnsafeMutableBytes { recv(socket, $0.baseAddress! + got, count - got, Int32(MSG_DONTWAIT)) }
+      if n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) { continue }
       guard n > 0 else { return nil }
       got += n
     }

@@ -1,3 +1,4 @@
+import KeyholdCrypto
 import SSHKeys
 import SSHWire
 import Synchronization
@@ -15,6 +16,25 @@ public struct PKCS11Key: Sendable, Hashable {
 
   /// The SSH public key blob.
   public var blob: [UInt8] { publicKey.blob }
+}
+
+/// How long the agent waits for the helper's answer before it kills it: a provider whose C_Login or C_Sign never
+/// returns costs one request, not an agent thread. A helper killed this way is not restarted (its token may be stuck
+/// as well): the agent drops the provider's keys and logs why; `ssh-add -s` loads it again.
+public struct PKCS11Deadlines: Sendable, Equatable {
+  /// LOAD: C_Initialize, C_Login on every token, the key search.
+  public var load: Duration
+  /// SIGN: one C_Sign.
+  public var sign: Duration
+
+  /// Creates deadlines.
+  public init(load: Duration, sign: Duration) {
+    self.load = load
+    self.sign = sign
+  }
+
+  /// 30 s each: far longer than a token takes, short enough that a stuck one is noticed.
+  public static let standard = PKCS11Deadlines(load: .seconds(30), sign: .seconds(30))
 }
 
 /// A PKCS #11 provider loaded into its own keyhold-pkcs11-helper process (ssh-agent(1)'s design: a provider that
@@ -38,11 +58,14 @@ public final class PKCS11Provider: Sendable {
   public let path: String
   /// The keys the tokens offered at load time, in the provider's order, without duplicates.
   public let keys: [PKCS11Key]
+  /// How long a signature may take before the helper is killed.
+  public let signDeadline: Duration
   private let state: Mutex<State>
 
-  private init(path: String, keys: [PKCS11Key], process: PKCS11HelperProcess) {
+  private init(path: String, keys: [PKCS11Key], process: PKCS11HelperProcess, signDeadline: Duration) {
     self.path = path
     self.keys = keys
+    self.signDeadline = signDeadline
     self.state = Mutex(.running(process))
   }
 
@@ -66,19 +89,25 @@ public final class PKCS11Provider: Sendable {
   ///   - helper: the helper executable; nil means `helperPath()`.
   ///   - allowList: the canonical path must match it (ssh-agent -P); the default is ssh-agent's.
   ///   - environment: the helper's environment; nil passes this process's own.
+  ///   - deadlines: how long the helper may take to answer LOAD and each SIGN before it is killed.
   public static func load(
     path: String, pin: [UInt8], helper: String? = nil, allowList: PKCS11AllowList = .default,
-    environment: [String: String]? = nil
+    environment: [String: String]? = nil, deadlines: PKCS11Deadlines = .standard
   ) throws(PKCS11Error) -> PKCS11Provider {
     let canonical = try PKCS11AllowList.canonicalPath(path)
     guard allowList.permits(path: canonical) else { throw .providerNotAllowed(path: canonical) }
     let process = try PKCS11HelperProcess(helper: helper ?? helperPath(), environment: environment)
-    var request = SSHWriter(capacity: 16 + canonical.utf8.count + pin.count)
-    request.writeByte(PKCS11HelperProcess.load)
-    request.writeString(canonical)
-    request.writeString(pin)
+    // The PIN's copies on this side: the caller's (the decoded request, wiped with the connection's frame buffer),
+    // this LOAD body, and the framed copy `exchange` sends; the last two are wiped as soon as they are sent.
+    var writer = SSHWriter(capacity: 16 + canonical.utf8.count + pin.count)
+    writer.writeByte(PKCS11HelperProcess.load)
+    writer.writeString(canonical)
+    writer.writeString(pin)
+    var body = writer.bytes
+    writer = SSHWriter(capacity: 0)  // `body` is now the only reference, so the wipe below reaches its bytes
+    defer { SecureBytes.wipe(&body) }
     // A failed exchange has already reaped the helper.
-    let reply = try process.exchange(request.bytes)
+    let reply = try process.exchange(body, deadline: deadlines.load)
     let keys: [PKCS11Key]
     do throws(PKCS11Error) {
       keys = try decodeKeys(reply)
@@ -86,7 +115,7 @@ public final class PKCS11Provider: Sendable {
       process.finish()
       throw error
     }
-    return PKCS11Provider(path: canonical, keys: keys, process: process)
+    return PKCS11Provider(path: canonical, keys: keys, process: process, signDeadline: deadlines.sign)
   }
 
   /// Signs `data` with the provider key `blob`, as an agent sign request with `flags` (SSH_AGENT_RSA_SHA2_256 = 2,
@@ -105,7 +134,7 @@ public final class PKCS11Provider: Sendable {
       case .exited(let reason): throw .helperExited(reason: reason)
       case .running(let process):
         do throws(PKCS11Error) {
-          return try process.exchange(body)
+          return try process.exchange(body, deadline: signDeadline)
         } catch {
           // exchange reaped the helper: later calls report how it ended without trying again.
           if case .helperExited(let reason) = error {
