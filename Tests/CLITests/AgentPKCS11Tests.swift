@@ -116,4 +116,63 @@ import Testing
     #expect(try bed.sshAdd([own]).status == 0)
     #expect(try bed.listed() == [try bed.fingerprint(own + ".pub")])
   }
+
+  /// Writes the token's EC key line (ssh-keygen -D) to a .pub file in the testbed and returns its path.
+  static func ecPublicKey(_ token: SoftHSMToken, _ bed: AgentTestbed) throws -> String {
+    let line = try #require(token.sshKeygenLines.first(where: { $0.hasPrefix("ecdsa-") }))
+    let pub = bed.directory.path + "/token-ec.pub"
+    try (line + "\n").write(toFile: pub, atomically: true, encoding: .utf8)
+    return pub
+  }
+
+  /// Signs a file through the agent with the key of `publicKey` (`ssh-keygen -Y sign`); true when it signed.
+  static func signs(_ bed: AgentTestbed, _ publicKey: String) throws -> Bool {
+    let message = bed.directory.path + "/message-\(UUID().uuidString)"
+    try "signed by a token key\n".write(toFile: message, atomically: true, encoding: .utf8)
+    let r = try bed.run("/usr/bin/ssh-keygen", ["-Y", "sign", "-f", publicKey, "-n", "test", message])
+    return r.status == 0 && FileManager.default.fileExists(atPath: message + ".sig")
+  }
+
+  @Test func sshLogsIntoAThrowawaySSHDWithATokenKeyThroughTheAgent() throws {
+    let token = try SoftHSMToken.shared.get()
+    let (bed, env) = try Self.testbed(token)
+    let add = try bed.sshAdd(["-s", Self.provider], environment: env)
+    #expect(add.status == 0, "ssh-add -s: \(add.stderr) \(bed.log.suffix(400))")
+    // authorized_keys holds the token's public keys as ssh-keygen -D prints them, and nothing else.
+    let authorized = bed.directory.path + "/token-keys.pub"
+    try token.sshKeygenLines.map { $0 + "\n" }.joined().write(toFile: authorized, atomically: true, encoding: .utf8)
+    let sshd = try TestSSHD(authorizedKeys: [authorized])
+    let login = try sshd.ssh(bed, "echo logged-in-with-a-token-key")
+    #expect(login.status == 0, "ssh: \(login.stderr) \(bed.log.suffix(400))")
+    #expect(login.stdout.contains("logged-in-with-a-token-key"))
+    #expect(bed.log.contains("SSH2_AGENTC_SIGN_REQUEST"), "\(bed.log.suffix(400))")
+  }
+
+  @Test func aConfirmConstrainedTokenKeyIsRefusedWithoutAskpass() throws {
+    let token = try SoftHSMToken.shared.get()
+    let (bed, env) = try Self.testbed(token)  // the agent itself has no SSH_ASKPASS
+    let add = try bed.sshAdd(["-c", "-s", Self.provider], environment: env)
+    #expect(add.status == 0, "ssh-add -c -s: \(add.stderr)")
+    #expect(try bed.listed().count == 2)
+    #expect(try !Self.signs(bed, Self.ecPublicKey(token, bed)))
+    #expect(bed.log.contains("refused"), "\(bed.log.suffix(400))")
+  }
+
+  @Test func aConfirmConstrainedTokenKeySignsWhenTheAskpassSaysYes() throws {
+    let token = try SoftHSMToken.shared.get()
+    let dir = try CLIHarness.makeTempDirectory("token-confirm")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let confirm = dir.path + "/confirm"
+    try Spawn.writeScript(confirm, "#!/bin/sh\necho \"$SSH_ASKPASS_PROMPT\" >> \(dir.path)/prompts\nexit 0\n")
+    let conf = ["SOFTHSM2_CONF": token.environment["SOFTHSM2_CONF"] ?? ""]
+    let bed = try AgentTestbed(flags: ["--no-vault"], environment: conf.merging(["SSH_ASKPASS": confirm]) { a, _ in a })
+    let pin = try bed.script("askpass", "echo '\(SoftHSMToken.pin)'")
+    let add = try bed.sshAdd(
+      ["-c", "-s", Self.provider],
+      environment: conf.merging(["SSH_ASKPASS": pin, "SSH_ASKPASS_REQUIRE": "force"]) { a, _ in a })
+    #expect(add.status == 0, "ssh-add -c -s: \(add.stderr)")
+    #expect(try Self.signs(bed, Self.ecPublicKey(token, bed)), "\(bed.log.suffix(400))")
+    let prompts = try String(contentsOfFile: dir.path + "/prompts", encoding: .utf8)
+    #expect(prompts == "confirm\n")
+  }
 }
