@@ -46,6 +46,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     auditRecords(input)
   case 13:
     vaultFile(input, envelopeVersion: 1)
+  case 14:
+    // The PKCS #11 helper codec: a request that decodes encodes back to the same bytes (a reply may not: a label
+    // that is not UTF-8 decodes with replacement characters).
+    if let request = try? PKCS11HelperRequest.decode(input) { precondition(request.encode() == input) }
+    _ = try? PKCS11HelperReply.decode(input)
   default:
     vaultFile(input, envelopeVersion: VaultFile.currentVersion)
   }

@@ -5,7 +5,7 @@ import SSHWire
 /// keyhold-pkcs11-helper: holds one PKCS #11 provider for the agent, in its own process, so that a provider that
 /// crashes or corrupts memory takes only this process with it (the design of OpenSSH's ssh-pkcs11-helper(8)).
 ///
-/// It speaks the framed protocol of `HelperMessage` on standard input and output, and prints nothing.
+/// It speaks the framed protocol of SSHWire's `PKCS11HelperRequest` and `PKCS11HelperReply` on standard input and output, and prints nothing.
 @main
 struct PKCS11Helper {
   static func main() {
@@ -37,61 +37,33 @@ struct PKCS11Helper {
     exit(0)
   }
 
-  private static func handle(_ request: [UInt8], session: inout TokenSession?) throws(HelperFailure) -> [UInt8] {
-    var reader = SSHReader(request)
-    do {
-      let type = try reader.readByte()
-      switch type {
-      case HelperMessage.load:
-        let path = try reader.readUTF8()
-        // The PIN's copies: the frame (wiped by the caller), this array (moved into guarded memory and wiped here),
-        // and the guarded copy, which the session keeps only for keys that want it at every signature.
-        var raw = try reader.readString()
-        let pin = raw.isEmpty ? nil : SecureBytes(consuming: &raw)
-        try reader.expectEnd()
-        guard session == nil else {
-          throw HelperFailure(code: HelperFailure.badRequest, message: "a provider is already loaded")
-        }
-        let loaded = try TokenSession.open(providerPath: path, pin: pin)
-        session = loaded
-        var writer = SSHWriter()
-        writer.writeByte(HelperMessage.keys)
-        writer.writeUInt32(UInt32(loaded.keys.count))
-        for key in loaded.keys {
-          writer.writeString(key.blob)
-          writer.writeString(key.comment)
-        }
-        return writer.bytes
-      case HelperMessage.sign:
-        let blob = try reader.readString()
-        let data = try reader.readString()
-        let flags = try reader.readUInt32()
-        try reader.expectEnd()
-        guard let loaded = session else {
-          throw HelperFailure(code: HelperFailure.badRequest, message: "no provider is loaded")
-        }
-        let signature = try loaded.sign(blob: blob, data: data, flags: flags)
-        var writer = SSHWriter()
-        writer.writeByte(HelperMessage.signature)
-        writer.writeString(signature)
-        return writer.bytes
-      default:
-        throw HelperFailure(code: HelperFailure.badRequest, message: "unknown request type \(type)")
-      }
-    } catch let error as WireError {
+  private static func handle(_ body: [UInt8], session: inout TokenSession?) throws(HelperFailure) -> [UInt8] {
+    var request: PKCS11HelperRequest
+    do throws(WireError) { request = try PKCS11HelperRequest.decode(body) } catch {
       throw HelperFailure(code: HelperFailure.badRequest, message: "malformed request: \(error)")
-    } catch let error as HelperFailure {
-      throw error
-    } catch {
-      throw HelperFailure(code: HelperFailure.badRequest, message: "\(error)")
+    }
+    // The PIN's copies: the frame (wiped by the caller), the decoded array (moved out of the request before
+    // anything else looks at it, so it is the array's only reference, then copied into guarded memory and wiped in
+    // place), and the guarded copy, which the session keeps only for keys that want it at every signature.
+    var raw = request.takePIN()
+    let pin = raw.isEmpty ? nil : SecureBytes(consuming: &raw)
+    switch request {
+    case .load(let path, _):
+      guard session == nil else {
+        throw HelperFailure(code: HelperFailure.badRequest, message: "a provider is already loaded")
+      }
+      let loaded = try TokenSession.open(providerPath: path, pin: pin)
+      session = loaded
+      return PKCS11HelperReply.keys(loaded.keys.map { PKCS11HelperKey(blob: $0.blob, comment: $0.comment) }).encode()
+    case .sign(let blob, let data, let flags):
+      guard let loaded = session else {
+        throw HelperFailure(code: HelperFailure.badRequest, message: "no provider is loaded")
+      }
+      return PKCS11HelperReply.signature(try loaded.sign(blob: blob, data: data, flags: flags)).encode()
     }
   }
 
   private static func failure(_ error: HelperFailure) -> [UInt8] {
-    var writer = SSHWriter()
-    writer.writeByte(HelperMessage.failure)
-    writer.writeUInt32(error.code)
-    writer.writeString(error.message)
-    return writer.bytes
+    PKCS11HelperReply.failure(code: error.code, message: error.message).encode()
   }
 }

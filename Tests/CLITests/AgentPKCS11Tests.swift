@@ -20,6 +20,13 @@ import Testing
     return (bed, env)
   }
 
+  /// ssh-add loading a token provider, one load at a time in this process (``SoftHSMToken/serialized(_:)``).
+  static func sshAddToken(_ bed: AgentTestbed, _ arguments: [String], environment: [String: String]) throws
+    -> Spawn.Result
+  {
+    try SoftHSMToken.serialized { try bed.sshAdd(arguments, environment: environment) }
+  }
+
   /// `ssh-add -L` lines (empty when the agent has no identities).
   static func publicLines(_ bed: AgentTestbed) throws -> [String] {
     let r = try bed.sshAdd(["-L"])
@@ -30,7 +37,7 @@ import Testing
   @Test func tokenKeysAreListedAsSSHKeygenPrintsThemAndSign() throws {
     let token = try SoftHSMToken.shared.get()
     let (bed, env) = try Self.testbed(token)
-    let add = try bed.sshAdd(["-s", Self.provider], environment: env)
+    let add = try Self.sshAddToken(bed, ["-s", Self.provider], environment: env)
     #expect(add.status == 0, "ssh-add -s: \(add.stderr) \(bed.log.suffix(400))")
     let listed = try Self.publicLines(bed)
     #expect(Set(listed) == Set(token.sshKeygenLines))
@@ -57,22 +64,22 @@ import Testing
     let (bed, env) = try Self.testbed(token)
     let own = try bed.makeKey("ed25519", name: "own")
     try bed.sshAdd([own])
-    #expect(try bed.sshAdd(["-s", Self.provider], environment: env).status == 0)
+    #expect(try Self.sshAddToken(bed, ["-s", Self.provider], environment: env).status == 0)
     #expect(try bed.listed().count == 3)
-    let remove = try bed.sshAdd(["-e", Self.provider], environment: env)
+    let remove = try Self.sshAddToken(bed, ["-e", Self.provider], environment: env)
     #expect(remove.status == 0, "ssh-add -e: \(remove.stderr)")
     #expect(try bed.listed() == [try bed.fingerprint(own + ".pub")])
     // Removing it again names a provider that is no longer loaded.
-    #expect(try bed.sshAdd(["-e", Self.provider], environment: env).status != 0)
+    #expect(try Self.sshAddToken(bed, ["-e", Self.provider], environment: env).status != 0)
   }
 
   @Test func removeAllUnloadsTheProviderSoItCanBeAddedAgain() throws {
     let token = try SoftHSMToken.shared.get()
     let (bed, env) = try Self.testbed(token)
-    #expect(try bed.sshAdd(["-s", Self.provider], environment: env).status == 0)
+    #expect(try Self.sshAddToken(bed, ["-s", Self.provider], environment: env).status == 0)
     #expect(try bed.sshAdd(["-D"]).status == 0)
     #expect(try bed.listed().isEmpty)
-    let again = try bed.sshAdd(["-s", Self.provider], environment: env)
+    let again = try Self.sshAddToken(bed, ["-s", Self.provider], environment: env)
     #expect(again.status == 0, "ssh-add -s after -D: \(again.stderr)")
     #expect(try bed.listed().count == 2)
   }
@@ -80,8 +87,8 @@ import Testing
   @Test func addingALoadedProviderAgainIsRefused() throws {
     let token = try SoftHSMToken.shared.get()
     let (bed, env) = try Self.testbed(token)
-    #expect(try bed.sshAdd(["-s", Self.provider], environment: env).status == 0)
-    let again = try bed.sshAdd(["-s", Self.provider], environment: env)
+    #expect(try Self.sshAddToken(bed, ["-s", Self.provider], environment: env).status == 0)
+    let again = try Self.sshAddToken(bed, ["-s", Self.provider], environment: env)
     #expect(again.status != 0)
     #expect(bed.log.contains("is already loaded"))
     #expect(try bed.listed().count == 2)
@@ -90,7 +97,7 @@ import Testing
   @Test func lifetimeAndConfirmConstraintsAreAccepted() throws {
     let token = try SoftHSMToken.shared.get()
     let (bed, env) = try Self.testbed(token)
-    let add = try bed.sshAdd(["-t", "3600", "-c", "-s", Self.provider], environment: env)
+    let add = try Self.sshAddToken(bed, ["-t", "3600", "-c", "-s", Self.provider], environment: env)
     #expect(add.status == 0, "ssh-add -t -c -s: \(add.stderr)")
     #expect(try bed.listed().count == 2)
     #expect(bed.log.contains("life 3600 confirm true"))
@@ -99,7 +106,7 @@ import Testing
   @Test func providerOutsideTheAllowListIsRefused() throws {
     let token = try SoftHSMToken.shared.get()
     let (bed, env) = try Self.testbed(token, flags: ["--no-vault", "-P", "/opt/*"])
-    let add = try bed.sshAdd(["-s", Self.provider], environment: env)
+    let add = try Self.sshAddToken(bed, ["-s", Self.provider], environment: env)
     #expect(add.status != 0)
     #expect(try bed.listed().isEmpty)
     #expect(bed.log.contains("is not in the allowed providers"))
@@ -109,7 +116,7 @@ import Testing
     // A token of its own: a failed login rewrites the token file, which a load elsewhere could read half-written.
     let token = try SoftHSMToken.unshared()
     let (bed, env) = try Self.testbed(token, pin: "0000")
-    let add = try bed.sshAdd(["-s", Self.provider], environment: env)
+    let add = try Self.sshAddToken(bed, ["-s", Self.provider], environment: env)
     #expect(add.status != 0)
     #expect(bed.log.contains("pin is incorrect"))
     let own = try bed.makeKey("ed25519", name: "own")
@@ -136,7 +143,7 @@ import Testing
   @Test func sshLogsIntoAThrowawaySSHDWithATokenKeyThroughTheAgent() throws {
     let token = try SoftHSMToken.shared.get()
     let (bed, env) = try Self.testbed(token)
-    let add = try bed.sshAdd(["-s", Self.provider], environment: env)
+    let add = try Self.sshAddToken(bed, ["-s", Self.provider], environment: env)
     #expect(add.status == 0, "ssh-add -s: \(add.stderr) \(bed.log.suffix(400))")
     // authorized_keys holds the token's public keys as ssh-keygen -D prints them, and nothing else.
     let authorized = bed.directory.path + "/token-keys.pub"
@@ -151,7 +158,7 @@ import Testing
   @Test func aConfirmConstrainedTokenKeyIsRefusedWithoutAskpass() throws {
     let token = try SoftHSMToken.shared.get()
     let (bed, env) = try Self.testbed(token)  // the agent itself has no SSH_ASKPASS
-    let add = try bed.sshAdd(["-c", "-s", Self.provider], environment: env)
+    let add = try Self.sshAddToken(bed, ["-c", "-s", Self.provider], environment: env)
     #expect(add.status == 0, "ssh-add -c -s: \(add.stderr)")
     #expect(try bed.listed().count == 2)
     #expect(try !Self.signs(bed, Self.ecPublicKey(token, bed)))
@@ -167,8 +174,8 @@ import Testing
     let conf = ["SOFTHSM2_CONF": token.environment["SOFTHSM2_CONF"] ?? ""]
     let bed = try AgentTestbed(flags: ["--no-vault"], environment: conf.merging(["SSH_ASKPASS": confirm]) { a, _ in a })
     let pin = try bed.script("askpass", "echo '\(SoftHSMToken.pin)'")
-    let add = try bed.sshAdd(
-      ["-c", "-s", Self.provider],
+    let add = try Self.sshAddToken(
+      bed, ["-c", "-s", Self.provider],
       environment: conf.merging(["SSH_ASKPASS": pin, "SSH_ASKPASS_REQUIRE": "force"]) { a, _ in a })
     #expect(add.status == 0, "ssh-add -c -s: \(add.stderr)")
     #expect(try Self.signs(bed, Self.ecPublicKey(token, bed)), "\(bed.log.suffix(400))")

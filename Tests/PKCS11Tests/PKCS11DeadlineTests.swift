@@ -39,8 +39,18 @@ import Testing
         script += "cat \(path)/keys\n"
       }
       script += "exec sleep 600\n"
-      _ = FileManager.default.createFile(
-        atPath: helper, contents: Data(script.utf8), attributes: [.posixPermissions: 0o755])
+      try Self.writeScript(helper, script)
+    }
+
+    /// Writes an executable script through a close-on-exec descriptor: a program another test forks meanwhile must
+    /// not inherit it open for writing, or starting the helper fails with ETXTBSY.
+    static func writeScript(_ path: String, _ text: String) throws {
+      let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+      guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+      let bytes = Array(text.utf8)
+      let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
+      close(fd)
+      guard n == bytes.count else { throw POSIXError(.EIO) }
     }
 
     /// True when the helper wrote its pid and that process is gone (killed and reaped); nil when it never ran.
@@ -101,7 +111,7 @@ import Testing
     let agent = Agent(configuration: configuration)
     var connection = AgentConnectionState(peerUID: getuid(), peerPID: getpid(), number: 1)
     let add = AgentRequest.addSmartcardKey(AgentSmartcardKey(id: bed.provider, pin: []))
-    #expect(agent.respond(to: add, connection: &connection) == .success)
+    #expect(agent.respond(to: add, connection: &connection) == .success, "\(lines.all)")
     #expect(agent.respond(to: .requestIdentities, connection: &connection).listedComments == ["hung-key"])
     let sign = AgentRequest.signRequest(AgentSignRequest(keyBlob: key.blob, data: [1], flags: 0))
     #expect(agent.respond(to: sign, connection: &connection) == .failure)

@@ -11,8 +11,18 @@ import Testing
 
   static func load(pin: String = SoftHSMToken.pin) throws -> PKCS11Provider {
     let token = try token()
-    return try PKCS11Provider.load(
+    return try Self.serialLoad(
       path: SoftHSMToken.provider, pin: Array(pin.utf8), environment: token.environment)
+  }
+
+  /// PKCS11Provider.load, one load of a token at a time (``SoftHSMToken/serialized(_:)``).
+  static func serialLoad(
+    path: String, pin: [UInt8], helper: String? = nil, allowList: PKCS11AllowList = .default,
+    environment: [String: String]? = nil
+  ) throws(PKCS11Error) -> PKCS11Provider {
+    try SoftHSMToken.serialized { () throws(PKCS11Error) in
+      try PKCS11Provider.load(path: path, pin: pin, helper: helper, allowList: allowList, environment: environment)
+    }
   }
 
   static func key(_ provider: PKCS11Provider, _ type: String) throws -> PKCS11Key {
@@ -62,10 +72,10 @@ import Testing
   @Test func wrongPINFailsWithOneLine() throws {
     let token = try SoftHSMToken.unshared()
     #expect(throws: PKCS11Error.incorrectPIN) {
-      try PKCS11Provider.load(path: SoftHSMToken.provider, pin: Array("0000".utf8), environment: token.environment)
+      try Self.serialLoad(path: SoftHSMToken.provider, pin: Array("0000".utf8), environment: token.environment)
     }
     // The right PIN still logs in: the failure was the PIN's, not a broken helper's.
-    let provider = try PKCS11Provider.load(
+    let provider = try Self.serialLoad(
       path: SoftHSMToken.provider, pin: Array(SoftHSMToken.pin.utf8), environment: token.environment)
     defer { provider.unload() }
     #expect(provider.isLoaded)
@@ -87,10 +97,10 @@ import Testing
     try FileManager.default.copyItem(atPath: try PKCS11AllowList.canonicalPath(SoftHSMToken.provider), toPath: copy)
     let canonical = try PKCS11AllowList.canonicalPath(copy)
     #expect(throws: PKCS11Error.providerNotAllowed(path: canonical)) {
-      try PKCS11Provider.load(path: copy, pin: Array(SoftHSMToken.pin.utf8), environment: Self.token().environment)
+      try Self.serialLoad(path: copy, pin: Array(SoftHSMToken.pin.utf8), environment: Self.token().environment)
     }
     // The same library is loaded once the allow-list names its folder.
-    let provider = try PKCS11Provider.load(
+    let provider = try Self.serialLoad(
       path: copy, pin: Array(SoftHSMToken.pin.utf8), allowList: PKCS11AllowList(patterns: folder + "/*"),
       environment: Self.token().environment)
     defer { provider.unload() }
@@ -103,7 +113,7 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let link = folder + "/provider.so"
     try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: SoftHSMToken.provider)
-    let provider = try PKCS11Provider.load(
+    let provider = try Self.serialLoad(
       path: link, pin: Array(SoftHSMToken.pin.utf8), environment: Self.token().environment)
     defer { provider.unload() }
     #expect(provider.path == (try PKCS11AllowList.canonicalPath(SoftHSMToken.provider)))
@@ -153,7 +163,7 @@ import Testing
   @Test func missingHelperFailsToStart() throws {
     let token = try Self.token()
     #expect(throws: PKCS11Error.helperNotStarted(helper: "/nonexistent/helper", reason: "no such file or directory")) {
-      try PKCS11Provider.load(
+      try Self.serialLoad(
         path: SoftHSMToken.provider, pin: [], helper: "/nonexistent/helper", environment: token.environment)
     }
   }
@@ -161,7 +171,7 @@ import Testing
   @Test func libraryThatIsNoProviderFailsWithOneLine() throws {
     let libc = try PKCS11AllowList.canonicalPath("/lib/x86_64-linux-gnu/libc.so.6")
     do {
-      _ = try PKCS11Provider.load(path: libc, pin: [])
+      _ = try Self.serialLoad(path: libc, pin: [])
       Issue.record("libc loaded as a provider")
     } catch {
       #expect(error == .providerFailed("\(libc) has no C_GetFunctionList"))
@@ -172,7 +182,7 @@ import Testing
   @Test func missingProviderFailsToResolve() {
     #expect(throws: PKCS11Error.providerNotFound(path: "/usr/lib/nonexistent.so", reason: "no such file or directory"))
     {
-      try PKCS11Provider.load(path: "/usr/lib/nonexistent.so", pin: [])
+      try Self.serialLoad(path: "/usr/lib/nonexistent.so", pin: [])
     }
   }
 

@@ -77,6 +77,19 @@ public struct SoftHSMToken: Sendable {
   }
 }
 
+extension SoftHSMToken {
+  private static let loads = NSLock()
+
+  /// Runs `body` (a load of the provider: C_Initialize, C_Login, the key search) while no other test of this
+  /// process loads one. SoftHSM rewrites the token file at every successful C_Login, and a load in another process
+  /// reading it at that moment finds no objects; tests load the shared token through this, one at a time.
+  public static func serialized<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+    loads.lock()
+    defer { loads.unlock() }
+    return try body()
+  }
+}
+
 /// The token could not be made (a missing tool, a failed command).
 public struct SoftHSMError: Error, CustomStringConvertible {
   /// What failed.

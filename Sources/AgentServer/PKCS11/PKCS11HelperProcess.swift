@@ -7,16 +7,9 @@ import SSHWire
 
 /// One running keyhold-pkcs11-helper and the socket to it (its standard input and output).
 ///
-/// The protocol is documented on the helper's `HelperMessage`: `uint32 length`, `byte type`, SSH wire fields; LOAD
-/// (1) → KEYS (128), SIGN (2) → SIGNATURE (129), either → FAILURE (130, `uint32 code, string message`).
+/// The protocol (messages, framing, limits) is SSHWire's `PKCS11HelperRequest` / `PKCS11HelperReply`, which the
+/// helper decodes and encodes too.
 struct PKCS11HelperProcess {
-  static let load: UInt8 = 1
-  static let sign: UInt8 = 2
-  static let keys: UInt8 = 128
-  static let signature: UInt8 = 129
-  static let failure: UInt8 = 130
-  static let maxFrame = 256 * 1024
-
   let pid: pid_t
   let socket: Int32
 
@@ -75,10 +68,7 @@ struct PKCS11HelperProcess {
   /// not answered by the deadline is killed.
   func exchange(_ body: [UInt8], deadline: Duration) throws(PKCS11Error) -> [UInt8] {
     let end = ContinuousClock.now + deadline
-    var writer = SSHWriter(capacity: body.count + 4)
-    writer.writeString(body)
-    var framed = writer.bytes
-    writer = SSHWriter(capacity: 0)
+    var framed = PKCS11HelperFrame.frame(body)
     // A LOAD carries the PIN: the framed copy is wiped once sent (or not), whatever the reply.
     defer { SecureBytes.wipe(&framed) }
     let outcome: Result<[UInt8], PKCS11Error>
@@ -99,10 +89,10 @@ struct PKCS11HelperProcess {
     guard try sendAll(framed, until: end), let header = try receive(4, until: end) else {
       return .failure(.helperExited(reason: reap()))
     }
-    let length = header.reduce(0) { $0 << 8 | Int($1) }
-    guard length > 0, length <= Self.maxFrame else {
+    let length: Int
+    do throws(WireError) { length = try PKCS11HelperFrame.bodyLength(header: header) } catch {
       _ = reap()
-      return .failure(.helperProtocol("frame length \(length)"))
+      return .failure(.helperProtocol("\(error)"))
     }
     guard let reply = try receive(length, until: end) else { return .failure(.helperExited(reason: reap())) }
     return .success(reply)

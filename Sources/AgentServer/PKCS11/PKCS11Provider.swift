@@ -98,13 +98,9 @@ public final class PKCS11Provider: Sendable {
     guard allowList.permits(path: canonical) else { throw .providerNotAllowed(path: canonical) }
     let process = try PKCS11HelperProcess(helper: helper ?? helperPath(), environment: environment)
     // The PIN's copies on this side: the caller's (the decoded request, wiped with the connection's frame buffer),
-    // this LOAD body, and the framed copy `exchange` sends; the last two are wiped as soon as they are sent.
-    var writer = SSHWriter(capacity: 16 + canonical.utf8.count + pin.count)
-    writer.writeByte(PKCS11HelperProcess.load)
-    writer.writeString(canonical)
-    writer.writeString(pin)
-    var body = writer.bytes
-    writer = SSHWriter(capacity: 0)  // `body` is now the only reference, so the wipe below reaches its bytes
+    // this LOAD body, and the framed copy `exchange` sends; the last two are wiped as soon as they are sent. Both
+    // are fresh arrays with no other reference, so the wipe reaches their bytes.
+    var body = PKCS11HelperRequest.load(providerPath: canonical, pin: pin).encode()
     defer { SecureBytes.wipe(&body) }
     // A failed exchange has already reaped the helper.
     let reply = try process.exchange(body, deadline: deadlines.load)
@@ -122,12 +118,7 @@ public final class PKCS11Provider: Sendable {
   /// SSH_AGENT_RSA_SHA2_512 = 4; PROTOCOL.agent); returns the SSH signature blob.
   public func sign(blob: [UInt8], data: [UInt8], flags: UInt32) throws(PKCS11Error) -> [UInt8] {
     guard keys.contains(where: { $0.blob == blob }) else { throw .noSuchKey }
-    var request = SSHWriter(capacity: 16 + blob.count + data.count)
-    request.writeByte(PKCS11HelperProcess.sign)
-    request.writeString(blob)
-    request.writeString(data)
-    request.writeUInt32(flags)
-    let body = request.bytes
+    let body = PKCS11HelperRequest.sign(keyBlob: blob, data: data, flags: flags).encode()
     let reply = try state.withLock { state throws(PKCS11Error) -> [UInt8] in
       switch state {
       case .unloaded: throw .unloaded
@@ -146,19 +137,12 @@ public final class PKCS11Provider: Sendable {
         }
       }
     }
-    var reader = SSHReader(reply)
-    do {
-      let type = try reader.readByte()
-      if type == PKCS11HelperProcess.failure { throw Self.failure(&reader) }
-      guard type == PKCS11HelperProcess.signature else { throw PKCS11Error.helperProtocol("reply type \(type)") }
-      let signature = try reader.readString()
-      try reader.expectEnd()
-      _ = try SignatureBlob(decoding: signature)
+    switch try Self.decode(reply) {
+    case .signature(let signature):
+      do { _ = try SignatureBlob(decoding: signature) } catch { throw .helperProtocol("signature reply: \(error)") }
       return signature
-    } catch let error as PKCS11Error {
-      throw error
-    } catch {
-      throw .helperProtocol("signature reply: \(error)")
+    case .failure(let code, let message): throw Self.failure(code: code, message: message)
+    case .keys: throw .helperProtocol("a keys reply to a sign request")
     }
   }
 
@@ -188,39 +172,34 @@ public final class PKCS11Provider: Sendable {
     }
   }
 
-  /// KEYS: `uint32 count, count × (string blob, string comment)`. Keys SSHKeys rejects (an RSA modulus under 2048
-  /// bits, a point off its curve) are left out, as ssh-agent leaves out keys it could not use.
-  private static func decodeKeys(_ reply: [UInt8]) throws(PKCS11Error) -> [PKCS11Key] {
-    var reader = SSHReader(reply)
-    do {
-      let type = try reader.readByte()
-      if type == PKCS11HelperProcess.failure { throw failure(&reader) }
-      guard type == PKCS11HelperProcess.keys else { throw PKCS11Error.helperProtocol("reply type \(type)") }
-      let count = try reader.readUInt32()
-      var keys: [PKCS11Key] = []
-      for _ in 0..<count {
-        let blob = try reader.readString()
-        let comment = oneLine(String(decoding: try reader.readString(), as: UTF8.self))
-        guard let key = try? PublicKey(blob: blob), !key.isCertificate,
-          !keys.contains(where: { $0.publicKey == key })
-        else { continue }
-        keys.append(PKCS11Key(publicKey: key, comment: comment))
-      }
-      try reader.expectEnd()
-      return keys
-    } catch let error as PKCS11Error {
-      throw error
-    } catch {
-      throw .helperProtocol("keys reply: \(error)")
+  /// The helper's reply, or why it is not one.
+  private static func decode(_ reply: [UInt8]) throws(PKCS11Error) -> PKCS11HelperReply {
+    do throws(WireError) { return try PKCS11HelperReply.decode(reply) } catch {
+      throw .helperProtocol("\(error)")
     }
   }
 
-  /// FAILURE: `uint32 code, string message`, as a typed error.
-  private static func failure(_ reader: inout SSHReader) -> PKCS11Error {
-    guard let code = try? reader.readUInt32(), let raw = try? reader.readString() else {
-      return .helperProtocol("failure reply")
+  /// The keys of a KEYS reply. Keys SSHKeys rejects (an RSA modulus under 2048 bits, a point off its curve) are left
+  /// out, as ssh-agent leaves out keys it could not use.
+  private static func decodeKeys(_ reply: [UInt8]) throws(PKCS11Error) -> [PKCS11Key] {
+    switch try decode(reply) {
+    case .keys(let offered):
+      var keys: [PKCS11Key] = []
+      for offer in offered {
+        guard let key = try? PublicKey(blob: offer.blob), !key.isCertificate,
+          !keys.contains(where: { $0.publicKey == key })
+        else { continue }
+        keys.append(PKCS11Key(publicKey: key, comment: oneLine(offer.comment)))
+      }
+      return keys
+    case .failure(let code, let message): throw failure(code: code, message: message)
+    case .signature: throw .helperProtocol("a signature reply to a load request")
     }
-    let message = oneLine(String(decoding: raw, as: UTF8.self))
+  }
+
+  /// A FAILURE reply as a typed error.
+  private static func failure(code: UInt32, message raw: String) -> PKCS11Error {
+    let message = oneLine(raw)
     switch code {
     case 1: return .providerFailed(message)
     case 2: return .incorrectPIN
