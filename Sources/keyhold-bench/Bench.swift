@@ -5,7 +5,7 @@
 /// Benchmarks for keyhold (`make bench`): `keyhold-bench [keys|vault|memory|agent|cloud ...]`, all by default.
 @main
 struct Bench {
-  static let all = ["keys", "vault", "memory", "agent", "cloud", "idle"]
+  static let all = ["keys", "vault", "memory", "agent", "cloud", "idle", "scale"]
 
   static let usage = """
     usage: keyhold-bench [--quick] [--pause] [BENCHMARK ...]
@@ -40,6 +40,7 @@ struct Bench {
       case "keys": try KeysBench.run()
       case "memory": try MemoryBench.run()
       case "idle": try IdleBench.run()
+      case "scale": try ScaleBench.run()
       default: break
       }
     }
