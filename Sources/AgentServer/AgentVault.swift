@@ -155,6 +155,7 @@ final class AgentVault: Sendable {
   /// Opens the vault with `passphrase`; a non-zero `timeout` seals it again that many seconds later.
   func open(_ passphrase: SecureBytes, timeout: UInt32?) throws(AgentFailure) {
     passphrases.backOff()  // before the gate: a guesser's wait never holds up another opening
+    defer { Self.returnFreedMemory() }
     try gate.withLock { _ throws(AgentFailure) in
       beginOpening()
       do throws(AgentFailure) { try openHoldingGate(passphrase, timeout: timeout) } catch {
@@ -163,6 +164,20 @@ final class AgentVault: Sendable {
       }
     }
   }
+
+  /// Opening a vault reads the file, decrypts its private half and parses every key: short-lived buffers several
+  /// times the size of what stays (about 5 KiB per key for a large vault), which glibc keeps for reuse once freed.
+  /// Handing them back (malloc_trim(3), every arena) once the opening's temporaries are gone keeps the agent's
+  /// footprint at what it holds.
+  private static func returnFreedMemory() {
+    _ = mallocTrim?(0)
+  }
+
+  /// glibc's malloc_trim, looked up once: <malloc.h> is not part of the Glibc module Swift imports.
+  private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
+    guard let symbol = dlsym(nil, "malloc_trim") else { return nil }
+    return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+  }()
 
   private func openHoldingGate(_ passphrase: SecureBytes, timeout: UInt32?) throws(AgentFailure) {
     guard let source else { throw .noVault }
@@ -196,6 +211,7 @@ final class AgentVault: Sendable {
   /// Lazy unlock: a sign request for a sealed vault key asks for the passphrase, once for all waiting requests.
   func lazyUnlock(enabled: Bool, ask: (@Sendable (String) -> SecureBytes?)?) throws(AgentFailure) {
     guard enabled, let ask else { throw .vault("vault is sealed") }
+    defer { Self.returnFreedMemory() }
     try gate.withLock { _ throws(AgentFailure) in
       guard keyring.vaultState == .sealed else { return }  // another request opened it while this one waited
       beginOpening()  // before the prompt: a seal while it is shown cancels this opening
