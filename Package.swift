@@ -50,8 +50,10 @@ let package = Package(
     // function here and print its result.
     .target(
       name: "KeyholdCore",
-      dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto", "KeyholdSystem", "Vault", "Audit", "Cloud"],
+      dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto", "KeyholdSystem", "Vault", "Audit", "Cloud", "HostBook"],
       swiftSettings: ownSettings),
+    // The host books beside the vault: which keys opened which servers, and the instances the last sync saw.
+    .target(name: "HostBook", dependencies: ["KeyholdCrypto", "KeyholdSystem"], swiftSettings: ownSettings),
     // ssh-agent protocol server. Does not import Vault: the CLI hands it a key source.
     .target(
       name: "AgentServer", dependencies: ["SSHWire", "SSHKeys", "KeyholdCrypto", "KeyholdSystem", "CPeerCred"],
@@ -61,7 +63,7 @@ let package = Package(
       name: "keyhold",
       dependencies: [
         "SSHWire", "KeyholdCrypto", "KeyholdSystem", "SSHKeys", "Vault", "Audit", "Cloud", "KeyholdCore", "AgentServer",
-        "CPeerCred",
+        "HostBook", "CPeerCred",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ], swiftSettings: ownSettings),
     .executableTarget(
@@ -95,7 +97,7 @@ let package = Package(
       name: "CloudTests", dependencies: ["Cloud", "KeyholdCrypto", "TestSupport"], swiftSettings: ownSettings),
     .testTarget(
       name: "KeyholdCoreTests",
-      dependencies: ["KeyholdCore", "Vault", "Audit", "Cloud", "SSHKeys", "KeyholdCrypto", "TestSupport"],
+      dependencies: ["KeyholdCore", "HostBook", "Vault", "Audit", "Cloud", "SSHKeys", "KeyholdCrypto", "TestSupport"],
       swiftSettings: ownSettings),
     .testTarget(
       name: "AgentServerTests", dependencies: ["AgentServer", "SSHKeys", "SSHWire", "KeyholdCrypto"],
