@@ -88,7 +88,8 @@ let package = Package(
     .testTarget(name: "SSHWireTests", dependencies: ["SSHWire"], swiftSettings: ownSettings),
     .testTarget(name: "KeyholdCryptoTests", dependencies: ["KeyholdCrypto"], swiftSettings: ownSettings),
     .testTarget(
-      name: "SSHKeysTests", dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto"], swiftSettings: ownSettings),
+      name: "SSHKeysTests", dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto", "TestSupport"],
+      swiftSettings: ownSettings),
     .testTarget(
       name: "VaultTests", dependencies: ["Vault", "SSHKeys", "SSHWire", "KeyholdCrypto", "TestSupport"],
       swiftSettings: ownSettings),
@@ -100,7 +101,7 @@ let package = Package(
       dependencies: ["KeyholdCore", "HostBook", "Vault", "Audit", "Cloud", "SSHKeys", "KeyholdCrypto", "TestSupport"],
       swiftSettings: ownSettings),
     .testTarget(
-      name: "AgentServerTests", dependencies: ["AgentServer", "SSHKeys", "SSHWire", "KeyholdCrypto"],
+      name: "AgentServerTests", dependencies: ["AgentServer", "SSHKeys", "SSHWire", "KeyholdCrypto", "TestSupport"],
       swiftSettings: ownSettings),
     .testTarget(
       name: "PKCS11Tests", dependencies: ["AgentServer", "SSHKeys", "SSHWire", "KeyholdCrypto", "TestSupport"],
