@@ -19,6 +19,8 @@ extension Keyhold {
     StatusCommand.self,
     SyncCommand.self,
     AuditCommand.self,
+    SSHConfigCommand.self,
+    KnownHostsCommand.self,
     CreateCommand.self,
     UploadCommand.self,
     DeleteCommand.self,
