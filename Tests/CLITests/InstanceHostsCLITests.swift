@@ -142,6 +142,11 @@ struct InstanceHostsCLITests {
         "-l", "root", "i-0123456789abcdef0", "echo through-the-fragment",
       ])
     #expect(through.status == 0 && through.stdout == "through-the-fragment\n", "\(through.stderr)")
+
+    // The files follow the vault: a rename moves the key's file.
+    #expect(try s.run(["rename", "web", "web2"]).status == 0)
+    #expect(access(s.vault + ".public/web2.pub", F_OK) == 0)
+    #expect(access(pub, F_OK) != 0)
   }
 
   @Test(.enabled(if: MotoServer.isInstalled && MotoServer.findExecutable("aws") != nil))

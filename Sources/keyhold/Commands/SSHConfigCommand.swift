@@ -4,6 +4,10 @@ import KeyholdCore
 import KeyholdSystem
 import Vault
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// `keyhold ssh-config [--write FILE]`: an ssh_config fragment for the running instances the last sync saw.
 struct SSHConfigCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -44,4 +48,12 @@ func readInstances(vaultPath: String) throws -> [CloudInstance] {
   do { return try HostBook(vaultPath: vaultPath).instances() } catch {
     throw CLIError("\(error)", hint: "`keyhold sync` writes it anew")
   }
+}
+
+/// Brings the public key files `keyhold ssh-config` names up to date after a command changed the vault; nothing
+/// happens when `ssh-config` never made them. A failure here does not fail the command that changed the vault.
+func refreshPublicKeyFiles(_ store: VaultStore) {
+  let files = PublicKeyFiles(vaultPath: store.path)
+  guard access(files.directory, F_OK) == 0, let view = try? store.readPublic() else { return }
+  _ = try? files.refresh(view)
 }

@@ -53,9 +53,7 @@ struct SyncCommand: ParsableCommand {
       }
       if let message = outcome.instancesError { printError("keyhold: error: instances: \(message)") }
       // The files `keyhold ssh-config` names as IdentityFile follow the vault (keyhold-ssh-config(1)).
-      if let view = try? VaultStore(path: try VaultLocation.resolve(option: vault)).readPublic() {
-        _ = try? PublicKeyFiles(vaultPath: try VaultLocation.resolve(option: vault)).refresh(view)
-      }
+      refreshPublicKeyFiles(VaultStore(path: try VaultLocation.resolve(option: vault)))
       if report.exitStatus == 2 || instanceTrouble { throw ExitCode(2) }
     }
   }
