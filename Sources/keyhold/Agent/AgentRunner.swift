@@ -219,6 +219,12 @@ struct AgentRunner {
     let source = options.vaultPath.flatMap {
       AgentVaultSourceFactory.make(path: $0, hideOrphaned: options.hideOrphaned)
     }
+    // The host books beside the vault (keyhold-hosts(5)) order bound listings and learn from logins.
+    let hostsLog: (@Sendable (String) -> Void)? = logging ? { @Sendable line in Self.logLine(.info, line) } : nil
+    let hosts = options.vaultPath.map {
+      AgentHostDirectory(vaultPath: $0, checkInterval: configuration.vaultCheckInterval, log: hostsLog)
+    }
+    configuration.hosts = hosts
     let agent = Agent(configuration: configuration, source: source)
     StartupPages.release()
     listener.serveInBackground(agent)
@@ -234,6 +240,7 @@ struct AgentRunner {
         _ = write(2, &bytes, bytes.count)
       }
       agent.removeAllKeys()
+      hosts?.flush()
       cleanup.run()
       _exit(signal == SIGTERM && activated ? 0 : 2)
     }
