@@ -17,6 +17,7 @@ extension Keyhold {
     UnlockCommand.self,
     LockCommand.self,
     StatusCommand.self,
+    HostsCommand.self,
     SyncCommand.self,
     AuditCommand.self,
     SSHConfigCommand.self,
