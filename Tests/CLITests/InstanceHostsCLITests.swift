@@ -39,19 +39,21 @@ struct InstanceHostsCLITests {
     }
   }
 
-  /// A stub cloud with one key pair `web` holding `md5` and one running instance launched with it, at 127.0.0.1,
+  /// A stub cloud with one key pair (`web` unless named) holding `md5` and one running instance launched with it, at 127.0.0.1,
   /// whose console prints `hostKey` once `console` is on.
-  static func stubCloud(md5: String, hostKey: String, console: ConsoleSwitch) throws -> EC2StubServer {
+  static func stubCloud(md5: String, hostKey: String, console: ConsoleSwitch, keyName: String = "web") throws
+    -> EC2StubServer
+  {
     try EC2StubServer { r in
       switch r.action {
       case "DescribeKeyPairs":
         let xml =
-          "<DescribeKeyPairsResponse><keySet><item><keyPairId>key-1</keyPairId><keyName>web</keyName>"
+          "<DescribeKeyPairsResponse><keySet><item><keyPairId>key-1</keyPairId><keyName>\(keyName)</keyName>"
           + "<keyFingerprint>\(md5)</keyFingerprint></item></keySet></DescribeKeyPairsResponse>"
         return (200, Array(xml.utf8))
       case "DescribeInstances":
         let i = EC2StubInstance(
-          id: "i-0123456789abcdef0", keyName: "web", name: "web-1", publicIP: "127.0.0.1", privateIP: "10.1.2.3",
+          id: "i-0123456789abcdef0", keyName: keyName, name: "web-1", publicIP: "127.0.0.1", privateIP: "10.1.2.3",
           publicDNS: "web.test.invalid")
         return (200, Array(EC2StubServer.describeInstancesXML([i]).utf8))
       case "GetConsoleOutput":
