@@ -95,6 +95,8 @@ let package = Package(
       swiftSettings: ownSettings),
     .testTarget(name: "AuditTests", dependencies: ["Audit"], swiftSettings: ownSettings),
     .testTarget(
+      name: "HostBookTests", dependencies: ["HostBook", "KeyholdCrypto", "TestSupport"], swiftSettings: ownSettings),
+    .testTarget(
       name: "CloudTests", dependencies: ["Cloud", "KeyholdCrypto", "TestSupport"], swiftSettings: ownSettings),
     .testTarget(
       name: "KeyholdCoreTests",

@@ -51,6 +51,16 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     agentStatus(input)
   case 17:
     signedData(input)
+  case 18:
+    // Console output: at most `maxKeys` host keys, each of a known type.
+    let keys = ConsoleHostKeys.parse(String(decoding: input, as: UTF8.self))
+    if keys.count > ConsoleHostKeys.maxKeys { fatalError("console parser returned too many keys") }
+  case 19:
+    // DescribeInstances and GetConsoleOutput answers.
+    if let root = try? XMLScanner.parse(input) {
+      _ = ListedInstance.page(root)
+      _ = try? EC2Client.consoleText(root)
+    }
   default:
     vaultFile(input, envelopeVersion: VaultFile.currentVersion)
   }

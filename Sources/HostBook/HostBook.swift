@@ -70,15 +70,23 @@ public struct HostBook: Sendable {
   }
 
   func updateLearned(_ change: (inout [LearnedHost]) -> Void) throws(HostBookError) {
+    try locked { () throws(HostBookError) in
+      var records = try learned()
+      change(&records)
+      try write(learnedPath, HostBookFile.encode(records, format: Self.learnedFormat))
+    }
+  }
+
+  /// Runs `body` holding the exclusive lock on `VAULT.hosts.lock` (flock(2): released when the descriptor closes,
+  /// so also when the process dies).
+  func locked<T>(_ body: () throws(HostBookError) -> T) throws(HostBookError) -> T {
     let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
     guard fd >= 0 else { throw .io("cannot open \(lockPath): \(String(cString: strerror(errno)))") }
     defer { close(fd) }
     while flock(fd, LOCK_EX) != 0 {
       guard errno == EINTR else { throw .io("cannot lock \(lockPath): \(String(cString: strerror(errno)))") }
     }
-    var records = try learned()
-    change(&records)
-    try write(learnedPath, HostBookFile.encode(records, format: Self.learnedFormat))
+    return try body()
   }
 
   // MARK: - Cloud instances
@@ -91,6 +99,16 @@ public struct HostBook: Sendable {
   /// Replaces the instances file.
   public func saveInstances(_ instances: [CloudInstance]) throws(HostBookError) {
     try write(instancesPath, HostBookFile.encode(instances, format: Self.instancesFormat))
+  }
+
+  /// Changes the stored instances under the hosts lock (so two `keyhold hosts forget` never lose each other's
+  /// change); writes only when `change` returns true. No file: nothing to change.
+  public func updateInstances(_ change: (inout [CloudInstance]) -> Bool) throws(HostBookError) {
+    try locked { () throws(HostBookError) in
+      var records = try instances()
+      guard change(&records) else { return }
+      try saveInstances(records)
+    }
   }
 
   // MARK: - The index
@@ -114,6 +132,17 @@ public struct HostBook: Sendable {
     "SHA256:" + Base64.encode(Digest.sha256(blob), padded: false)
   }
 
+  /// A public key blob as a `known_hosts` key field, `type base64` (RFC 4253 §6.6: the blob starts with the key
+  /// type as an SSH string); nil when the blob does not start with a printable type name.
+  public static func keyLine(ofBlob blob: [UInt8]) -> String? {
+    guard blob.count >= 4 else { return nil }
+    let length = blob.prefix(4).reduce(0) { $0 << 8 | Int($1) }
+    guard length > 0, length <= 64, blob.count >= 4 + length else { return nil }
+    let type = blob[4..<4 + length]
+    guard type.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else { return nil }
+    return String(decoding: type, as: UTF8.self) + " " + Base64.encode(blob)
+  }
+
   /// The fingerprint of a `known_hosts`-style key field (`type base64 [comment]`); nil when it is not one.
   public static func fingerprint(ofKeyLine line: String) -> String? {
     let fields = line.split(separator: " ", omittingEmptySubsequences: true)
@@ -125,7 +154,10 @@ public struct HostBook: Sendable {
 
   func read<T: Decodable>(_ path: String, format: String) throws(HostBookError) -> [T] {
     let bytes: [UInt8]?
-    do { bytes = try BoundedRead.file(path, limit: HostBookFile.sizeLimit) } catch { throw .io("\(error)") }
+    do { bytes = try BoundedRead.file(path, limit: HostBookFile.sizeLimit) } catch {
+      if case .tooLarge = error { throw .tooLarge(path: path, limit: HostBookFile.sizeLimit) }
+      throw .io("\(error)")
+    }
     guard let bytes else { return [] }
     return try HostBookFile.decode(bytes, format: format, path: path)
   }

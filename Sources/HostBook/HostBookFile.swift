@@ -52,6 +52,8 @@ public enum HostBookError: Error, Equatable, Sendable, CustomStringConvertible {
   case malformed(path: String, line: Int, why: String)
   /// A file written by a newer keyhold.
   case unsupportedVersion(path: String, version: Int)
+  /// A file larger than a host file may be (``HostBookFile/sizeLimit``).
+  case tooLarge(path: String, limit: Int)
   /// A system call failed.
   case io(String)
 
@@ -60,6 +62,7 @@ public enum HostBookError: Error, Equatable, Sendable, CustomStringConvertible {
     case .malformed(let path, let line, let why): return "\(path): line \(line): \(why)"
     case .unsupportedVersion(let path, let version):
       return "\(path): format version \(version) is newer than this keyhold understands"
+    case .tooLarge(let path, let limit): return "\(path): larger than \(limit >> 20) MiB"
     case .io(let why): return why
     }
   }

@@ -207,4 +207,32 @@ import Testing
     }
     #expect(agent.stdout.hasPrefix("SSH_AUTH_SOCK=\(agent.socket);"))
   }
+
+  @Test("--no-learn and --hide-other-hosts are long flags: accepted alone and among short ones, refused with a value")
+  func hostOptionsAreLongFlags() throws {
+    let agent = try Foreground(CLIHarness.binary) {
+      ["agent", "-D", "--no-learn", "--no-vault", "--hide-other-hosts", "-t60", "-a", $0]
+    }
+    #expect(agent.stdout.hasPrefix("SSH_AUTH_SOCK=\(agent.socket);"))
+    for name in ["no-learn", "hide-other-hosts"] {
+      let r = try CLIHarness.run(["agent", "-D", "--\(name)=yes"])
+      #expect(r.status == 1, "stderr: \(r.stderr)")
+      #expect(r.stderr.hasPrefix("keyhold: error: option --\(name) takes no value"), "stderr: \(r.stderr)")
+      #expect(r.stderr.contains("[--no-learn] [--hide-other-hosts]"))
+    }
+    // Long options only: ssh-agent's option string is kept, so no short spelling exists.
+    let short = try CLIHarness.run(["agent", "-D", "-L"])
+    #expect(short.status == 1)
+    #expect(short.stderr.hasPrefix("keyhold: error: unknown option -- L"), "stderr: \(short.stderr)")
+    // After COMMAND they are COMMAND's words, as getopt stops there.
+    let dir = try CLIHarness.makeTempDirectory("agent-getopt")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let run = try CLIHarness.run(
+      [
+        "agent", "--no-vault", "--no-learn", "-a", dir.path + "/s.sock", "sh", "-c", "echo \"$1\"", "sh",
+        "--hide-other-hosts",
+      ])
+    #expect(run.status == 0, "stderr: \(run.stderr)")
+    #expect(run.stdout.contains("--hide-other-hosts"), "stdout: \(run.stdout)")
+  }
 }
