@@ -27,6 +27,12 @@ import Testing
       guard listening && !exited else { throw TestbedError("the agent did not listen: \(log)") }
     }
 
+    /// Whether standard output starts with `prefix`, waiting for it: the agent prints its environment lines after it
+    /// starts listening, so on a busy machine a probe's connection can come first.
+    func printed(_ prefix: String) -> Bool {
+      Poll.until(Poll.answer) { stdout.hasPrefix(prefix) }
+    }
+
     var stdout: String { (try? String(contentsOfFile: directory.path + "/agent.out", encoding: .utf8)) ?? "" }
     var log: String { (try? String(contentsOfFile: directory.path + "/agent.err", encoding: .utf8)) ?? "" }
 
@@ -65,7 +71,7 @@ import Testing
     let agent = try Foreground(CLIHarness.binary) {
       ["agent", "-dt60", "-Emd5", "-P/*", "-Ono-restrict-websafe", "-a\($0)", "--no-vault"]
     }
-    #expect(agent.stdout.hasPrefix("SSH_AUTH_SOCK=\(agent.socket); export SSH_AUTH_SOCK;"))
+    #expect(agent.printed("SSH_AUTH_SOCK=\(agent.socket); export SSH_AUTH_SOCK;"))
     let key = try Self.makeKey(in: agent.directory)
     let add = try agent.sshAdd([key])
     #expect(add.status == 0, "ssh-add: \(add.stderr)")
@@ -84,7 +90,7 @@ import Testing
     let (link, dir) = try Self.link(name)
     defer { try? FileManager.default.removeItem(at: dir) }
     let agent = try Foreground(link) { [cluster, "-a", $0, "--no-vault"] }
-    #expect(agent.stdout.hasPrefix(first.replacingOccurrences(of: "@PATH@", with: agent.socket)))
+    #expect(agent.printed(first.replacingOccurrences(of: "@PATH@", with: agent.socket)))
   }
 
   @Test("a command after the options, and after --, runs with the agent and returns its status")
@@ -205,7 +211,7 @@ import Testing
     let agent = try Foreground(CLIHarness.binary) {
       ["agent", "-D", "--no-vault", "--no-lazy-unlock", "--hide-orphaned", "-a", $0]
     }
-    #expect(agent.stdout.hasPrefix("SSH_AUTH_SOCK=\(agent.socket);"))
+    #expect(agent.printed("SSH_AUTH_SOCK=\(agent.socket);"))
   }
 
   @Test("--no-learn and --hide-other-hosts are long flags: accepted alone and among short ones, refused with a value")
@@ -213,7 +219,7 @@ import Testing
     let agent = try Foreground(CLIHarness.binary) {
       ["agent", "-D", "--no-learn", "--no-vault", "--hide-other-hosts", "-t60", "-a", $0]
     }
-    #expect(agent.stdout.hasPrefix("SSH_AUTH_SOCK=\(agent.socket);"))
+    #expect(agent.printed("SSH_AUTH_SOCK=\(agent.socket);"))
     for name in ["no-learn", "hide-other-hosts"] {
       let r = try CLIHarness.run(["agent", "-D", "--\(name)=yes"])
       #expect(r.status == 1, "stderr: \(r.stderr)")

@@ -151,7 +151,7 @@ struct InstanceHostsCLITests {
     #expect(access(pub, F_OK) != 0)
   }
 
-  @Test(.enabled(if: MotoServer.isInstalled && MotoServer.findExecutable("aws") != nil))
+  @Test(.enabled(if: MotoServer.isInstalled && ChildProcess.findExecutable("aws") != nil))
   func sshConfigForMotoInstancesResolvesWithSSHG() throws {
     let moto = try MotoServer()
     defer { moto.stop() }
