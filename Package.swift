@@ -50,8 +50,10 @@ let package = Package(
     // function here and print its result.
     .target(
       name: "KeyholdCore",
-      dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto", "KeyholdSystem", "Vault", "Audit", "Cloud"],
+      dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto", "KeyholdSystem", "Vault", "Audit", "Cloud", "HostBook"],
       swiftSettings: ownSettings),
+    // The host books beside the vault: which keys opened which servers, and the instances the last sync saw.
+    .target(name: "HostBook", dependencies: ["KeyholdCrypto", "KeyholdSystem"], swiftSettings: ownSettings),
     // ssh-agent protocol server. Does not import Vault: the CLI hands it a key source.
     .target(
       name: "AgentServer", dependencies: ["SSHWire", "SSHKeys", "KeyholdCrypto", "KeyholdSystem", "CPeerCred"],
@@ -61,7 +63,7 @@ let package = Package(
       name: "keyhold",
       dependencies: [
         "SSHWire", "KeyholdCrypto", "KeyholdSystem", "SSHKeys", "Vault", "Audit", "Cloud", "KeyholdCore", "AgentServer",
-        "CPeerCred",
+        "HostBook", "CPeerCred",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ], swiftSettings: ownSettings),
     .executableTarget(
@@ -86,19 +88,22 @@ let package = Package(
     .testTarget(name: "SSHWireTests", dependencies: ["SSHWire"], swiftSettings: ownSettings),
     .testTarget(name: "KeyholdCryptoTests", dependencies: ["KeyholdCrypto"], swiftSettings: ownSettings),
     .testTarget(
-      name: "SSHKeysTests", dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto"], swiftSettings: ownSettings),
+      name: "SSHKeysTests", dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto", "TestSupport"],
+      swiftSettings: ownSettings),
     .testTarget(
       name: "VaultTests", dependencies: ["Vault", "SSHKeys", "SSHWire", "KeyholdCrypto", "TestSupport"],
       swiftSettings: ownSettings),
     .testTarget(name: "AuditTests", dependencies: ["Audit"], swiftSettings: ownSettings),
     .testTarget(
+      name: "HostBookTests", dependencies: ["HostBook", "KeyholdCrypto", "TestSupport"], swiftSettings: ownSettings),
+    .testTarget(
       name: "CloudTests", dependencies: ["Cloud", "KeyholdCrypto", "TestSupport"], swiftSettings: ownSettings),
     .testTarget(
       name: "KeyholdCoreTests",
-      dependencies: ["KeyholdCore", "Vault", "Audit", "Cloud", "SSHKeys", "KeyholdCrypto", "TestSupport"],
+      dependencies: ["KeyholdCore", "HostBook", "Vault", "Audit", "Cloud", "SSHKeys", "KeyholdCrypto", "TestSupport"],
       swiftSettings: ownSettings),
     .testTarget(
-      name: "AgentServerTests", dependencies: ["AgentServer", "SSHKeys", "SSHWire", "KeyholdCrypto"],
+      name: "AgentServerTests", dependencies: ["AgentServer", "SSHKeys", "SSHWire", "KeyholdCrypto", "TestSupport"],
       swiftSettings: ownSettings),
     .testTarget(
       name: "PKCS11Tests", dependencies: ["AgentServer", "SSHKeys", "SSHWire", "KeyholdCrypto", "TestSupport"],

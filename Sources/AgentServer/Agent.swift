@@ -19,6 +19,8 @@ public final class Agent: Sendable {
   let vault: AgentVault
   let log: AgentLogger
   let passphrases: PassphraseGuard
+  /// The framed listings written again and again (``ListingReplies``).
+  let replies = ListingReplies()
   let verifyHostSignature: @Sendable (_ hostKey: [UInt8], _ signature: [UInt8], _ data: [UInt8]) -> Bool
 
   /// Creates an agent. With a `source` the agent starts with that vault sealed; without one it behaves exactly
@@ -67,11 +69,18 @@ public final class Agent: Sendable {
     }
   }
 
+  /// What every request does first: reaps what expired (a vault that timed out lets its source forget the key)
+  /// and answers whether the agent is locked.
+  func beginRequest() -> Bool {
+    let (locked, vaultTimedOut) = keyring.reapForRequest()
+    if vaultTimedOut { vault.closeSourceIfSealed() }
+    return locked
+  }
+
   func dispatch(_ request: AgentRequest, connection: inout AgentConnectionState) throws(AgentFailure)
     -> AgentResponse
   {
-    let (locked, vaultTimedOut) = keyring.reapForRequest()
-    if vaultTimedOut { vault.closeSourceIfSealed() }
+    let locked = beginRequest()
     // A locked agent lists nothing and refuses everything but unlock and session-bind (PROTOCOL.agent), and
     // `status@keyhold`, which says that it is locked.
     if locked {
@@ -127,7 +136,33 @@ public final class Agent: Sendable {
   func list(_ connection: AgentConnectionState) -> [AgentIdentity] {
     // A connection with no bindings is a local client: every key is visible (and the cached listing serves).
     let local = connection.bindings.isEmpty && !connection.bindAttempted
-    return keyring.list(visible: local ? nil : visibility(connection))
+    let entries = keyring.listed(visible: local ? nil : visibility(connection)).entries
+    guard let ordering = hostOrdering(connection) else { return entries.map(\.identity) }
+    return ordering.order(entries).map(\.identity)
+  }
+
+  /// The order a listing on `connection` takes when the agent knows hosts (keyhold-agent(1), KEY ORDER): nil for
+  /// the plain order (no host directory, no binding, or no key known for any host, when every order is plain).
+  func hostOrdering(_ connection: AgentConnectionState) -> HostOrdering? {
+    guard let hosts = configuration.hosts, let last = connection.bindings.last else { return nil }
+    let index = hosts.index()
+    guard !index.keysWithKnownHost.isEmpty else { return nil }
+    return HostOrdering(index: index, host: last.hostFingerprint, hideOthers: configuration.hideOtherHosts)
+  }
+
+  /// The framed answer to SSH_AGENTC_REQUEST_IDENTITIES, as ``respond(to:connection:)`` would answer it, from
+  /// the cached bytes when the keyring (and the host index, for a bound connection) did not change.
+  func listingReply(_ connection: AgentConnectionState) -> [UInt8] {
+    log(.debug, "connection \(connection.number): \(AgentRequest.requestIdentities)")
+    if beginRequest() { return AgentFraming.frame(.identitiesAnswer([])) }
+    vault.refreshIfChanged(throttled: true)
+    let local = connection.bindings.isEmpty && !connection.bindAttempted
+    let (version, restricted) = keyring.listingVersion()
+    if !local && restricted { return AgentFraming.frame(.identitiesAnswer(list(connection))) }
+    if let ordering = hostOrdering(connection) {
+      return replies.ordered(version: version, ordering: ordering) { keyring.listed(visible: nil) }
+    }
+    return replies.plain(version: version) { keyring.listed(visible: nil) }
   }
 
   // MARK: - Signing
@@ -146,7 +181,30 @@ public final class Agent: Sendable {
       if let note { prompt += "\n" + note }
       guard let confirm = configuration.confirm, confirm(prompt) else { throw .refusedByUser }
     }
-    return try signDroppingDeadProvider(identity, request)
+    let signature = try signDroppingDeadProvider(identity, request)
+    learn(identity, request, connection)
+    return signature
+  }
+
+  /// Records that `identity` opened the server this connection was last bound to, when the signature just made
+  /// was for a user-authentication request of that session (RFC 4252 §7, PROTOCOL.agent §1): its session id is the
+  /// last binding's, its key is the signing key, and a hostbound request names the bound host key. Nothing else
+  /// is recorded: not ssh-keygen -Y signatures or other data, not unbound connections, not a session bound for
+  /// forwarding (a connection is never authenticated through its forwarding hop), not refused signatures.
+  func learn(_ identity: KeyIdentity, _ request: AgentSignRequest, _ connection: AgentConnectionState) {
+    guard configuration.learnHosts, let hosts = configuration.hosts, let last = connection.bindings.last,
+      !last.forwarded, let auth = UserAuthRequest.parse(request.data), auth.sessionID == last.sessionID,
+      auth.keyBlob == request.keyBlob, auth.hostKey.map({ $0 == last.hostKey }) ?? true
+    else { return }
+    hosts.record(
+      HostUse(
+        hostKey: last.hostFingerprint, hostKeyBlob: last.hostKey, key: identity.fingerprint,
+        keyComment: identity.comment, user: auth.user, wallTime: configuration.wallClock.now()))
+    // The user name is the client's: the logger escapes it; never at info level (keyhold-agent(1)).
+    log(
+      .debug,
+      "connection \(connection.number): learned \(last.hostFingerprint) opens with \(identity.fingerprint) for user \"\(auth.user)\""
+    )
   }
 
   /// PROTOCOL.agent §2: a restricted key signs only a user-authentication request for the session most recently
@@ -348,7 +406,9 @@ public final class Agent: Sendable {
       throw .sessionBind("too many bindings")
     }
     connection.bindings.append(
-      AgentConnectionState.Binding(hostKey: bind.hostKey, sessionID: bind.sessionID, forwarded: bind.isForwarding))
+      AgentConnectionState.Binding(
+        hostKey: bind.hostKey, sessionID: bind.sessionID, forwarded: bind.isForwarding,
+        hostFingerprint: KeyFingerprint.sha256(ofBlob: bind.hostKey)))
     log(.debug, "connection \(connection.number): bound to session (\(connection.bindings.count) hops)")
   }
 

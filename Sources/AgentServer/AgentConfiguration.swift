@@ -89,6 +89,13 @@ public struct AgentConfiguration: Sendable {
   /// Why no passphrase prompt can be shown (no askpass program, no display), so a sealed vault's keys are not
   /// listed; nil when a prompt can be shown. Lazy unlock is off when this is set.
   public var promptUnavailable: String? = nil
+  /// Which keys open which servers: bound connections list those keys first (keyhold-agent(1), KEY ORDER);
+  /// nil: every connection sees the plain list.
+  public var hosts: (any HostDirectory)? = nil
+  /// Whether user-authentication signatures on bound connections are recorded in ``hosts`` (`--no-learn`: off).
+  public var learnHosts = true
+  /// Whether a bound connection's listing leaves out keys known to open only other hosts (`--hide-other-hosts`).
+  public var hideOtherHosts = false
 
   /// Creates a configuration with ssh-agent's defaults.
   public init(

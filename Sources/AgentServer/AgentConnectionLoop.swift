@@ -18,12 +18,7 @@ public enum AgentFraming {
     case .identitiesAnswer(let ids):
       out.append(AgentMessageType.identitiesAnswer.rawValue)
       append(UInt32(ids.count), to: &out)
-      for id in ids {
-        append(UInt32(id.keyBlob.count), to: &out)
-        out.append(contentsOf: id.keyBlob)
-        append(UInt32(id.comment.utf8.count), to: &out)
-        out.append(contentsOf: id.comment.utf8)
-      }
+      for id in ids { appendEntry(id, to: &out) }
     case .signResponse(let signature):
       out.append(AgentMessageType.signResponse.rawValue)
       append(UInt32(signature.count), to: &out)
@@ -39,6 +34,22 @@ public enum AgentFraming {
     out[2] = UInt8(truncatingIfNeeded: n >> 8)
     out[3] = UInt8(truncatingIfNeeded: n)
     return out
+  }
+
+  /// One entry of an identities answer: `string key blob, string comment`.
+  static func appendEntry(_ id: AgentIdentity, to out: inout [UInt8]) {
+    append(UInt32(id.keyBlob.count), to: &out)
+    out.append(contentsOf: id.keyBlob)
+    append(UInt32(id.comment.utf8.count), to: &out)
+    out.append(contentsOf: id.comment.utf8)
+  }
+
+  /// The first nine bytes of a framed identities answer whose `count` entries take `bodySize` bytes, for replies
+  /// assembled from entries framed earlier (``ListingReplies``).
+  static func appendListingHeader(bodySize: Int, count: Int, to out: inout [UInt8]) {
+    append(UInt32(truncatingIfNeeded: 5 + bodySize), to: &out)
+    out.append(AgentMessageType.identitiesAnswer.rawValue)
+    append(UInt32(truncatingIfNeeded: count), to: &out)
   }
 
   private static func append(_ v: UInt32, to out: inout [UInt8]) {
@@ -74,6 +85,11 @@ extension Agent {
   /// This is what a connection loop calls per frame, whatever drives it (a thread per connection, an event
   /// loop). A body that may carry a private key or a passphrase is wiped before this returns.
   public func answer(frame body: inout [UInt8], connection: inout AgentConnectionState) -> [UInt8] {
+    // The most frequent request, and the only one whose reply grows with the keyring: answered with bytes
+    // framed once (``ListingReplies``).
+    if body.count == 1 && body[0] == AgentMessageType.requestIdentities.rawValue {
+      return listingReply(connection)
+    }
     let reply = AgentFraming.frame(process(body, connection: &connection))
     if let t = body.first, AgentFraming.sensitiveTypes.contains(t) { SecureBytes.wipe(&body) }
     return reply

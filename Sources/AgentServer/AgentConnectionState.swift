@@ -7,6 +7,9 @@ public struct AgentConnectionState: Sendable {
     var hostKey: [UInt8]
     var sessionID: [UInt8]
     var forwarded: Bool
+    /// The host key's fingerprint (``KeyFingerprint``), taken once at the bind, by which listings are ordered
+    /// (``HostOrdering``) and uses recorded.
+    var hostFingerprint: String
   }
 
   /// The peer's user id (SO_PEERCRED).

@@ -51,19 +51,23 @@ struct KeyIdentity: Sendable {
   let destinations: [DestinationConstraint]
   /// True when listings leave the key out (`--hide-orphaned`).
   let hidden: Bool
+  /// The plain key's `SHA256:` fingerprint (a certificate's is its key's), the name the host index knows it by
+  /// (``HostKeyIndex``). Taken once, when the key enters the agent, so no listing hashes a key.
+  let fingerprint: String
 
   init(
     blob: [UInt8], comment: String, key: PrivateKey, expiry: UInt64? = nil, confirm: Bool = false,
-    destinations: [DestinationConstraint] = [], hidden: Bool = false
+    destinations: [DestinationConstraint] = [], hidden: Bool = false, fingerprint: String? = nil
   ) {
     self.init(
       blob: blob, comment: comment, key: .privateKey(key), expiry: expiry, confirm: confirm,
-      destinations: destinations, hidden: hidden)
+      destinations: destinations, hidden: hidden, fingerprint: fingerprint)
   }
 
+  /// `fingerprint`, when given, is the one already taken for the same key (a vault key renamed or re-hidden).
   init(
     blob: [UInt8], comment: String, key: SigningKey, expiry: UInt64? = nil, confirm: Bool = false,
-    destinations: [DestinationConstraint] = [], hidden: Bool = false
+    destinations: [DestinationConstraint] = [], hidden: Bool = false, fingerprint: String? = nil
   ) {
     self.blob = blob
     self.comment = comment
@@ -72,6 +76,7 @@ struct KeyIdentity: Sendable {
     self.confirm = confirm
     self.destinations = destinations
     self.hidden = hidden
+    self.fingerprint = fingerprint ?? key.publicKey.sha256Fingerprint
   }
 
   /// The entry a listing shows for this key.

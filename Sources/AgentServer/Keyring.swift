@@ -71,28 +71,43 @@ final class Keyring: Sendable {
   /// The identities to list. `visible` decides for each destination-restricted key whether this connection may
   /// see it; nil: the connection has no session bindings, so every key is listed (and the cached listing serves).
   func list(visible: ((KeyIdentity) -> Bool)?) -> [AgentIdentity] {
+    listed(visible: visible).entries.map(\.identity)
+  }
+
+  /// What listings are built from now: the keyring's version (bumped by every change, so it names a listing) and
+  /// whether a connection with session bindings sees its own listing (some added key is destination-restricted).
+  /// One lock round trip, so a framed listing cached for the version serves without building anything.
+  func listingVersion() -> (version: UInt64, restricted: Bool) {
+    state.withLock { s in (s.version, s.restrictedCount > 0) }
+  }
+
+  /// The entries to list, in the plain order (added keys, then the vault's), with the keyring version they were
+  /// built at; `visible` as for ``list(visible:)``. Unfiltered entries are cached until the next change.
+  func listed(visible: ((KeyIdentity) -> Bool)?) -> (version: UInt64, entries: [ListedKey]) {
     let filtering = visible != nil
     let (filter, cached, snapshot) = state.withLock { s in
       let filter = filtering && s.restrictedCount > 0
       if !filter, let cached = s.cachedListing {
-        return (false, Optional(cached), Optional<KeyringState.ListingSnapshot>.none)
+        return (false, Optional((s.version, cached)), Optional<KeyringState.ListingSnapshot>.none)
       }
       return (filter, nil, s.snapshot)
     }
     if let cached { return cached }
-    guard let snapshot else { return [] }
+    guard let snapshot else { return (0, []) }
     let entries = snapshot.entries(lazyUnlock: listSealed)
     if filter, let visible {
-      return entries.compactMap { entry in
-        guard let key = entry.key else { return entry.identity }
-        return visible(key) ? entry.identity : nil
-      }
+      return (
+        snapshot.version,
+        entries.filter { entry in
+          guard let key = entry.key else { return true }
+          return visible(key)
+        }
+      )
     }
-    let listing = entries.map(\.identity)
     state.withLock { s in
-      if s.version == snapshot.version { s.cachedListing = listing }
+      if s.version == snapshot.version { s.cachedListing = entries }
     }
-    return listing
+    return (snapshot.version, entries)
   }
 
   // MARK: - Adding and removing
@@ -177,7 +192,13 @@ final class Keyring: Sendable {
   /// Records the vault's public keys, read at source generation `generation`.
   func setVaultPublic(_ keys: [AgentSourceKey], generation: UInt64?) {
     let blobs = Set(keys.map(\.blob))
-    state.withLock { $0.setVaultPublic(keys, blobs: blobs, generation: generation) }
+    let fingerprints = Self.fingerprints(keys)
+    state.withLock { $0.setVaultPublic(keys, blobs: blobs, fingerprints: fingerprints, generation: generation) }
+  }
+
+  /// The fingerprints of the vault's public keys, in order: taken when they enter the keyring, never per listing.
+  static func fingerprints(_ keys: [AgentSourceKey]) -> [String] {
+    keys.map { KeyFingerprint.sha256(ofBlob: $0.blob) }
   }
 
   /// Loads the opened vault's keys (and, when non-empty, its fresh public keys, read at source generation
@@ -185,8 +206,12 @@ final class Keyring: Sendable {
   func openVault(_ keys: [KeyIdentity], publics: [AgentSourceKey], until: UInt64?, generation: UInt64? = nil) {
     let index = Self.index(keys)
     let blobs = Set(publics.map(\.blob))
+    let fingerprints = Self.fingerprints(publics)
     mutate { s in
-      if !publics.isEmpty { s.setVaultPublic(publics, blobs: blobs, generation: generation ?? s.vaultGeneration) }
+      if !publics.isEmpty {
+        s.setVaultPublic(
+          publics, blobs: blobs, fingerprints: fingerprints, generation: generation ?? s.vaultGeneration)
+      }
       s.openVault(keys, index: index, until: until)
     }
   }
@@ -216,10 +241,11 @@ final class Keyring: Sendable {
   ) -> Int? {
     let blobs = Set(publics.map(\.blob))
     let hidden = Set(publics.filter(\.hidden).map(\.blob))
+    let fingerprints = Self.fingerprints(publics)
     var fresh: ([KeyIdentity], [[UInt8]: KeyIdentity])? = nil
     if case .keys(let keys) = reread { fresh = (keys, Self.index(keys)) }
     return mutate { s -> Int? in
-      s.setVaultPublic(publics, blobs: blobs, generation: generation)
+      s.setVaultPublic(publics, blobs: blobs, fingerprints: fingerprints, generation: generation)
       guard s.vault.isOpen && s.vaultEpoch == epoch else { return nil }
       switch reread {
       case .unreadable:
@@ -238,7 +264,7 @@ final class Keyring: Sendable {
           if name == id.comment && hide == id.hidden { return id }
           var key = id.key
           if case .privateKey(let k) = id.key { key = .privateKey(k.withComment(name)) }
-          return KeyIdentity(blob: id.blob, comment: name, key: key, hidden: hide)
+          return KeyIdentity(blob: id.blob, comment: name, key: key, hidden: hide, fingerprint: id.fingerprint)
         }
         s.replaceVaultKeys(kept, index: Self.index(kept))
       }

@@ -29,11 +29,13 @@ enum SignTarget {
   case none
 }
 
-/// One entry of a listing before destination filtering: what is shown, and the key behind it (nil for a sealed
-/// vault key, which carries no constraints).
+/// One entry of a listing before destination filtering: what is shown, the key behind it (nil for a sealed
+/// vault key, which carries no constraints), and the key's fingerprint, taken when it entered the keyring, by
+/// which bound connections order the listing (``HostOrdering``).
 struct ListedKey: Sendable {
   var identity: AgentIdentity
   var key: KeyIdentity?
+  var fingerprint: String
 }
 
 /// The keyring's values; only ever touched while holding ``Keyring``'s one lock.
@@ -55,6 +57,8 @@ struct KeyringState: Sendable {
   private(set) var vaultPublic: [AgentSourceKey] = []
   /// Blobs of ``vaultPublic``.
   private(set) var vaultPublicBlobs: Set<[UInt8]> = []
+  /// Fingerprints of ``vaultPublic``, in its order (``KeyFingerprint``), taken before the lock was taken.
+  private(set) var vaultPublicFingerprints: [String] = []
   /// The source generation ``vaultPublic`` was read at.
   private(set) var vaultGeneration: UInt64? = nil
   /// The vault's state.
@@ -75,8 +79,8 @@ struct KeyringState: Sendable {
   var lock: LockHash? = nil
   /// The lock also sealed an open vault, so a successful unlock tries the same passphrase on the vault.
   var lockSealedVault = false
-  /// The listing for connections without destination checks; nil after a change.
-  var cachedListing: [AgentIdentity]? = nil
+  /// The listing for connections without destination checks, at ``version``; nil after a change.
+  var cachedListing: [ListedKey]? = nil
   /// Bumped by every change, so a listing built outside the lock is cached only if nothing changed meanwhile.
   private(set) var version: UInt64 = 0
   /// Added keys that carry destination restrictions (listings then depend on the connection).
@@ -213,10 +217,14 @@ struct KeyringState: Sendable {
     return true
   }
 
-  /// Records the vault's public keys; `blobs` is their blob set, built before the lock was taken.
-  mutating func setVaultPublic(_ keys: [AgentSourceKey], blobs: Set<[UInt8]>, generation: UInt64?) {
+  /// Records the vault's public keys; `blobs` is their blob set and `fingerprints` their fingerprints in order,
+  /// built before the lock was taken.
+  mutating func setVaultPublic(
+    _ keys: [AgentSourceKey], blobs: Set<[UInt8]>, fingerprints: [String], generation: UInt64?
+  ) {
     vaultPublic = keys
     vaultPublicBlobs = blobs
+    vaultPublicFingerprints = fingerprints
     vaultGeneration = generation
     changed()
   }
@@ -240,6 +248,7 @@ struct KeyringState: Sendable {
     var added: [KeyIdentity?]
     var vaultKeys: [KeyIdentity]
     var vaultPublic: [AgentSourceKey]
+    var vaultPublicFingerprints: [String]
     var vault: VaultState
     var locked: Bool
     var version: UInt64
@@ -252,17 +261,20 @@ struct KeyringState: Sendable {
       out.reserveCapacity(added.count + vaultKeys.count + vaultPublic.count)
       var seen = Set<[UInt8]>()
       for case let id? in added where !id.hidden {
-        out.append(ListedKey(identity: id.listed, key: id))
+        out.append(ListedKey(identity: id.listed, key: id, fingerprint: id.fingerprint))
         seen.insert(id.blob)
       }
       switch vault {
       case .open:
         for id in vaultKeys where !id.hidden && !seen.contains(id.blob) {
-          out.append(ListedKey(identity: id.listed, key: id))
+          out.append(ListedKey(identity: id.listed, key: id, fingerprint: id.fingerprint))
         }
       case .sealed where lazyUnlock:
-        for k in vaultPublic where !k.hidden && !seen.contains(k.blob) {
-          out.append(ListedKey(identity: AgentIdentity(keyBlob: k.blob, comment: k.comment), key: nil))
+        for (i, k) in vaultPublic.enumerated() where !k.hidden && !seen.contains(k.blob) {
+          let fingerprint =
+            i < vaultPublicFingerprints.count ? vaultPublicFingerprints[i] : KeyFingerprint.sha256(ofBlob: k.blob)
+          out.append(
+            ListedKey(identity: AgentIdentity(keyBlob: k.blob, comment: k.comment), key: nil, fingerprint: fingerprint))
         }
       default: break
       }
@@ -273,8 +285,8 @@ struct KeyringState: Sendable {
   /// The values a listing is built from.
   var snapshot: ListingSnapshot {
     ListingSnapshot(
-      added: added, vaultKeys: vaultKeys, vaultPublic: vaultPublic, vault: vault, locked: lock != nil,
-      version: version)
+      added: added, vaultKeys: vaultKeys, vaultPublic: vaultPublic, vaultPublicFingerprints: vaultPublicFingerprints,
+      vault: vault, locked: lock != nil, version: version)
   }
 
   // MARK: - Expiry

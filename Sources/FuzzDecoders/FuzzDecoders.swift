@@ -18,8 +18,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
   guard let data, size > 0 else { return 0 }
   let selector = data[0]
   let input = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
-  // Selectors 0 to 7 keep their meaning from before the modulus grew, so an old corpus still routes the same way.
-  switch selector % 16 {
+  // Selectors keep their meaning when the modulus grows (0 to 15 route as they did under `% 16`), so an old corpus
+  // still routes the same way.
+  switch selector % 32 {
   case 0, 1:
     // Key containers: PEM, DER, OpenSSH, .pub, RFC 4716, cloud tool wrappers.
     _ = try? KeyFile.parse(input, passphrase: { fuzzPassphrase }, limits: fuzzLimits)
@@ -46,7 +47,21 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     auditRecords(input)
   case 13:
     vaultFile(input, envelopeVersion: 1)
-  case 14:
+  case 16:
+    agentStatus(input)
+  case 17:
+    signedData(input)
+  case 18:
+    // Console output: at most `maxKeys` host keys, each of a known type.
+    let keys = ConsoleHostKeys.parse(String(decoding: input, as: UTF8.self))
+    if keys.count > ConsoleHostKeys.maxKeys { fatalError("console parser returned too many keys") }
+  case 19:
+    // DescribeInstances and GetConsoleOutput answers.
+    if let root = try? XMLScanner.parse(input) {
+      _ = ListedInstance.page(root)
+      _ = try? EC2Client.consoleText(root)
+    }
+  case 20:
     // The PKCS #11 helper codec: a request that decodes encodes back to the same bytes (a reply may not: a label
     // that is not UTF-8 decodes with replacement characters).
     if let request = try? PKCS11HelperRequest.decode(input) { precondition(request.encode() == input) }
@@ -137,6 +152,38 @@ private func auditRecords(_ input: [UInt8]) {
   guard let again = try? AuditReport(records: text) else { fatalError("encoded audit records do not decode") }
   if again != report { fatalError("audit records decode, encode, decode changed the report") }
   if again.encodeRecords() != text { fatalError("audit records encoding is not stable") }
+}
+
+/// The `status@keyhold` reply's contents, as `keyhold status` reads them from whatever answers on SSH_AUTH_SOCK:
+/// readers ignore what follows the fields they know, so a status that decodes must encode to a prefix of its input,
+/// which decodes to the same status.
+private func agentStatus(_ input: [UInt8]) {
+  guard let status = AgentStatus.decode(input) else { return }
+  let bytes = status.encode()
+  if !input.starts(with: bytes) { fatalError("agent status encoding is not a prefix of what it was decoded from") }
+  if AgentStatus.decode(bytes) != status { fatalError("agent status decode, encode, decode changed the status") }
+}
+
+/// What a client hands the agent inside a sign request: the data to sign, read as a user authentication request to
+/// check destination constraints (PROTOCOL.agent §2), and the blobs inside it (key, host key) and beside it (the
+/// session-bind signature), each as a public key blob and as a signature blob. Blob decoding is strict, so whatever
+/// decodes must encode to the same bytes.
+private func signedData(_ input: [UInt8]) {
+  var blobs = [input]
+  if let auth = UserAuthRequest.parse(input) {
+    blobs.append(auth.keyBlob)
+    if let hostKey = auth.hostKey { blobs.append(hostKey) }
+  }
+  for blob in blobs {
+    if let key = try? PublicKeyBlob(decoding: blob), key.encoded() != blob {
+      fatalError("public key blob decode then encode changed the bytes")
+    }
+    guard let sig = try? SignatureBlob(decoding: blob) else { continue }
+    if sig.encoded() != blob { fatalError("signature blob decode then encode changed the bytes") }
+    if let values = try? SignatureBlob.ECDSAValues(decoding: sig.signature), values.encoded() != sig.signature {
+      fatalError("ecdsa signature values decode then encode changed the bytes")
+    }
+  }
 }
 
 /// Drives SSHReader with the input itself choosing each read, so every method meets every kind of truncation.

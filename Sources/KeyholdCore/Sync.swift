@@ -1,5 +1,6 @@
 import Audit
 import Cloud
+import HostBook
 import Vault
 
 /// `keyhold sync` (and `keyhold audit` when it asks the cloud): list the cloud's key pairs, reconcile them with the
@@ -20,16 +21,19 @@ public struct Sync: Sendable {
     public var pendingRetryDelays: [Double]
     /// Called with (regions listed, regions in all) as listings complete.
     public var progress: (@Sendable (Int, Int) -> Void)?
+    /// How instances are listed and their consoles read; nil lists no instances.
+    public var instances: InstanceSweep?
 
     /// Creates a request; the defaults are those of `keyhold sync`.
     public init(
       allRegions: Bool = false, pendingGrace: Int64 = 300, pendingRetryDelays: [Double] = [1, 2, 4],
-      progress: (@Sendable (Int, Int) -> Void)? = nil
+      progress: (@Sendable (Int, Int) -> Void)? = nil, instances: InstanceSweep? = InstanceSweep()
     ) {
       self.allRegions = allRegions
       self.pendingGrace = pendingGrace
       self.pendingRetryDelays = pendingRetryDelays
       self.progress = progress
+      self.instances = instances
     }
   }
 
@@ -47,6 +51,10 @@ public struct Sync: Sendable {
     public var resolved: [String]
     /// Key pairs found by fingerprint and now recorded as bindings, as `key: region/name`.
     public var learned: [String]
+    /// The instance half (nil when the request asked for none), stored in `VAULT.instances`.
+    public var instances: InstanceSweep.Outcome? = nil
+    /// Why the instances could not be stored, when they could not.
+    public var instancesError: String? = nil
   }
 
   /// The cloud.
@@ -180,9 +188,32 @@ public struct Sync: Sendable {
     let previous = try? AuditStore(vaultPath: store.path).load()
     let stored = AuditStore.merge(report, previous: previous ?? nil)
     try? AuditStore(vaultPath: store.path).save(stored)
-    return Outcome(
+    var outcome = Outcome(
       report: stored, regions: regions, wroteStatus: wrote, account: ctx.account, resolved: resolved,
       learned: learned)
+    if let sweepInstances = request.instances {
+      let listed = listings.compactMap { l -> String? in
+        if case .success = l.result { return l.scope.region }
+        return nil
+      }
+      (outcome.instances, outcome.instancesError) = await storeInstances(
+        sweepInstances, context: ctx, regions: listed, report: report, view: view)
+    }
+    return outcome
+  }
+
+  /// Lists the instances of the regions listed and replaces `VAULT.instances`. An instances file that cannot be
+  /// read is left as it is (and nothing is listed): a damaged file is the user's to look at, not to overwrite.
+  func storeInstances(
+    _ sweep: InstanceSweep, context ctx: CloudContext, regions: [String], report: AuditReport, view: VaultPublicView
+  ) async -> (InstanceSweep.Outcome?, String?) {
+    let book = HostBook(vaultPath: store.path)
+    let previous: [CloudInstance]
+    do { previous = try book.instances() } catch { return (nil, "\(error)") }
+    let result = await sweep.run(
+      context: ctx, regions: regions, report: report, view: view, previous: previous, now: clock.now())
+    do { try book.saveInstances(result.instances) } catch { return (result, "\(error)") }
+    return (result, nil)
   }
 
   /// Where a reconciled binding came from: the key and the place it was looked for.

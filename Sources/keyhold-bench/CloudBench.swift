@@ -36,9 +36,8 @@ enum CloudBench {
   static func replay() throws {
     let regions = (0..<10).map { "bench-region-\($0)" }
     let perRegion = 5_000
-    let dir = NSTemporaryDirectory() + "keyhold-replay-bench-\(getpid())"
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let dir = TemporaryTree.make("keyhold-replay-bench")
+    defer { TemporaryTree.remove(dir) }
     // The bindings name the endpoint, so the server comes first; its answers name the vault's keys, so they are
     // filled in once the vault exists.
     let bodies = ReplayBodies()
@@ -165,7 +164,8 @@ enum CloudBench {
   // MARK: - (a) moto vs aws cli
 
   static func moto() throws {
-    guard let motoPath = which("moto_server"), let awsPath = which("aws") else {
+    guard let motoPath = ChildProcess.findExecutable("moto_server"), let awsPath = ChildProcess.findExecutable("aws")
+    else {
       print("cloud (a): skipped (moto_server or aws not on PATH)")
       return
     }
@@ -194,9 +194,8 @@ enum CloudBench {
       usleep(100_000)
     }
     print("cloud (a): moto_server, \(regions.count) regions x \(perRegion) key pairs; importing...")
-    let dir = NSTemporaryDirectory() + "keyhold-cloud-bench-\(getpid())"
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let dir = TemporaryTree.make("keyhold-cloud-bench")
+    defer { TemporaryTree.remove(dir) }
     var store = VaultStore(path: dir + "/vault")
     let setup = try seconds {
       store = try makeBoundVault(dir: dir, context: context, regions: regions, count: perRegion)
@@ -262,14 +261,6 @@ enum CloudBench {
   }
 
   static func ms(_ seconds: Double) -> String { String(Int((seconds * 1000).rounded())) }
-
-  static func which(_ name: String) -> String? {
-    for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
-      let p = "\(dir)/\(name)"
-      if access(p, X_OK) == 0 { return p }
-    }
-    return nil
-  }
 }
 
 extension CloudBench {

@@ -2,6 +2,7 @@ import AgentServer
 import Foundation
 import SSHKeys
 import SSHWire
+import TestSupport
 
 /// The idle-connection benchmark: opens thousands of connections to an agent, lets them sit idle, and reads the
 /// agent's threads and resident memory from /proc/PID/status; then signs with them still open.
@@ -18,9 +19,8 @@ enum IdleBench {
       CommandLine.arguments.first(where: { $0.hasPrefix("--connections=") })
       .flatMap { Int($0.dropFirst("--connections=".count)) } ?? 5000
     raiseDescriptorLimit()
-    let dir = NSTemporaryDirectory() + "keyhold-idle-\(getpid())"
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let dir = TemporaryTree.make("keyhold-idle")
+    defer { TemporaryTree.remove(dir) }
     let bench = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     let keyhold = bench.deletingLastPathComponent().appendingPathComponent("keyhold").path
     guard FileManager.default.isExecutableFile(atPath: keyhold) else {

@@ -2,6 +2,7 @@ import AgentServer
 import Foundation
 import SSHWire
 import Synchronization
+import TestSupport
 import Testing
 
 /// The event loop over real Unix sockets with a trivial handler: each frame is answered with a frame holding the
@@ -230,7 +231,7 @@ final class EchoServer: @unchecked Sendable {
   deinit {
     loop.stop()
     close(fd)
-    try? FileManager.default.removeItem(atPath: directory)
+    TemporaryTree.remove(directory)
   }
 }
 
@@ -257,7 +258,7 @@ final class CountingServer: @unchecked Sendable {
   deinit {
     loop.stop()
     close(fd)
-    try? FileManager.default.removeItem(atPath: directory)
+    TemporaryTree.remove(directory)
   }
 }
 
@@ -276,8 +277,7 @@ final class Gate: @unchecked Sendable {
 struct SocketError: Error { let call: String, errno: Int32 }
 
 func listeningSocket() throws -> (String, String, Int32) {
-  let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyhold-ev-\(UUID().uuidString)").path
-  try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+  let directory = TemporaryTree.make("keyhold-ev")
   let path = directory + "/s"
   let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
   guard fd >= 0 else { throw SocketError(call: "socket", errno: errno) }

@@ -27,6 +27,12 @@ import Testing
       guard listening && !exited else { throw TestbedError("the agent did not listen: \(log)") }
     }
 
+    /// Whether standard output starts with `prefix`, waiting for it: the agent prints its environment lines after it
+    /// starts listening, so on a busy machine a probe's connection can come first.
+    func printed(_ prefix: String) -> Bool {
+      Poll.until(Poll.answer) { stdout.hasPrefix(prefix) }
+    }
+
     var stdout: String { (try? String(contentsOfFile: directory.path + "/agent.out", encoding: .utf8)) ?? "" }
     var log: String { (try? String(contentsOfFile: directory.path + "/agent.err", encoding: .utf8)) ?? "" }
 
@@ -65,7 +71,7 @@ import Testing
     let agent = try Foreground(CLIHarness.binary) {
       ["agent", "-dt60", "-Emd5", "-P/*", "-Ono-restrict-websafe", "-a\($0)", "--no-vault"]
     }
-    #expect(agent.stdout.hasPrefix("SSH_AUTH_SOCK=\(agent.socket); export SSH_AUTH_SOCK;"))
+    #expect(agent.printed("SSH_AUTH_SOCK=\(agent.socket); export SSH_AUTH_SOCK;"))
     let key = try Self.makeKey(in: agent.directory)
     let add = try agent.sshAdd([key])
     #expect(add.status == 0, "ssh-add: \(add.stderr)")
@@ -84,7 +90,7 @@ import Testing
     let (link, dir) = try Self.link(name)
     defer { try? FileManager.default.removeItem(at: dir) }
     let agent = try Foreground(link) { [cluster, "-a", $0, "--no-vault"] }
-    #expect(agent.stdout.hasPrefix(first.replacingOccurrences(of: "@PATH@", with: agent.socket)))
+    #expect(agent.printed(first.replacingOccurrences(of: "@PATH@", with: agent.socket)))
   }
 
   @Test("a command after the options, and after --, runs with the agent and returns its status")
@@ -205,6 +211,34 @@ import Testing
     let agent = try Foreground(CLIHarness.binary) {
       ["agent", "-D", "--no-vault", "--no-lazy-unlock", "--hide-orphaned", "-a", $0]
     }
-    #expect(agent.stdout.hasPrefix("SSH_AUTH_SOCK=\(agent.socket);"))
+    #expect(agent.printed("SSH_AUTH_SOCK=\(agent.socket);"))
+  }
+
+  @Test("--no-learn and --hide-other-hosts are long flags: accepted alone and among short ones, refused with a value")
+  func hostOptionsAreLongFlags() throws {
+    let agent = try Foreground(CLIHarness.binary) {
+      ["agent", "-D", "--no-learn", "--no-vault", "--hide-other-hosts", "-t60", "-a", $0]
+    }
+    #expect(agent.printed("SSH_AUTH_SOCK=\(agent.socket);"))
+    for name in ["no-learn", "hide-other-hosts"] {
+      let r = try CLIHarness.run(["agent", "-D", "--\(name)=yes"])
+      #expect(r.status == 1, "stderr: \(r.stderr)")
+      #expect(r.stderr.hasPrefix("keyhold: error: option --\(name) takes no value"), "stderr: \(r.stderr)")
+      #expect(r.stderr.contains("[--no-learn] [--hide-other-hosts]"))
+    }
+    // Long options only: ssh-agent's option string is kept, so no short spelling exists.
+    let short = try CLIHarness.run(["agent", "-D", "-L"])
+    #expect(short.status == 1)
+    #expect(short.stderr.hasPrefix("keyhold: error: unknown option -- L"), "stderr: \(short.stderr)")
+    // After COMMAND they are COMMAND's words, as getopt stops there.
+    let dir = try CLIHarness.makeTempDirectory("agent-getopt")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let run = try CLIHarness.run(
+      [
+        "agent", "--no-vault", "--no-learn", "-a", dir.path + "/s.sock", "sh", "-c", "echo \"$1\"", "sh",
+        "--hide-other-hosts",
+      ])
+    #expect(run.status == 0, "stderr: \(run.stderr)")
+    #expect(run.stdout.contains("--hide-other-hosts"), "stdout: \(run.stdout)")
   }
 }

@@ -7,7 +7,7 @@ import Testing
 #endif
 
 /// The cloud commands end to end against moto_server and the aws cli (keyhold-sync(1), keyhold-audit(1)).
-@Suite(.serialized, .enabled(if: MotoServer.isInstalled && MotoServer.findExecutable("aws") != nil))
+@Suite(.serialized, .enabled(if: MotoServer.isInstalled && ChildProcess.findExecutable("aws") != nil))
 struct CloudCommandTests {
   /// The environment a user of the aws cli would have, pointed at moto, with HOME inside the sandbox.
   static func env(_ moto: MotoServer, _ s: VaultSandbox, secret: String = "secret", id: String = "AKIDCLITEST")
@@ -35,7 +35,7 @@ struct CloudCommandTests {
   static func aws(_ args: [String], env: [String: String]) throws -> String {
     let r = try CLIHarness.run(
       ["--output", "json"] + args, environment: env,
-      executable: URL(fileURLWithPath: MotoServer.findExecutable("aws")!))
+      executable: URL(fileURLWithPath: ChildProcess.findExecutable("aws")!))
     #expect(r.status == 0, "aws \(args.joined(separator: " ")): \(r.stderr)")
     return r.stdout
   }

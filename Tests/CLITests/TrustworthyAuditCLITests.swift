@@ -8,7 +8,7 @@ import Testing
 
 /// The four ways the audit used to destroy or lose a live key, end to end with moto_server and the aws cli, and the
 /// README tour as written. The five-minute grace is passed with `faketime`, not by sleeping.
-@Suite(.serialized, .enabled(if: MotoServer.isInstalled && MotoServer.findExecutable("aws") != nil))
+@Suite(.serialized, .enabled(if: MotoServer.isInstalled && ChildProcess.findExecutable("aws") != nil))
 struct TrustworthyAuditCLITests {
   typealias C = CloudCommandTests
 
@@ -16,7 +16,7 @@ struct TrustworthyAuditCLITests {
   static func later(_ shift: String, _ s: VaultSandbox, _ args: [String], env: [String: String]) throws
     -> CLIHarness.Result
   {
-    guard let faketime = MotoServer.findExecutable("faketime") else { return try C.keyhold(s, args, env: env) }
+    guard let faketime = ChildProcess.findExecutable("faketime") else { return try C.keyhold(s, args, env: env) }
     return try CLIHarness.run(
       ["-f", shift, CLIHarness.binary.path] + args + ["--vault", s.vault], environment: env,
       executable: URL(fileURLWithPath: faketime))

@@ -4,7 +4,7 @@ import Testing
 
 /// The status section end to end: `sync` records an orphaned key pair without the passphrase, `list` shows it, and
 /// the agent's `--hide-orphaned` stops offering that key while the vault still unlocks.
-@Suite(.serialized, .enabled(if: MotoServer.isInstalled && MotoServer.findExecutable("aws") != nil))
+@Suite(.serialized, .enabled(if: MotoServer.isInstalled && ChildProcess.findExecutable("aws") != nil))
 struct VaultOrphanedTests {
   @Test func syncMarksADeletedKeyPairOrphanedAndTheAgentCanHideIt() throws {
     let moto = try MotoServer()

@@ -1,18 +1,18 @@
 import Cloud
 import Foundation
+import TestSupport
 import Testing
 
 /// Resolution tables run against real files in a temporary HOME (and an in-memory /etc for euca2ools).
 struct CloudConfigResolverTests {
   /// Writes `files` (paths relative to a fresh temporary home) and returns the home path.
   static func home(_ files: [String: String]) throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("keyhold-home-\(UUID().uuidString)")
+    let dir = URL(fileURLWithPath: TemporaryTree.make("keyhold-home"), isDirectory: true)
     for (path, text) in files {
       let url = dir.appendingPathComponent(path)
       try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
       try Data(text.utf8).write(to: url)
     }
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     return dir.path
   }
 

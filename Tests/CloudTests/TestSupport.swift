@@ -1,14 +1,9 @@
 import Cloud
 import Foundation
+import TestSupport
 
 /// The folder holding Package.swift, found from this file's path.
-let repoRoot: URL = {
-  var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-  while !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
-    url = url.deletingLastPathComponent()
-  }
-  return url
-}()
+let repoRoot = Repository.root
 
 /// The bytes of `testdata/cloud/NAME`.
 func fixture(_ name: String) throws -> [UInt8] {

@@ -7,13 +7,7 @@ import Testing
 
 /// The real `keyhold agent` against clients that guess, hoard connections or send hostile names.
 @Suite(.serialized) struct HostileClientTests {
-  static let binary: String = {
-    var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    while !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
-      url = url.deletingLastPathComponent()
-    }
-    return url.appendingPathComponent(".build/debug/keyhold").path
-  }()
+  static let binary = Repository.root.appendingPathComponent(".build/debug/keyhold").path
 
   /// Starts `keyhold agent MODE --no-vault -a SOCK` (`-D`, or `-d` to log debug lines), waits for its socket.
   static func start(_ mode: String = "-D") throws -> (pid: pid_t, socket: String, dir: String) {

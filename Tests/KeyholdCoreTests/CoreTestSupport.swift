@@ -41,6 +41,12 @@ final class FakeCloud: Sendable {
     var instancesDenied = false
     /// DescribeKeyPairs answers this many times with no key pairs first (EC2's eventual consistency).
     var emptyListings = 0
+    /// Instances DescribeInstances lists in each region, besides the counted ones above.
+    var listed: [String: [EC2StubInstance]] = [:]
+    /// Console text per instance id; an id without one gets an answer with no `output`.
+    var consoles: [String: String] = [:]
+    /// Regions whose DescribeInstances fails (DescribeKeyPairs still answers).
+    var failingInstanceRegions: Set<String> = []
   }
   /// The state, shared with the server's handler thread.
   final class Shared: Sendable {
@@ -87,6 +93,17 @@ final class FakeCloud: Sendable {
               .utf8)
         )
       }
+      if s.failingInstanceRegions.contains(r.region) {
+        return (
+          503,
+          Array(
+            "<Response><Errors><Error><Code>Unavailable</Code><Message>instances down</Message></Error></Errors></Response>"
+              .utf8)
+        )
+      }
+      if r.parameters["Filter.1.Name"] == nil {
+        return ok(EC2StubServer.describeInstancesXML(s.listed[r.region] ?? []))
+      }
       var items = ""
       for (name, n) in s.instances where n > 0 {
         for i in 0..<n {
@@ -97,6 +114,9 @@ final class FakeCloud: Sendable {
       return ok(
         "<DescribeInstancesResponse><reservationSet><item><ownerId>123456789012</ownerId><instancesSet>\(items)"
           + "</instancesSet></item></reservationSet></DescribeInstancesResponse>")
+    case "GetConsoleOutput":
+      let id = r.parameters["InstanceId"] ?? ""
+      return ok(EC2StubServer.consoleOutputXML(instanceID: id, console: s.consoles[id]))
     case "DeleteKeyPair":
       return ok("<DeleteKeyPairResponse><return>true</return></DeleteKeyPairResponse>")
     default:

@@ -1,16 +1,10 @@
 import Foundation
+import TestSupport
 
 /// Locates committed test data under `<repo>/testdata`.
 enum Fixtures {
   /// The repository root: the nearest folder above this file that holds Package.swift.
-  static let root: URL = {
-    var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    while url.path != "/" {
-      if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
-      url = url.deletingLastPathComponent()
-    }
-    fatalError("Package.swift not found above \(#filePath)")
-  }()
+  static let root = Repository.root
 
   /// `<root>/testdata/<relative>`.
   static func url(_ relative: String) -> URL {

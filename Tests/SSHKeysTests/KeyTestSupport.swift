@@ -1,6 +1,7 @@
 import Foundation
 import KeyholdCrypto
 import SSHWire
+import TestSupport
 import Testing
 
 @testable import SSHKeys
@@ -8,19 +9,11 @@ import Testing
 /// Helpers shared by the key tests: temp folders, running OpenSSH/OpenSSL, reading `ssh-keygen` output.
 enum KeyTestSupport {
   /// The repository root (the folder holding Package.swift).
-  static let repoRoot: URL = {
-    var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    while !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
-      url = url.deletingLastPathComponent()
-    }
-    return url
-  }()
+  static let repoRoot = Repository.root
 
-  /// A fresh private temp folder.
+  /// A fresh private temp folder (``TemporaryTree/make(_:)``), removed by the caller.
   static func tempDir() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("keyhold-keys-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
+    URL(fileURLWithPath: TemporaryTree.make("keyhold-keys"), isDirectory: true)
   }
 
   struct Output {

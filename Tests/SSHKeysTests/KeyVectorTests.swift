@@ -1,5 +1,6 @@
 import Foundation
 import KeyholdCrypto
+import TestSupport
 import Testing
 
 @testable import SSHKeys
@@ -109,9 +110,8 @@ import Testing
   func sshKeygenReadsWhatKeyholdWrites(name: String) throws {
     let expect = try Expectation(file: "keys/\(name).expect")
     let key = try #require(try Self.parse(name, expect: expect).privateKey)
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("keyhold-kf-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: dir) }
+    let dir = try KeyTestSupport.tempDir()
+    defer { TemporaryTree.remove(dir.path) }
     for (file, passphrase) in [("plain", nil), ("sealed", "sesame phrase")] as [(String, String?)] {
       let path = dir.appendingPathComponent(file).path
       let text = try KeyFile.openSSHPrivateKeyFile(key, comment: "written", passphrase: passphrase.map(secret))

@@ -161,3 +161,72 @@ public enum EC2StubError: Error, CustomStringConvertible {
   /// A one-line description.
   public var description: String { "cannot bind a loopback port for the EC2 stub server" }
 }
+
+/// One instance for the stub's DescribeInstances answer.
+public struct EC2StubInstance: Sendable {
+  /// The instance id.
+  public var id: String
+  /// The key pair it was launched with.
+  public var keyName: String
+  /// `instanceState/name`.
+  public var state: String
+  /// The `Name` tag, when it has one.
+  public var name: String?
+  /// `ipAddress`.
+  public var publicIP: String?
+  /// `privateIpAddress`.
+  public var privateIP: String?
+  /// `dnsName`.
+  public var publicDNS: String?
+
+  /// Creates an instance.
+  public init(
+    id: String, keyName: String, state: String = "running", name: String? = nil, publicIP: String? = nil,
+    privateIP: String? = nil, publicDNS: String? = nil
+  ) {
+    self.id = id
+    self.keyName = keyName
+    self.state = state
+    self.name = name
+    self.publicIP = publicIP
+    self.privateIP = privateIP
+    self.publicDNS = publicDNS
+  }
+}
+
+extension EC2StubServer {
+  /// A DescribeInstances answer holding `instances` in one reservation, as EC2 writes it.
+  public static func describeInstancesXML(_ instances: [EC2StubInstance], nextToken: String? = nil) -> String {
+    func esc(_ s: String) -> String {
+      s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+    }
+    var items = ""
+    for i in instances {
+      items += "<item><instanceId>\(esc(i.id))</instanceId><keyName>\(esc(i.keyName))</keyName>"
+      items += "<instanceState><name>\(esc(i.state))</name></instanceState>"
+      items += "<launchTime>2026-12-01T10:00:00.000Z</launchTime>"
+      if let v = i.publicIP { items += "<ipAddress>\(esc(v))</ipAddress>" }
+      if let v = i.privateIP { items += "<privateIpAddress>\(esc(v))</privateIpAddress>" }
+      items += "<dnsName>\(esc(i.publicDNS ?? ""))</dnsName>"
+      if let v = i.name { items += "<tagSet><item><key>Name</key><value>\(esc(v))</value></item></tagSet>" }
+      items += "</item>"
+    }
+    return "<DescribeInstancesResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><reservationSet><item>"
+      + "<ownerId>123456789012</ownerId><instancesSet>\(items)</instancesSet></item></reservationSet>"
+      + (nextToken.map { "<nextToken>\($0)</nextToken>" } ?? "") + "</DescribeInstancesResponse>"
+  }
+
+  /// A GetConsoleOutput answer; nil `console` leaves `output` out, as EC2 does before the instance has printed.
+  public static func consoleOutputXML(instanceID: String, console: String?) -> String {
+    let output = console.map { "<output>" + Data($0.utf8).base64EncodedString() + "</output>" } ?? ""
+    return "<GetConsoleOutputResponse><instanceId>\(instanceID)</instanceId>"
+      + "<timestamp>2026-12-01T10:05:00.000Z</timestamp>\(output)</GetConsoleOutputResponse>"
+  }
+
+  /// The console text cloud-init prints for `hostKeys` (`type base64` lines), with its usual noise.
+  public static func cloudInitConsole(hostKeys: [String]) -> String {
+    "[    8.1] cloud-init[620]: Cloud-init v. 23.1 running 'modules:final'\r\n"
+      + "ec2: -----BEGIN SSH HOST KEY KEYS-----\r\n" + hostKeys.map { "ec2: \($0) root@instance\r\n" }.joined()
+      + "ec2: -----END SSH HOST KEY KEYS-----\r\n" + "cloud-init[620]: finished\r\n"
+  }
+}

@@ -24,24 +24,14 @@ public final class MotoServer: @unchecked Sendable {
   public var url: String { "http://127.0.0.1:\(port)" }
 
   /// Whether `moto_server` is on PATH.
-  public static var isInstalled: Bool { findExecutable("moto_server") != nil }
-
-  /// The first executable called `name` on PATH.
-  public static func findExecutable(_ name: String) -> String? {
-    for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
-      let path = "\(dir)/\(name)"
-      if access(path, X_OK) == 0 { return path }
-    }
-    return nil
-  }
+  public static var isInstalled: Bool { ChildProcess.findExecutable("moto_server") != nil }
 
   /// Starts a server with extra environment and waits (up to `wait`) until it listens.
   public init(environment: [String: String] = [:], wait: Duration = Poll.startup) throws {
-    guard let exe = MotoServer.findExecutable("moto_server") else { throw MotoError("moto_server not on PATH") }
+    guard let exe = ChildProcess.findExecutable("moto_server") else { throw MotoError("moto_server not on PATH") }
     var env = ProcessInfo.processInfo.environment
     env.merge(environment) { _, new in new }
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("moto-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let dir = TemporaryTree.make("moto")
     let deadline = ContinuousClock.now + wait
     var lastError = "no attempt"
     for _ in 0..<5 {
@@ -69,7 +59,7 @@ public final class MotoServer: @unchecked Sendable {
       // Only a port lost to another program is worth another try; anything else fails the same way again.
       guard exited && log.contains("Address already in use") && ContinuousClock.now < deadline else { break }
     }
-    try? FileManager.default.removeItem(atPath: dir)
+    TemporaryTree.remove(dir)
     throw MotoError("moto_server did not start: \(lastError)")
   }
 
@@ -83,7 +73,7 @@ public final class MotoServer: @unchecked Sendable {
     }
     guard first else { return }
     MotoServer.end(pid)
-    try? FileManager.default.removeItem(atPath: directory)
+    TemporaryTree.remove(directory)
   }
 
   /// SIGTERM, up to a minute to exit (a loaded machine is slow to run Python's shutdown), then SIGKILL; reaped.

@@ -10,13 +10,7 @@ import Testing
 #endif
 
 /// The folder holding Package.swift.
-private let repoRoot: URL = {
-  var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-  while !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
-    url = url.deletingLastPathComponent()
-  }
-  return url
-}()
+private let repoRoot = Repository.root
 
 /// Starts `/bin/sh -c script args...` in its own process group with stdout on a pipe; returns (pid, read end).
 private func spawnGroup(_ script: String, _ args: [String]) -> (pid_t, Int32) {

@@ -39,6 +39,10 @@ struct AgentArguments: Equatable, Sendable {
   var noLazyUnlock = false
   /// `--hide-orphaned`: do not list keys whose cloud key pair is orphaned.
   var hideOrphaned = false
+  /// `--no-learn`: record no host a key opened.
+  var noLearn = false
+  /// `--hide-other-hosts`: bound connections are not offered keys known only for other hosts.
+  var hideOtherHosts = false
   /// COMMAND and its arguments.
   var command: [String] = []
 
@@ -70,7 +74,9 @@ struct AgentArguments: Equatable, Sendable {
   /// Short options that take a value.
   static let valued: Set<Character> = ["E", "a", "O", "P", "t"]
   /// Long options without a value.
-  static let longFlags: Set<String> = ["help", "no-vault", "no-lazy-unlock", "hide-orphaned"]
+  static let longFlags: Set<String> = [
+    "help", "no-vault", "no-lazy-unlock", "hide-orphaned", "no-learn", "hide-other-hosts",
+  ]
   /// Long options that take a value (`--name VALUE` or `--name=VALUE`).
   static let longValued: Set<String> = ["vault"]
 
@@ -100,6 +106,8 @@ struct AgentArguments: Equatable, Sendable {
           case "help": return .help
           case "no-vault": a.noVault = true
           case "no-lazy-unlock": a.noLazyUnlock = true
+          case "no-learn": a.noLearn = true
+          case "hide-other-hosts": a.hideOtherHosts = true
           default: a.hideOrphaned = true
           }
         } else if longValued.contains(name) {
@@ -188,8 +196,10 @@ struct AgentArguments: Equatable, Sendable {
     return """
       usage: \(program) [-c | -s] [-DdTU] [-a sock] [-E hash] [-O option] [-P list] [-t life]
       \(pad)[--vault path | --no-vault] [--no-lazy-unlock] [--hide-orphaned]
+      \(pad)[--no-learn] [--hide-other-hosts]
              \(program) [-TU] [-a sock] [-E hash] [-O option] [-P list] [-t life]
-      \(pad)[--vault path | --no-vault] [--no-lazy-unlock] [--hide-orphaned] command [arg ...]
+      \(pad)[--vault path | --no-vault] [--no-lazy-unlock] [--hide-orphaned]
+      \(pad)[--no-learn] [--hide-other-hosts] command [arg ...]
              \(program) [-c | -s] -k
              \(program) -V
 

@@ -29,6 +29,10 @@ struct AgentRunner {
     var pkcs11Providers: String? = nil
     /// SSH_PKCS11_HELPER: the helper to spawn; nil or empty: keyhold-pkcs11-helper next to this executable.
     var pkcs11Helper: String? = nil
+    /// `--no-learn` turns this off: user-authentication signatures on bound connections are not recorded.
+    var learnHosts = true
+    /// `--hide-other-hosts`: bound connections are not offered keys known only for other hosts.
+    var hideOtherHosts = false
   }
 
   let options: Options
@@ -216,9 +220,17 @@ struct AgentRunner {
       pkcs11Helper: PKCS11Provider.helperPath(override: options.pkcs11Helper))
     configuration.socketPath = options.socketPath.map(Self.absolute) ?? listener.path
     if options.lazyUnlock { configuration.promptUnavailable = promptUnavailable }
+    configuration.learnHosts = options.learnHosts
+    configuration.hideOtherHosts = options.hideOtherHosts
     let source = options.vaultPath.flatMap {
       AgentVaultSourceFactory.make(path: $0, hideOrphaned: options.hideOrphaned)
     }
+    // The host books beside the vault (keyhold-hosts(5)) order bound listings and learn from logins.
+    let hostsLog: (@Sendable (String) -> Void)? = logging ? { @Sendable line in Self.logLine(.info, line) } : nil
+    let hosts = options.vaultPath.map {
+      AgentHostDirectory(vaultPath: $0, checkInterval: configuration.vaultCheckInterval, log: hostsLog)
+    }
+    configuration.hosts = hosts
     let agent = Agent(configuration: configuration, source: source)
     StartupPages.release()
     listener.serveInBackground(agent)
@@ -234,6 +246,7 @@ struct AgentRunner {
         _ = write(2, &bytes, bytes.count)
       }
       agent.removeAllKeys()
+      hosts?.flush()
       cleanup.run()
       _exit(signal == SIGTERM && activated ? 0 : 2)
     }

@@ -74,6 +74,12 @@ struct AgentCommand: ParsableCommand {
   @Flag(name: .long, help: "Do not offer keys whose cloud key pair is orphaned.")
   var hideOrphaned = false
 
+  @Flag(name: .long, help: "Do not record which keys open which servers.")
+  var noLearn = false
+
+  @Flag(name: .long, help: "On a connection bound to a server, do not offer keys known only for other servers.")
+  var hideOtherHosts = false
+
   @Argument(parsing: .captureForPassthrough, help: "A command to run with the agent (and its arguments).")
   var command: [String] = []
 
@@ -139,7 +145,8 @@ struct AgentCommand: ParsableCommand {
       hideOrphaned: a.hideOrphaned, command: a.command, temporarySocketDirectory: a.temporarySocketDirectory,
       pkcs11Providers: a.providers,
       // As ssh-agent: SSH_PKCS11_HELPER names the helper; the agent itself never reads the environment.
-      pkcs11Helper: getenv("SSH_PKCS11_HELPER").map { String(cString: $0) })
+      pkcs11Helper: getenv("SSH_PKCS11_HELPER").map { String(cString: $0) }, learnHosts: !a.noLearn,
+      hideOtherHosts: a.hideOtherHosts)
     try AgentRunner(options: options).run()
   }
 }

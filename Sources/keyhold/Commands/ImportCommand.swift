@@ -116,6 +116,7 @@ struct ImportCommand: ParsableCommand {
       }
       // The vault write above is durable (fsync of the file and its folder) before any source goes.
       if shred { for file in inputs { try shredFile(file) } }
+      refreshPublicKeyFiles(store)
       var lines = ""
       for entry in entries {
         lines += "imported \(entry.name) (\(entry.algorithm), \(VaultPresentation.sha256(entry)))\n"

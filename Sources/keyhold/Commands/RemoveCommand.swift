@@ -30,6 +30,7 @@ struct RemoveCommand: ParsableCommand {
           try Retirement(store: store, retention: retention.seconds).remove(name, passphrase: passphrase)
         }
       }
+      refreshPublicKeyFiles(store)
       try printRetirement(result, now: Int64(time(nil)))
     }
   }

@@ -25,6 +25,7 @@ struct RenameCommand: ParsableCommand {
       }
       let passphrase = try vault.readPassphrase()
       try withKDFProgress(store) { try withVaultErrors { try store.rename(old, to: new, passphrase: passphrase) } }
+      refreshPublicKeyFiles(store)
       try writeStdout("renamed \(old) to \(new)\n")
     }
   }

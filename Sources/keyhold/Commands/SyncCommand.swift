@@ -1,5 +1,6 @@
 import ArgumentParser
 import Audit
+import Cloud
 import KeyholdCore
 import Vault
 
@@ -38,8 +39,22 @@ struct SyncCommand: ParsableCommand {
         report.filtered(to: []).summaryLine
           + " (\(outcome.regions.count) region\(outcome.regions.count == 1 ? "" : "s"), account "
           + "\(outcome.account?.id ?? "unknown"))\n")
+      if let instances = outcome.instances {
+        try writeStdout("instances: \(instances.seen) seen, host keys learned for \(instances.hostKeysLearned)\n")
+      }
       try reportFailures(report)
-      if report.exitStatus == 2 { throw ExitCode(2) }
+      // A policy that denies DescribeInstances leaves the instances unknown, as it leaves instance counts
+      // unknown: said, but not a failed sync. Any other failure is one, as for key pairs.
+      var instanceTrouble = outcome.instancesError != nil
+      for (region, e) in (outcome.instances?.failures ?? [:]).sorted(by: { $0.key < $1.key }) {
+        let denied = e.kind == "unauthorized"
+        instanceTrouble = instanceTrouble || !denied
+        printError("keyhold: \(denied ? "note" : "error"): \(region): instances not listed: \(e)")
+      }
+      if let message = outcome.instancesError { printError("keyhold: error: instances: \(message)") }
+      // The files `keyhold ssh-config` names as IdentityFile follow the vault (keyhold-ssh-config(1)).
+      refreshPublicKeyFiles(VaultStore(path: try VaultLocation.resolve(option: vault)))
+      if report.exitStatus == 2 || instanceTrouble { throw ExitCode(2) }
     }
   }
 }

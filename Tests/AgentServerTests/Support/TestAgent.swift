@@ -3,6 +3,7 @@ import Foundation
 import SSHKeys
 import SSHWire
 import Synchronization
+import TestSupport
 
 /// An agent served on a fresh socket in a temporary folder, for tests that speak the protocol over a real socket.
 final class TestAgent: @unchecked Sendable {
@@ -15,8 +16,7 @@ final class TestAgent: @unchecked Sendable {
     configuration: AgentConfiguration = AgentConfiguration(), source: (any AgentKeySource)? = nil,
     verify: (@Sendable ([UInt8], [UInt8], [UInt8]) -> Bool)? = nil
   ) throws {
-    directory = FileManager.default.temporaryDirectory.appendingPathComponent("keyhold-agent-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    directory = TemporaryTree.make("keyhold-agent")
     path = directory + "/agent.sock"
     agent = Agent(configuration: configuration, source: source, verifyHostSignature: verify)
     listener = try AgentListener.bind(path: path)
@@ -27,7 +27,7 @@ final class TestAgent: @unchecked Sendable {
 
   deinit {
     listener.stop()
-    try? FileManager.default.removeItem(atPath: directory)
+    TemporaryTree.remove(directory)
   }
 }
 

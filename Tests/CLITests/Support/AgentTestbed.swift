@@ -99,7 +99,7 @@ final class TestSSHD: @unchecked Sendable {
   let hostKey: String
   let pid: pid_t
 
-  init(authorizedKeys: [String], trustedUserCA: String? = nil) throws {
+  init(authorizedKeys: [String], trustedUserCA: String? = nil, extraConfig: String = "") throws {
     directory = try CLIHarness.makeTempDirectory("sshd")
     mkdir("/run/sshd", 0o755)
     hostKey = directory.path + "/host_ed25519"
@@ -127,6 +127,7 @@ final class TestSSHD: @unchecked Sendable {
 
         """
       if let ca = trustedUserCA { config += "TrustedUserCAKeys \(ca)\n" }
+      config += extraConfig
       try config.write(toFile: directory.path + "/sshd_config", atomically: true, encoding: .utf8)
       let pid = try Spawn.start(
         "/usr/sbin/sshd", ["-f", directory.path + "/sshd_config", "-D", "-e"], environment: Spawn.environment([:]),

@@ -4,13 +4,7 @@ import TestSupport
 /// Runs the built `keyhold` binary for command-line tests.
 enum CLIHarness {
   /// The folder holding Package.swift.
-  static let repoRoot: URL = {
-    var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    while !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
-      url = url.deletingLastPathComponent()
-    }
-    return url
-  }()
+  static let repoRoot = Repository.root
 
   /// The debug binary built by `swift build --build-tests`.
   static let binary: URL = repoRoot.appendingPathComponent(".build/debug/keyhold")
@@ -34,7 +28,7 @@ enum CLIHarness {
     executable: URL? = nil
   ) throws -> Result {
     let scratch = try makeTempDirectory("keyhold-run")
-    defer { try? FileManager.default.removeItem(at: scratch) }
+    defer { TemporaryTree.remove(scratch.path) }
     let inPath = scratch.appendingPathComponent("in").path
     let outPath = scratch.appendingPathComponent("out").path
     let errPath = scratch.appendingPathComponent("err").path
@@ -53,10 +47,8 @@ enum CLIHarness {
       stderr: String(decoding: err, as: UTF8.self), stdoutBytes: out)
   }
 
-  /// A fresh temporary folder, removed by the caller with `cleanup`.
+  /// A fresh private temporary folder (``TemporaryTree/make(_:)``), removed by the caller.
   static func makeTempDirectory(_ prefix: String = "keyhold-test") throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
+    URL(fileURLWithPath: TemporaryTree.make(prefix), isDirectory: true)
   }
 }

@@ -1,5 +1,3 @@
-import SSHWire
-
 /// The agent's state as the `status@keyhold` extension reports it (keyhold-agent(1), "EXTENSIONS").
 ///
 /// The reply's contents, after `string "status@keyhold"`: `bool agent locked`, `byte vault state` (0 none, 1 sealed,
@@ -7,6 +5,9 @@ import SSHWire
 /// `uint32 keys added by clients`, `uint32 keys in the vault`, `uint32 vault keys listed`, `string socket path`
 /// (empty when unknown), `uint32 agent pid`, `string why sealed keys are not listed` (empty when they are). Fields
 /// added later go at the end; readers ignore what follows the ones they know.
+///
+/// The codec is pure wire format, so it lives beside the other agent messages: `keyhold status` and the fuzzer
+/// (Sources/FuzzDecoders) decode a reply from whatever answers on SSH_AUTH_SOCK without the server.
 public struct AgentStatus: Sendable, Equatable {
   /// The extension's name.
   public static let extensionName = "status@keyhold"
