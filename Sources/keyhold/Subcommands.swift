@@ -17,6 +17,7 @@ extension Keyhold {
     UnlockCommand.self,
     LockCommand.self,
     StatusCommand.self,
+    LogCommand.self,
     SyncCommand.self,
     AuditCommand.self,
     CreateCommand.self,

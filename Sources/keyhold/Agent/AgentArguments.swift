@@ -39,6 +39,8 @@ struct AgentArguments: Equatable, Sendable {
   var noLazyUnlock = false
   /// `--hide-orphaned`: do not list keys whose cloud key pair is orphaned.
   var hideOrphaned = false
+  /// `--no-log`: keep no signature log.
+  var noLog = false
   /// COMMAND and its arguments.
   var command: [String] = []
 
@@ -70,7 +72,7 @@ struct AgentArguments: Equatable, Sendable {
   /// Short options that take a value.
   static let valued: Set<Character> = ["E", "a", "O", "P", "t"]
   /// Long options without a value.
-  static let longFlags: Set<String> = ["help", "no-vault", "no-lazy-unlock", "hide-orphaned"]
+  static let longFlags: Set<String> = ["help", "no-vault", "no-lazy-unlock", "hide-orphaned", "no-log"]
   /// Long options that take a value (`--name VALUE` or `--name=VALUE`).
   static let longValued: Set<String> = ["vault"]
 
@@ -100,6 +102,7 @@ struct AgentArguments: Equatable, Sendable {
           case "help": return .help
           case "no-vault": a.noVault = true
           case "no-lazy-unlock": a.noLazyUnlock = true
+          case "no-log": a.noLog = true
           default: a.hideOrphaned = true
           }
         } else if longValued.contains(name) {

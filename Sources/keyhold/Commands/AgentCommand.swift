@@ -74,6 +74,9 @@ struct AgentCommand: ParsableCommand {
   @Flag(name: .long, help: "Do not offer keys whose cloud key pair is orphaned.")
   var hideOrphaned = false
 
+  @Flag(name: .long, help: "Keep no signature log (keyhold-log(1)).")
+  var noLog = false
+
   @Argument(parsing: .captureForPassthrough, help: "A command to run with the agent (and its arguments).")
   var command: [String] = []
 
@@ -138,6 +141,7 @@ struct AgentCommand: ParsableCommand {
       vaultPath: a.noVault ? nil : try AgentVaultSourceFactory.resolve(option: a.vault), lazyUnlock: !a.noLazyUnlock,
       hideOrphaned: a.hideOrphaned, command: a.command, temporarySocketDirectory: a.temporarySocketDirectory,
       pkcs11Providers: a.providers,
+      signatureLog: a.noLog ? nil : try SignatureLogLocation.resolve(),
       // As ssh-agent: SSH_PKCS11_HELPER names the helper; the agent itself never reads the environment.
       pkcs11Helper: getenv("SSH_PKCS11_HELPER").map { String(cString: $0) })
     try AgentRunner(options: options).run()

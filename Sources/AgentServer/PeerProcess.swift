@@ -1,0 +1,89 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The process on the other end of a connection and its parents, read from /proc (proc(5)) when the agent
+/// accepts the connection, for the signature log: `ssh` started by `git` started by a shell says more than a pid.
+///
+/// Read at accept time because the peer may be gone by the time it signs, or its pid reused. A field that cannot
+/// be read (the process exited, or /proc/PID/exe of a process that made itself undumpable) is nil; reading never
+/// fails the connection. A class, so connections and log records share one copy.
+public final class PeerProcess: Sendable {
+  /// One process of the chain.
+  public struct Entry: Sendable, Equatable {
+    /// The process id.
+    public let pid: Int32
+    /// `/proc/PID/comm`: the command name, at most 15 bytes.
+    public let name: String?
+    /// The target of `/proc/PID/exe`.
+    public let executable: String?
+
+    /// Creates an entry.
+    public init(pid: Int32, name: String?, executable: String?) {
+      self.pid = pid
+      self.name = name
+      self.executable = executable
+    }
+  }
+
+  /// The most parents read.
+  public static let maximumParents = 4
+
+  /// The peer itself.
+  public let process: Entry
+  /// Its parents, nearest first.
+  public let parents: [Entry]
+
+  /// Creates a chain (tests build them by hand).
+  public init(process: Entry, parents: [Entry]) {
+    self.process = process
+    self.parents = parents
+  }
+
+  /// Reads `pid` and up to ``maximumParents`` of its ancestors from `proc` (normally `/proc`).
+  public static func read(pid: Int32, proc: String = "/proc") -> PeerProcess {
+    var entries: [Entry] = []
+    var next: Int32? = pid
+    while let current = next, current > 0, entries.count <= maximumParents {
+      let dir = proc + "/\(current)"
+      entries.append(Entry(pid: current, name: comm(dir), executable: link(dir + "/exe")))
+      next = parentPID(dir)
+    }
+    if entries.isEmpty { entries.append(Entry(pid: pid, name: nil, executable: nil)) }
+    return PeerProcess(process: entries[0], parents: Array(entries.dropFirst()))
+  }
+
+  /// `/proc/PID/comm` without its newline.
+  static func comm(_ dir: String) -> String? {
+    guard var bytes = small(dir + "/comm") else { return nil }
+    if bytes.last == 10 { bytes.removeLast() }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  /// The parent pid: the second field after the command in `/proc/PID/stat` (the command is in parentheses and
+  /// may itself hold spaces and parentheses, so the last `)` ends it).
+  static func parentPID(_ dir: String) -> Int32? {
+    guard let bytes = small(dir + "/stat"), let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+    let fields = bytes[(close + 1)...].split(separator: 32)
+    guard fields.count >= 2 else { return nil }
+    return Int32(String(decoding: fields[1], as: UTF8.self))
+  }
+
+  static func link(_ path: String) -> String? {
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX))
+    let n = readlink(path, &buffer, buffer.count)
+    guard n > 0 else { return nil }
+    return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+
+  /// The first 1 KiB of a /proc file.
+  static func small(_ path: String) -> [UInt8]? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var buffer = [UInt8](repeating: 0, count: 1024)
+    let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+    guard n > 0 else { return nil }
+    return Array(buffer[0..<n])
+  }
+}
