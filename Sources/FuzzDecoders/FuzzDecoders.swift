@@ -5,6 +5,7 @@ import Cloud
 import KeyholdCrypto
 import SSHKeys
 import SSHWire
+import SignatureLog
 import Vault
 
 /// The fixed passphrase offered to encrypted inputs, so decryption paths run too.
@@ -34,6 +35,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     readerOps(input)
   case 6:
     agentFrames(input)
+  case 7:
+    // A signature log line: whatever decodes encodes to a line that decodes to the same record.
+    if let record = try? SignatureLogCodec.decode(input),
+      (try? SignatureLogCodec.decode(SignatureLogCodec.encode(record).dropLast())) != record
+    {
+      fatalError("signature log record does not survive encoding")
+    }
   case 8:
     xmlDocument(input)
   case 9:
