@@ -50,7 +50,9 @@ let package = Package(
     // function here and print its result.
     .target(
       name: "KeyholdCore",
-      dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto", "KeyholdSystem", "Vault", "Audit", "Cloud", "HostBook"],
+      dependencies: [
+        "SSHKeys", "SSHWire", "KeyholdCrypto", "KeyholdSystem", "Vault", "Audit", "Cloud", "HostBook", "SignatureLog",
+      ],
       swiftSettings: ownSettings),
     // The host books beside the vault: which keys opened which servers, and the instances the last sync saw.
     .target(name: "HostBook", dependencies: ["KeyholdCrypto", "KeyholdSystem"], swiftSettings: ownSettings),
