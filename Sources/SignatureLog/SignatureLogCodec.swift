@@ -76,7 +76,8 @@ public enum SignatureLogCodec {
     case .typeMismatch(_, let c), .valueNotFound(_, let c):
       return "field \"\(c.codingPath.map(\.stringValue).joined(separator: "."))\" has the wrong type"
     case .dataCorrupted(let c):
-      return c.codingPath.isEmpty ? "not JSON" : "field \"\(c.codingPath.map(\.stringValue).joined(separator: "."))\" is invalid"
+      return c.codingPath.isEmpty
+        ? "not JSON" : "field \"\(c.codingPath.map(\.stringValue).joined(separator: "."))\" is invalid"
     @unknown default: return "not a record"
     }
   }

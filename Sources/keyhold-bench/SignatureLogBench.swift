@@ -65,6 +65,7 @@ enum SignatureLogBench {
       usleep(10_000)
     }
     print("siglog: \(lines) records for \(signed) signatures\(lines == signed ? "" : " (MISMATCH)")")
-    print(added <= 2e-6 ? "siglog: target met" : "siglog: target missed: \(AgentBench.micro(added)) added per signature")
+    print(
+      added <= 2e-6 ? "siglog: target met" : "siglog: target missed: \(AgentBench.micro(added)) added per signature")
   }
 }

@@ -6,9 +6,11 @@ import Testing
 /// `keyhold log` shows.
 @Suite struct SignatureLogCLITests {
   /// `keyhold log ARGS` with the testbed's state folder.
-  static func log(_ bed: AgentTestbed, _ arguments: [String] = ["--json"], state: String? = nil) throws -> Spawn.Result {
+  static func log(_ bed: AgentTestbed, _ arguments: [String] = ["--json"], state: String? = nil) throws -> Spawn.Result
+  {
     try bed.run(
-      CLIHarness.binary.path, ["log"] + arguments, environment: ["XDG_STATE_HOME": state ?? bed.directory.path + "/state"])
+      CLIHarness.binary.path, ["log"] + arguments,
+      environment: ["XDG_STATE_HOME": state ?? bed.directory.path + "/state"])
   }
 
   /// The records `keyhold log --json` prints once `count` of them (at least) are there.
@@ -78,7 +80,8 @@ import Testing
     let bed = try AgentTestbed(environment: ["SSH_ASKPASS": "/bin/false", "SSH_ASKPASS_REQUIRE": "force"])
     let key = try bed.makeKey("ed25519", name: "careful")
     #expect(
-      try bed.sshAdd(["-c", key], environment: ["SSH_ASKPASS": "/bin/true", "SSH_ASKPASS_REQUIRE": "force"]).status == 0)
+      try bed.sshAdd(["-c", key], environment: ["SSH_ASKPASS": "/bin/true", "SSH_ASKPASS_REQUIRE": "force"]).status == 0
+    )
     #expect(try bed.sshAdd(["-T", key + ".pub"]).status != 0)
     let record = try #require(try Self.records(bed, atLeast: 1).last)
     #expect(record["outcome"] as? String == "refused")
@@ -125,7 +128,8 @@ import Testing
     try bed.sshAdd([key])
     let env = Spawn.environment(["SSH_AUTH_SOCK": bed.socket])
     let pids = try (0..<64).map {
-      try Spawn.start("/usr/bin/ssh-add", ["-T", key + ".pub"], environment: env, scratch: bed.directory.path, tag: "c\($0)")
+      try Spawn.start(
+        "/usr/bin/ssh-add", ["-T", key + ".pub"], environment: env, scratch: bed.directory.path, tag: "c\($0)")
     }
     for (i, pid) in pids.enumerated() {
       #expect(Spawn.wait(pid, scratch: bed.directory.path, tag: "c\(i)").status == 0)

@@ -2,8 +2,8 @@ import AgentServer
 import Foundation
 import SSHWire
 import SignatureLog
-import Testing
 import TestSupport
+import Testing
 
 /// The signature log's pieces on their own: the line codec, times, rotation, the writer's queue and failures, the
 /// peer process reader and the purpose of signed data.

@@ -190,9 +190,10 @@ struct AgentArguments: Equatable, Sendable {
     let pad = String(repeating: " ", count: program.count + 7)
     return """
       usage: \(program) [-c | -s] [-DdTU] [-a sock] [-E hash] [-O option] [-P list] [-t life]
-      \(pad)[--vault path | --no-vault] [--no-lazy-unlock] [--hide-orphaned]
+      \(pad)[--vault path | --no-vault] [--no-lazy-unlock] [--hide-orphaned] [--no-log]
              \(program) [-TU] [-a sock] [-E hash] [-O option] [-P list] [-t life]
-      \(pad)[--vault path | --no-vault] [--no-lazy-unlock] [--hide-orphaned] command [arg ...]
+      \(pad)[--vault path | --no-vault] [--no-lazy-unlock] [--hide-orphaned] [--no-log]
+      \(pad)command [arg ...]
              \(program) [-c | -s] -k
              \(program) -V
 

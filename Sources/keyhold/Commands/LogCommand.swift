@@ -26,7 +26,8 @@ struct LogCommand: ParsableCommand {
   var key: String?
 
   @Option(
-    name: .long, help: ArgumentHelp("Only this host: its name or its host key's SHA256 fingerprint.", valueName: "host"))
+    name: .long, help: ArgumentHelp("Only this host: its name or its host key's SHA256 fingerprint.", valueName: "host")
+  )
   var host: String?
 
   @Option(name: .long, help: ArgumentHelp("Only `signed` or only `refused` records.", valueName: "outcome"))

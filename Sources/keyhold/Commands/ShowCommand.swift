@@ -29,7 +29,8 @@ struct ShowCommand: ParsableCommand {
         var text = VaultPresentation.details(entry, view: view)
         if let usage {
           // Aligned with the lines above: their values start where the first one's does.
-          let column = text.prefix { $0 != "\n" }.prefix { $0 != " " }.count
+          let column =
+            text.prefix { $0 != "\n" }.prefix { $0 != " " }.count
             + text.prefix { $0 != "\n" }.drop { $0 != " " }.prefix { $0 == " " }.count
           let label = "last used:"
           text += label + String(repeating: " ", count: max(1, column - label.count))

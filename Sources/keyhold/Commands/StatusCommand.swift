@@ -101,7 +101,9 @@ struct StatusCommand: ParsableCommand {
       try c.encode(status.socketPath.isEmpty ? nil : status.socketPath, forKey: .socket)
       try c.encode(status.pid, forKey: .pid)
       try c.encode(
-        status.log.map { Log(path: $0.path, written: $0.written, lost: $0.lost, error: $0.error.isEmpty ? nil : $0.error) },
+        status.log.map {
+          Log(path: $0.path, written: $0.written, lost: $0.lost, error: $0.error.isEmpty ? nil : $0.error)
+        },
         forKey: .signatureLog)
     }
   }
