@@ -135,12 +135,15 @@ extension Agent {
     -> SignatureEvent
   {
     let blob = request.keyBlob
-    let (identity, added) = keyring.withState { s -> (KeyIdentity?, Bool) in
-      if let id = s.addedKey(blob) { return (id, true) }
-      if case .key(let id) = s.target(blob) { return (id, false) }
-      return (nil, false)
+    let (identity, added, sealed) = keyring.withState { s -> (KeyIdentity?, Bool, Bool) in
+      if let id = s.addedKey(blob) { return (id, true, false) }
+      switch s.target(blob) {
+      case .key(let id): return (id, false, false)
+      case .sealedVaultKey: return (nil, false, true)
+      case .none: return (nil, false, false)
+      }
     }
-    var source: SignatureEvent.Source? = nil
+    var source: SignatureEvent.Source? = sealed ? .vault : nil
     if let identity {
       if identity.key.provider != nil { source = .pkcs11 } else { source = added ? .sshAdd : .vault }
     }

@@ -48,6 +48,14 @@ enum SignatureLogBench {
       without.append(b.cpuPerOp)
       signed += a.ops + 20  // measure() warms up with 20 requests first
     }
+    // A connection costs more with the log: the peer's /proc entries (and up to four parents') are read when
+    // it is accepted. Measured, not a target.
+    var connectWith: [Double] = []
+    var connectWithout: [Double] = []
+    for _ in 0..<rounds {
+      connectWith.append(try AgentBench.measureConnect(logging, seconds: seconds / 2).cpuPerOp)
+      connectWithout.append(try AgentBench.measureConnect(silent, seconds: seconds / 2).cpuPerOp)
+    }
     func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
     let added = median(with) - median(without)
     print(AgentBench.row("operation", "with log", "--no-log", "added", "target"))
@@ -55,6 +63,10 @@ enum SignatureLogBench {
       AgentBench.row(
         "sign Ed25519, agent CPU per op", AgentBench.micro(median(with)), AgentBench.micro(median(without)),
         AgentBench.micro(added), "≤ 2.0 µs"))
+    print(
+      AgentBench.row(
+        "connect + list, agent CPU per op", AgentBench.micro(median(connectWith)),
+        AgentBench.micro(median(connectWithout)), AgentBench.micro(median(connectWith) - median(connectWithout)), "–"))
 
     // Every signature is in the log once the writer caught up.
     let files = dir + "/state/keyhold/signatures.log"
