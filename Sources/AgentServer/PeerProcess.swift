@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -41,19 +43,45 @@ public final class PeerProcess: Sendable {
   }
 
   /// Reads `pid` and up to ``maximumParents`` of its ancestors from `proc` (normally `/proc`).
-  public static func read(pid: Int32, proc: String = "/proc") -> PeerProcess {
-    var entries: [Entry] = []
-    var next: Int32? = pid
-    while let current = next, current > 0, entries.count <= maximumParents {
-      let dir = proc + "/\(current)"
-      // One read of /proc/PID/stat gives both the name and the parent: fewer system calls per accepted connection.
-      let (name, parent) = statFields(dir)
-      entries.append(Entry(pid: current, name: name, executable: link(dir + "/exe")))
-      next = parent
+  ///
+  /// The peer itself is always read. Its parents (a shell, git, an IDE: long-lived) are taken from a short-lived
+  /// cache when the same parent was read within ``parentCacheSeconds``, which spares a busy client's connections
+  /// most of the system calls; the cost is that a parent pid reused within that time shows the old process.
+  public static func read(pid: Int32, proc: String = "/proc", now: UInt64? = nil) -> PeerProcess {
+    let dir = proc + "/\(pid)"
+    // One read of /proc/PID/stat gives both the name and the parent.
+    let (name, parent) = statFields(dir)
+    let me = Entry(pid: pid, name: name, executable: link(dir + "/exe"))
+    guard let parent, parent > 0 else { return PeerProcess(process: me, parents: []) }
+    let second = now ?? UInt64(max(0, time(nil)))
+    let key = ParentKey(proc: proc, pid: parent)
+    if let cached = parentCache.withLock({ $0[key] }), second &- cached.at < parentCacheSeconds {
+      return PeerProcess(process: me, parents: cached.chain)
     }
-    if entries.isEmpty { entries.append(Entry(pid: pid, name: nil, executable: nil)) }
-    return PeerProcess(process: entries[0], parents: Array(entries.dropFirst()))
+    var chain: [Entry] = []
+    var next: Int32? = parent
+    while let current = next, current > 0, chain.count < maximumParents {
+      let d = proc + "/\(current)"
+      let (n, p) = statFields(d)
+      chain.append(Entry(pid: current, name: n, executable: link(d + "/exe")))
+      next = p
+    }
+    parentCache.withLock { cache in
+      if cache.count >= 256 { cache.removeAll(keepingCapacity: true) }
+      cache[key] = (second, chain)
+    }
+    return PeerProcess(process: me, parents: chain)
   }
+
+  /// How long a parent chain read from /proc is reused, in seconds.
+  public static let parentCacheSeconds: UInt64 = 5
+
+  struct ParentKey: Hashable {
+    let proc: String
+    let pid: Int32
+  }
+
+  private static let parentCache = Mutex<[ParentKey: (at: UInt64, chain: [Entry])]>([:])
 
   /// The command name (what `/proc/PID/comm` holds) and the parent pid from `/proc/PID/stat`: `pid (comm) state
   /// ppid ...`, where the name may itself hold spaces and parentheses, so the first `(` and the last `)` bound it.

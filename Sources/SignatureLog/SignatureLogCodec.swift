@@ -32,9 +32,9 @@ public enum SignatureLogCodec {
     field("outcome", record.outcome, &out)
     field("reason", record.reason, &out)
     name("uid", &out)
-    if let uid = record.uid { appendInt(Int(uid), to: &out) } else { out.append(contentsOf: "null".utf8) }
+    if let uid = record.uid { appendInt(Int(uid), to: &out) } else { out.append(contentsOf: null) }
     name("pid", &out)
-    if let pid = record.pid { appendInt(Int(pid), to: &out) } else { out.append(contentsOf: "null".utf8) }
+    if let pid = record.pid { appendInt(Int(pid), to: &out) } else { out.append(contentsOf: null) }
     field("process", record.process, &out)
     field("exe", record.exe, &out)
     name("parents", &out)
@@ -55,7 +55,7 @@ public enum SignatureLogCodec {
     field("user", record.user, &out)
     field("purpose", record.purpose, &out)
     name("lost", &out)
-    if let lost = record.lost { appendInt(lost, to: &out) } else { out.append(contentsOf: "null".utf8) }
+    if let lost = record.lost { appendInt(lost, to: &out) } else { out.append(contentsOf: null) }
     out.append(contentsOf: "}\n".utf8)
   }
 
@@ -82,16 +82,21 @@ public enum SignatureLogCodec {
     }
   }
 
-  private static func name(_ name: String, _ out: inout [UInt8]) {
-    out.append(UInt8(ascii: ","))
-    out.append(UInt8(ascii: "\""))
-    out.append(contentsOf: name.utf8)
-    out.append(contentsOf: "\":".utf8)
+  private static let null = Array("null".utf8)
+
+  private static func name(_ name: StaticString, _ out: inout [UInt8]) {
+    name.withUTF8Buffer { raw in
+      out.append(UInt8(ascii: ","))
+      out.append(UInt8(ascii: "\""))
+      out.append(contentsOf: raw)
+      out.append(UInt8(ascii: "\""))
+      out.append(UInt8(ascii: ":"))
+    }
   }
 
-  private static func field(_ key: String, _ value: String?, _ out: inout [UInt8]) {
+  private static func field(_ key: StaticString, _ value: String?, _ out: inout [UInt8]) {
     name(key, &out)
-    if let value { appendString(value, to: &out) } else { out.append(contentsOf: "null".utf8) }
+    if let value { appendString(value, to: &out) } else { out.append(contentsOf: null) }
   }
 
   static func appendInt(_ value: Int, to out: inout [UInt8]) {
@@ -114,6 +119,12 @@ public enum SignatureLogCodec {
   /// Swift strings are valid Unicode, so the UTF-8 written is valid too.
   public static func appendString(_ s: String, to out: inout [UInt8]) {
     out.append(UInt8(ascii: "\""))
+    // Most strings (names, fingerprints, paths) need no escape: one bulk copy.
+    if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+      out.append(contentsOf: s.utf8)
+      out.append(UInt8(ascii: "\""))
+      return
+    }
     for b in s.utf8 {
       switch b {
       case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)

@@ -47,7 +47,7 @@ final class AgentSignatureLog: SignatureRecorder {
     if case .userAuthentication(let u) = e.purpose { user = u }
     let peer = e.peer
     return SignatureRecord(
-      time: SignatureLogTime.format(seconds: item.seconds, milliseconds: item.milliseconds),
+      time: fingerprints.time(seconds: item.seconds, milliseconds: item.milliseconds),
       key: e.keyComment, fingerprint: fingerprints.fingerprint(e.keyBlob), source: e.source?.rawValue,
       outcome: e.refusal == nil ? "signed" : "refused", reason: e.refusal, uid: e.peerUID, pid: e.peerPID,
       process: peer?.process.name, exe: peer?.process.executable,
@@ -58,6 +58,18 @@ final class AgentSignatureLog: SignatureRecorder {
   /// Fingerprints of the blobs seen lately: a few keys sign again and again. Used by the writer thread alone.
   final class FingerprintCache: @unchecked Sendable {
     private var known: [[UInt8]: String] = [:]
+    private var second = -1
+    private var secondText = ""
+
+    /// The RFC 3339 time; the text up to the second is formatted once per second.
+    func time(seconds: Int, milliseconds: Int) -> String {
+      if seconds != second {
+        second = seconds
+        secondText = String(SignatureLogTime.format(seconds: seconds).dropLast(4))
+      }
+      let ms = milliseconds < 10 ? "00\(milliseconds)" : milliseconds < 100 ? "0\(milliseconds)" : "\(milliseconds)"
+      return secondText + ms + "Z"
+    }
 
     func fingerprint(_ blob: [UInt8]) -> String {
       if let f = known[blob] { return f }
