@@ -6,8 +6,8 @@ import SSHWire
 /// 2 open), `uint64 seconds in that state`, `uint32 seconds until the vault seals itself` (0: no timeout),
 /// `uint32 keys added by clients`, `uint32 keys in the vault`, `uint32 vault keys listed`, `string socket path`
 /// (empty when unknown), `uint32 agent pid`, `string why sealed keys are not listed` (empty when they are), then
-/// `bool signature log kept` and, when it is, `string log path`, `uint64 records written`, `uint64 records lost`,
-/// `string why writing fails` (empty while it works). Fields added later go at the end; readers ignore what
+/// when the agent keeps a signature log, `string log path`, `uint64 records written`, `uint64 records lost`,
+/// `string why writing fails` (empty while it works); an agent that keeps none (`--no-log`) ends the reply before. Fields added later go at the end; readers ignore what
 /// follows the ones they know, and a reply that ends before the log fields (an older agent) has no log state.
 public struct AgentStatus: Sendable, Equatable {
   /// The extension's name.
@@ -66,7 +66,6 @@ public struct AgentStatus: Sendable, Equatable {
     w.writeString(socketPath)
     w.writeUInt32(pid)
     w.writeString(sealedNote)
-    w.writeBool(log != nil)
     if let log {
       w.writeString(log.path)
       w.writeUInt64(log.written)
@@ -86,7 +85,7 @@ public struct AgentStatus: Sendable, Equatable {
         locked: locked, vault: vault, vaultSeconds: try r.readUInt64(), secondsLeft: try r.readUInt32(),
         addedKeys: try r.readUInt32(), vaultKeys: try r.readUInt32(), listedVaultKeys: try r.readUInt32(),
         socketPath: try r.readUTF8(), pid: try r.readUInt32(), sealedNote: try r.readUTF8())
-      if !r.isAtEnd, try r.readBool() {
+      if !r.isAtEnd {
         status.log = SignatureLogState(
           path: try r.readUTF8(), written: try r.readUInt64(), lost: try r.readUInt64(), error: try r.readUTF8())
       }

@@ -172,6 +172,7 @@ import Testing
     let old = status.encode()
     status.log = SignatureLogState(path: "/l/signatures.log", written: 10, lost: 2, error: "No space left on device")
     #expect(AgentStatus.decode(status.encode()) == status)
+    #expect(AgentStatus.decode(Array(status.encode().dropLast())) == nil)
     #expect(AgentStatus.decode(old)?.log == nil)
     #expect(AgentStatus.decode(old)?.pid == 7)
   }

@@ -1,5 +1,6 @@
 import AgentServer
 import HostBook
+import SSHWire
 import SignatureLog
 
 #if canImport(Glibc)
