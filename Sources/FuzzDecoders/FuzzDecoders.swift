@@ -5,6 +5,7 @@ import Cloud
 import KeyholdCrypto
 import SSHKeys
 import SSHWire
+import SignatureLog
 import Vault
 
 /// The fixed passphrase offered to encrypted inputs, so decryption paths run too.
@@ -60,6 +61,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     if let root = try? XMLScanner.parse(input) {
       _ = ListedInstance.page(root)
       _ = try? EC2Client.consoleText(root)
+    }
+  case 20:
+    // A signature log line: whatever decodes encodes to a line that decodes to the same record.
+    if let record = try? SignatureLogCodec.decode(input),
+      (try? SignatureLogCodec.decode(SignatureLogCodec.encode(record).dropLast())) != record
+    {
+      fatalError("signature log record does not survive encoding")
     }
   default:
     vaultFile(input, envelopeVersion: VaultFile.currentVersion)
