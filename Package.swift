@@ -50,10 +50,14 @@ let package = Package(
     // function here and print its result.
     .target(
       name: "KeyholdCore",
-      dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto", "KeyholdSystem", "Vault", "Audit", "Cloud", "HostBook"],
+      dependencies: [
+        "SSHKeys", "SSHWire", "KeyholdCrypto", "KeyholdSystem", "Vault", "Audit", "Cloud", "HostBook", "SignatureLog",
+      ],
       swiftSettings: ownSettings),
     // The host books beside the vault: which keys opened which servers, and the instances the last sync saw.
     .target(name: "HostBook", dependencies: ["KeyholdCrypto", "KeyholdSystem"], swiftSettings: ownSettings),
+    // The signature log: records, their JSON lines, rotation, and the writer thread behind a bounded queue.
+    .target(name: "SignatureLog", swiftSettings: ownSettings),
     // ssh-agent protocol server. Does not import Vault: the CLI hands it a key source.
     .target(
       name: "AgentServer", dependencies: ["SSHWire", "SSHKeys", "KeyholdCrypto", "KeyholdSystem", "CPeerCred"],
@@ -63,21 +67,22 @@ let package = Package(
       name: "keyhold",
       dependencies: [
         "SSHWire", "KeyholdCrypto", "KeyholdSystem", "SSHKeys", "Vault", "Audit", "Cloud", "KeyholdCore", "AgentServer",
-        "HostBook", "CPeerCred",
+        "HostBook", "CPeerCred", "SignatureLog",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ], swiftSettings: ownSettings),
     .executableTarget(
       name: "keyhold-bench",
       dependencies: [
         "SSHWire", "KeyholdCrypto", "KeyholdSystem", "SSHKeys", "Vault", "Audit", "Cloud", "KeyholdCore", "AgentServer",
-        "TestSupport",
+        "TestSupport", "SignatureLog",
       ], swiftSettings: ownSettings),
     // Holds one PKCS #11 provider in its own process for the agent (AgentServer's PKCS11Provider spawns it).
     .executableTarget(
       name: "keyhold-pkcs11-helper", dependencies: ["SSHWire", "CPKCS11", "KeyholdCrypto"], swiftSettings: ownSettings),
     // libFuzzer entry point; a no-op in a plain build (see Makefile `fuzz`).
     .executableTarget(
-      name: "FuzzDecoders", dependencies: ["SSHWire", "KeyholdCrypto", "SSHKeys", "Vault", "Audit", "Cloud"],
+      name: "FuzzDecoders",
+      dependencies: ["SSHWire", "KeyholdCrypto", "SSHKeys", "Vault", "Audit", "Cloud", "SignatureLog"],
       swiftSettings: ownSettings),
 
     // Helpers shared by the tests and the benchmarks: child processes, moto_server, a loopback EC2 stub.
@@ -111,6 +116,9 @@ let package = Package(
     .testTarget(
       name: "CLITests", dependencies: ["SSHKeys", "SSHWire", "KeyholdCrypto", "TestSupport"], swiftSettings: ownSettings
     ),
+    .testTarget(
+      name: "SignatureLogTests", dependencies: ["SignatureLog", "AgentServer", "SSHWire", "TestSupport"],
+      swiftSettings: ownSettings),
     // The real agent binary against hostile clients: parallel guessers, thousands of idle connections, log injection.
     .testTarget(
       name: "HostileClientTests",

@@ -98,7 +98,7 @@ public final class Agent: Sendable {
       // The vault file is looked at before listings and signatures (at most once per check interval): a key
       // removed, retired or renamed by another process stops signing, or signs under its new name, within it.
       vault.refreshIfChanged(throttled: true)
-      return .signResponse(signature: try sign(r, connection))
+      return .signResponse(signature: try signRecorded(r, connection))
     case .addIdentity(let a), .addIDConstrained(let a):
       try add(a, connection)
       return .success
@@ -331,6 +331,7 @@ public final class Agent: Sendable {
     var status = keyring.agentStatus()
     status.socketPath = configuration.socketPath ?? ""
     status.pid = UInt32(bitPattern: getpid())
+    status.log = configuration.signatureLog?.logStatus()
     if status.vault == .sealed && status.vaultKeys > 0 && !configuration.lazyUnlock {
       status.sealedNote = configuration.promptUnavailable ?? "lazy unlock is off (--no-lazy-unlock)"
     }

@@ -96,6 +96,8 @@ public struct AgentConfiguration: Sendable {
   public var learnHosts = true
   /// Whether a bound connection's listing leaves out keys known to open only other hosts (`--hide-other-hosts`).
   public var hideOtherHosts = false
+  /// Receives every answered sign request (keyhold-log(1)); nil: nothing is recorded (`--no-log`).
+  public var signatureLog: (any SignatureRecorder)? = nil
 
   /// Creates a configuration with ssh-agent's defaults.
   public init(

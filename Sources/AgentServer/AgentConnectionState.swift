@@ -18,6 +18,8 @@ public struct AgentConnectionState: Sendable {
   public let peerPID: Int32
   /// A number naming the connection in logs.
   public let number: Int
+  /// The peer process and its parents, read at accept time for the signature log; nil when no log is kept.
+  public var peerProcess: PeerProcess? = nil
   /// Bindings recorded on this connection, oldest first.
   var bindings: [Binding] = []
   /// True once a bind was attempted, even one that failed (then restricted keys are refused).

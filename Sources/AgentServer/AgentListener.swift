@@ -116,7 +116,9 @@ public final class AgentListener: Sendable {
           }
           let number = self.connections.add(1, ordering: .relaxed).newValue
           agent.log(.debug, "connection \(number): new client pid \(peer.pid) uid \(peer.uid)")
-          return AgentConnectionState(peerUID: peer.uid, peerPID: peer.pid, number: number)
+          var state = AgentConnectionState(peerUID: peer.uid, peerPID: peer.pid, number: number)
+          if agent.configuration.signatureLog != nil { state.peerProcess = PeerProcess.read(pid: peer.pid) }
+          return state
         },
         handler: { state, body in
           var frame = body

@@ -61,13 +61,12 @@ final class ListingReplies: Sendable {
     let generation = ordering.index.generation
     let hide = ordering.hideOthers
     let found: (reply: [UInt8]?, layout: HostLayout?) = state.withLock { s in
-      guard let layout = s.layout, layout.version == version, layout.generation == generation,
-        layout.hideOthers == hide
+      guard let layout = s.layout, layout.describes(version: version, generation: generation, hideOthers: hide)
       else { return (nil, nil) }
       return (s.hostReplies[ordering.host], layout)
     }
     if let reply = found.reply { return reply }
-    var layout: HostLayout
+    let layout: HostLayout
     if let cached = found.layout {
       layout = cached
     } else {
@@ -76,15 +75,12 @@ final class ListingReplies: Sendable {
     }
     let reply = layout.reply(hostKeys: ordering.hostKeys)
     state.withLock { s in
-      if let current = s.layout, current.version == layout.version, current.generation == layout.generation,
-        current.hideOthers == layout.hideOthers
-      {
-        // Kept below.
-      } else if s.layout.map({ $0.version <= layout.version }) ?? true {
+      let stored = s.layout?.describes(version: layout.version, generation: layout.generation, hideOthers: hide)
+      if stored != true {
+        // A layout of a newer keyring stored meanwhile stays; this reply is still right for its request.
+        guard s.layout.map({ $0.version <= layout.version }) ?? true else { return }
         s.layout = layout
         s.dropHostReplies()
-      } else {
-        return  // a newer layout was stored meanwhile; this reply is still right for its request
       }
       guard s.hostReplies[ordering.host] == nil, reply.count <= Self.hostReplyBudget else { return }
       while !s.hostOrder.isEmpty
@@ -116,8 +112,15 @@ struct HostLayout: Sendable {
   let known: [UInt8]
   /// Where each entry of ``known`` starts, and, last, ``known``'s length.
   let knownStarts: [Int]
-  /// Fingerprint → positions of its entries in ``known`` (a key and its certificate share a fingerprint).
-  let knownPositions: [String: [Int]]
+  /// Fingerprint → position of its first entry in ``known``; the rare further ones (a key and its certificate
+  /// share a fingerprint) are in ``morePositions``, so building the layout allocates no array per key.
+  let knownPositions: [String: Int]
+  let morePositions: [String: [Int]]
+
+  /// Whether this layout is the one for keyring version `version` and host index generation `generation`.
+  func describes(version: UInt64, generation: UInt64, hideOthers: Bool) -> Bool {
+    self.version == version && self.generation == generation && self.hideOthers == hideOthers
+  }
 
   init(_ entries: [ListedKey], index: HostKeyIndex, hideOthers: Bool, version: UInt64) {
     self.version = version
@@ -126,11 +129,17 @@ struct HostLayout: Sendable {
     var unknown: [UInt8] = []
     var known: [UInt8] = []
     var starts: [Int] = []
-    var positions: [String: [Int]] = [:]
+    var positions: [String: Int] = [:]
+    var more: [String: [Int]] = [:]
+    positions.reserveCapacity(entries.count)
     var unknownCount = 0
     for entry in entries {
       if index.keysWithKnownHost.contains(entry.fingerprint) {
-        positions[entry.fingerprint, default: []].append(starts.count)
+        // One look-up for the common case; a repeated fingerprint keeps its first position.
+        if let first = positions.updateValue(starts.count, forKey: entry.fingerprint) {
+          positions[entry.fingerprint] = first
+          more[entry.fingerprint, default: []].append(starts.count)
+        }
         starts.append(known.count)
         AgentFraming.appendEntry(entry.identity, to: &known)
       } else {
@@ -144,6 +153,7 @@ struct HostLayout: Sendable {
     self.known = known
     self.knownStarts = starts
     self.knownPositions = positions
+    self.morePositions = more
   }
 
   /// The framed reply for a host whose known keys are `hostKeys`: their entries, the unknown block, and (unless
@@ -151,7 +161,9 @@ struct HostLayout: Sendable {
   func reply(hostKeys: Set<String>) -> [UInt8] {
     var mine: [Int] = []
     for fingerprint in hostKeys {
-      if let p = knownPositions[fingerprint] { mine.append(contentsOf: p) }
+      guard let first = knownPositions[fingerprint] else { continue }
+      mine.append(first)
+      if let others = morePositions[fingerprint] { mine.append(contentsOf: others) }
     }
     mine.sort()
     var size = unknown.count

@@ -5,6 +5,7 @@ import Cloud
 import KeyholdCrypto
 import SSHKeys
 import SSHWire
+import SignatureLog
 import Vault
 
 /// The fixed passphrase offered to encrypted inputs, so decryption paths run too.
@@ -62,6 +63,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
       _ = try? EC2Client.consoleText(root)
     }
   case 20:
+    // A signature log line: whatever decodes encodes to a line that decodes to the same record.
+    if let record = try? SignatureLogCodec.decode(input),
+      (try? SignatureLogCodec.decode(SignatureLogCodec.encode(record).dropLast())) != record
+    {
+      fatalError("signature log record does not survive encoding")
+    }
+  case 21:
     // The PKCS #11 helper codec: a request that decodes encodes back to the same bytes (a reply may not: a label
     // that is not UTF-8 decodes with replacement characters).
     if let request = try? PKCS11HelperRequest.decode(input) { precondition(request.encode() == input) }

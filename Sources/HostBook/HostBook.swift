@@ -96,8 +96,14 @@ public struct HostBook: Sendable {
     try read(instancesPath, format: Self.instancesFormat)
   }
 
-  /// Replaces the instances file.
+  /// Replaces the instances file, under the hosts lock (so a sync and `keyhold hosts forget` never lose each
+  /// other's change).
   public func saveInstances(_ instances: [CloudInstance]) throws(HostBookError) {
+    try locked { () throws(HostBookError) in try writeInstances(instances) }
+  }
+
+  /// Replaces the instances file; the caller holds the hosts lock.
+  func writeInstances(_ instances: [CloudInstance]) throws(HostBookError) {
     try write(instancesPath, HostBookFile.encode(instances, format: Self.instancesFormat))
   }
 
@@ -107,7 +113,7 @@ public struct HostBook: Sendable {
     try locked { () throws(HostBookError) in
       var records = try instances()
       guard change(&records) else { return }
-      try saveInstances(records)
+      try writeInstances(records)
     }
   }
 

@@ -222,7 +222,7 @@ extension HostBook {
       var i = try instances()
       let outcome = Self.apply(selection, learned: &l, instances: &i)
       if outcome.learnedRemoved > 0 { try write(learnedPath, HostBookFile.encode(l, format: Self.learnedFormat)) }
-      if !outcome.droppedHostKeys.isEmpty { try saveInstances(i) }
+      if !outcome.droppedHostKeys.isEmpty { try writeInstances(i) }
       return outcome
     }
   }

@@ -50,7 +50,8 @@ public final class LiveHostBook: Sendable {
 
   /// Follows and writes the books of `book`. `checkInterval` is in nanoseconds of `now`, a monotonic clock
   /// (default: CLOCK_MONOTONIC_COARSE); `report` receives one line per new problem (unescaped: the caller's log
-  /// escapes); `startWriter: false` leaves records queued until ``drainQueue()`` (tests).
+  /// escapes); `startWriter: false` leaves records queued until ``drainQueue()`` (tests). The writer thread starts
+  /// with the first queued record.
   public init(
     book: HostBook, checkInterval: UInt64 = 100_000_000, queueLimit: Int = 1024,
     now: @escaping @Sendable () -> UInt64 = LiveHostBook.coarseMonotonic,
@@ -65,14 +66,17 @@ public final class LiveHostBook: Sendable {
     queue = Mutex(QueueState())
     refresh()
     lastCheck.store(max(now(), 1), ordering: .relaxed)
-    if startWriter {
-      let thread = Thread { [weak self] in
-        while let self, self.writerStep() {}
-      }
-      thread.name = "keyhold-hosts"
-      thread.stackSize = 512 * 1024
-      thread.start()
+    queue.withLock { $0.writerWanted = startWriter }
+  }
+
+  /// Starts the writer thread; called with the first record, so an agent that never learns has no extra thread.
+  private func startWriterThread() {
+    let thread = Thread { [weak self] in
+      while let self, self.writerStep() {}
     }
+    thread.name = "keyhold-hosts"
+    thread.stackSize = 512 * 1024
+    thread.start()
   }
 
   /// CLOCK_MONOTONIC_COARSE in nanoseconds: tens of nanoseconds to read, ticks every few milliseconds.
@@ -167,15 +171,18 @@ public final class LiveHostBook: Sendable {
   /// Queues one learned record for the writer; returns at once. False when the queue was full and it was dropped.
   @discardableResult
   public func enqueue(_ record: LearnedHost) -> Bool {
-    let (queued, firstDrop) = queue.withLock { q -> (Bool, Bool) in
+    let (queued, firstDrop, start) = queue.withLock { q -> (Bool, Bool, Bool) in
       guard q.pending.count < queueLimit else {
         q.dropped += 1
         defer { q.dropReported = true }
-        return (false, !q.dropReported)
+        return (false, !q.dropReported, false)
       }
       q.pending.append(record)
-      return (true, false)
+      let start = q.writerWanted && !q.writerStarted
+      if start { q.writerStarted = true }
+      return (true, false, start)
     }
+    if start { startWriterThread() }
     if queued {
       wake.signal()
     } else if firstDrop {
@@ -257,6 +264,8 @@ public final class LiveHostBook: Sendable {
     var dropReported = false
     var writeReported = false
     var stopping = false
+    var writerWanted = false
+    var writerStarted = false
   }
 }
 

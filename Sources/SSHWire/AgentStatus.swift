@@ -3,8 +3,11 @@
 /// The reply's contents, after `string "status@keyhold"`: `bool agent locked`, `byte vault state` (0 none, 1 sealed,
 /// 2 open), `uint64 seconds in that state`, `uint32 seconds until the vault seals itself` (0: no timeout),
 /// `uint32 keys added by clients`, `uint32 keys in the vault`, `uint32 vault keys listed`, `string socket path`
-/// (empty when unknown), `uint32 agent pid`, `string why sealed keys are not listed` (empty when they are). Fields
-/// added later go at the end; readers ignore what follows the ones they know.
+/// (empty when unknown), `uint32 agent pid`, `string why sealed keys are not listed` (empty when they are), then,
+/// when the agent keeps a signature log, `string log path`, `uint64 records written`, `uint64 records lost`,
+/// `string why writing fails` (empty while it works); an agent that keeps none (`--no-log`) ends the reply before
+/// them. Fields added later go at the end; readers ignore what follows the ones they know, and a reply that ends
+/// before the log fields (an older agent) has no log state.
 ///
 /// The codec is pure wire format, so it lives beside the other agent messages: `keyhold status` and the fuzzer
 /// (Sources/FuzzDecoders) decode a reply from whatever answers on SSH_AUTH_SOCK without the server.
@@ -32,6 +35,8 @@ public struct AgentStatus: Sendable, Equatable {
   public var pid: UInt32
   /// Why a sealed vault's keys are left out of listings; empty when they are listed.
   public var sealedNote: String
+  /// The signature log's health; nil when the agent keeps no log (`--no-log`) or did not say.
+  public var log: SignatureLogState? = nil
 
   /// Creates a status.
   public init(
@@ -63,6 +68,12 @@ public struct AgentStatus: Sendable, Equatable {
     w.writeString(socketPath)
     w.writeUInt32(pid)
     w.writeString(sealedNote)
+    if let log {
+      w.writeString(log.path)
+      w.writeUInt64(log.written)
+      w.writeUInt64(log.lost)
+      w.writeString(log.error)
+    }
     return w.bytes
   }
 
@@ -72,10 +83,15 @@ public struct AgentStatus: Sendable, Equatable {
     do throws(WireError) {
       let locked = try r.readBool()
       guard let vault = AgentVaultStatus.State(rawValue: try r.readByte()) else { return nil }
-      return AgentStatus(
+      var status = AgentStatus(
         locked: locked, vault: vault, vaultSeconds: try r.readUInt64(), secondsLeft: try r.readUInt32(),
         addedKeys: try r.readUInt32(), vaultKeys: try r.readUInt32(), listedVaultKeys: try r.readUInt32(),
         socketPath: try r.readUTF8(), pid: try r.readUInt32(), sealedNote: try r.readUTF8())
+      if !r.isAtEnd {
+        status.log = SignatureLogState(
+          path: try r.readUTF8(), written: try r.readUInt64(), lost: try r.readUInt64(), error: try r.readUTF8())
+      }
+      return status
     } catch {
       return nil
     }

@@ -5,7 +5,7 @@
 /// Benchmarks for keyhold (`make bench`): `keyhold-bench [keys|vault|memory|agent|cloud ...]`, all by default.
 @main
 struct Bench {
-  static let all = ["keys", "vault", "memory", "agent", "cloud", "idle", "scale"]
+  static let all = ["keys", "vault", "memory", "agent", "siglog", "cloud", "idle", "scale"]
 
   static let usage = """
     usage: keyhold-bench [--quick] [--pause] [BENCHMARK ...]
@@ -36,6 +36,7 @@ struct Bench {
       switch name {
       case "vault": try VaultBench.run()
       case "agent": try AgentBench.run()
+      case "siglog": try SignatureLogBench.run()
       case "cloud": try CloudBench.run()
       case "keys": try KeysBench.run()
       case "memory": try MemoryBench.run()

@@ -29,7 +29,7 @@ struct Keyhold: ParsableCommand {
       let program = invokedAs == "ssh-agent" || invokedAs == "keyhold-agent" ? invokedAs : "keyhold agent"
       AgentCommand.main(Array(arguments.dropFirst()), program: program)
     }
-    run(arguments)
+    run(AuditCommand.withUnusedDefault(arguments))
   }
 
   /// Parses and runs one command line, reporting every error in keyhold's one voice (see `UsageReport`).

@@ -18,6 +18,7 @@ extension Keyhold {
     LockCommand.self,
     StatusCommand.self,
     HostsCommand.self,
+    LogCommand.self,
     SyncCommand.self,
     AuditCommand.self,
     SSHConfigCommand.self,

@@ -353,3 +353,87 @@ struct HostOrderFixture {
     #expect(f.hosts.uses.isEmpty)
   }
 }
+
+/// Framed listings come from bytes framed once while nothing they depend on changes.
+@Suite struct ListingRepliesTests {
+  static func storage(_ bytes: [UInt8]) -> UnsafeRawPointer? {
+    bytes.withUnsafeBytes { UnsafeRawPointer($0.baseAddress) }
+  }
+
+  @Test func unchangedListingIsWrittenFromTheBytesFramedForTheFirstRequest() throws {
+    let (f, agent, _) = try HostOrderTests.fixture()
+    var plain = AgentConnectionState(peerUID: 0, peerPID: 1, number: 7)
+    var body = [AgentMessageType.requestIdentities.rawValue]
+    let first = agent.answer(frame: &body, connection: &plain)
+    let second = agent.answer(frame: &body, connection: &plain)
+    #expect(first == AgentFraming.frame(agent.respond(to: .requestIdentities, connection: &plain)))
+    #expect(Self.storage(first) == Self.storage(second))
+    var bound = AgentConnectionState(peerUID: 0, peerPID: 1, number: 8)
+    _ = agent.respond(to: HostOrderFixture.bind(f.hostA, session: [1]), connection: &bound)
+    let boundFirst = agent.answer(frame: &body, connection: &bound)
+    #expect(boundFirst == AgentFraming.frame(agent.respond(to: .requestIdentities, connection: &bound)))
+    #expect(Self.storage(boundFirst) == Self.storage(agent.answer(frame: &body, connection: &bound)))
+    // A change is framed anew, for both.
+    _ = agent.respond(to: .removeIdentity(keyBlob: f.keys[0].publicKey.blob), connection: &plain)
+    let after = agent.answer(frame: &body, connection: &plain)
+    #expect(after != first)
+    #expect(after == AgentFraming.frame(agent.respond(to: .requestIdentities, connection: &plain)))
+    #expect(
+      agent.answer(frame: &body, connection: &bound)
+        == AgentFraming.frame(agent.respond(to: .requestIdentities, connection: &bound)))
+  }
+
+  @Test func lockedAgentListsNothingOnEveryConnection() throws {
+    let (f, _, _) = try HostOrderTests.fixture()
+    var configuration = AgentConfiguration(lockKDF: Sodium.KDFParameters(opsLimit: 1, memLimit: 8192))
+    configuration.hosts = f.hosts
+    let agent = Agent(configuration: configuration, verifyHostSignature: { _, _, _ in true })
+    var owner = AgentConnectionState(peerUID: 0, peerPID: 1, number: 1)
+    _ = agent.respond(to: try HostOrderFixture.add(f.keys[3]), connection: &owner)
+    var bound = AgentConnectionState(peerUID: 0, peerPID: 1, number: 2)
+    _ = agent.respond(to: HostOrderFixture.bind(f.hostA, session: [1]), connection: &bound)
+    var body = [AgentMessageType.requestIdentities.rawValue]
+    #expect(agent.answer(frame: &body, connection: &bound).count > 9)
+    #expect(agent.respond(to: .lock(passphrase: Array("pw".utf8)), connection: &owner) == .success)
+    let empty: [UInt8] = [0, 0, 0, 5, AgentMessageType.identitiesAnswer.rawValue, 0, 0, 0, 0]
+    #expect(agent.answer(frame: &body, connection: &bound) == empty)
+    #expect(agent.answer(frame: &body, connection: &owner) == empty)
+  }
+}
+
+/// What learning writes to the log: nothing at the default level; one escaped line at debug level.
+@Suite struct HostLearningLogTests {
+  final class Lines: @unchecked Sendable {
+    let lines = Mutex([String]())
+    func add(_ line: String) { lines.withLock { $0.append(line) } }
+    var all: [String] { lines.withLock { $0 } }
+  }
+
+  @Test(arguments: [AgentLogLevel.info, AgentLogLevel.debug])
+  func learnedUseIsLoggedOnlyAtDebugLevelAndEscaped(level: AgentLogLevel) throws {
+    let f = try HostOrderFixture(keys: 1)
+    let lines = Lines()
+    var configuration = AgentConfiguration(log: { _, line in lines.add(line) }, logLevel: level, wallClock: f.wall)
+    configuration.hosts = f.hosts
+    let agent = Agent(configuration: configuration, verifyHostSignature: { _, _, _ in true })
+    var c = AgentConnectionState(peerUID: 0, peerPID: 1, number: 1)
+    let k = f.keys[0]
+    _ = agent.respond(to: try HostOrderFixture.add(k), connection: &c)
+    _ = agent.respond(to: HostOrderFixture.bind(f.hostA, session: [5]), connection: &c)
+    let data = HostOrderFixture.userauth([5], k.publicKey.blob, user: "eve\nforged")
+    guard case .signResponse = agent.respond(to: HostOrderFixture.sign(k, data), connection: &c) else {
+      Issue.record("not signed")
+      return
+    }
+    #expect(f.hosts.uses.map(\.user) == ["eve\nforged"])
+    let host = try HostOrderFixture.fingerprint(f.hostA)
+    let learned = lines.all.filter { $0.contains(host) }
+    if level == .info {
+      #expect(learned.isEmpty)
+    } else {
+      #expect(learned.count == 1)
+      #expect(learned.first?.contains("eve\\nforged") == true)
+      #expect(!lines.all.contains { $0.contains("\n") })
+    }
+  }
+}

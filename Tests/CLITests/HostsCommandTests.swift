@@ -71,6 +71,18 @@ import Testing
     #expect(lines[2].hasSuffix("learned"))
   }
 
+  @Test func theTableEscapesControlCharactersInNameTagsAndUserNames() throws {
+    let b = try Books()
+    defer { b.s.cleanup() }
+    let instances = try String(contentsOfFile: b.s.vault + ".instances", encoding: .utf8)
+    try instances.replacingOccurrences(of: "\"name\":\"web\"", with: "\"name\":\"web\\u001b[2J\\nfake\"")
+      .write(toFile: b.s.vault + ".instances", atomically: true, encoding: .utf8)
+    let r = try b.s.run(["hosts"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("web\\033[2J\\nfake") && !r.stdout.contains("\u{1b}"))
+    #expect(r.stdout.split(separator: "\n").count == 3)
+  }
+
   @Test func hostsJSONIsOneObjectPerLineFollowingTheConvention() throws {
     let b = try Books()
     defer { b.s.cleanup() }

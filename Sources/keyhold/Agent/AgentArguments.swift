@@ -43,6 +43,8 @@ struct AgentArguments: Equatable, Sendable {
   var noLearn = false
   /// `--hide-other-hosts`: bound connections are not offered keys known only for other hosts.
   var hideOtherHosts = false
+  /// `--no-log`: keep no signature log.
+  var noLog = false
   /// COMMAND and its arguments.
   var command: [String] = []
 
@@ -75,7 +77,7 @@ struct AgentArguments: Equatable, Sendable {
   static let valued: Set<Character> = ["E", "a", "O", "P", "t"]
   /// Long options without a value.
   static let longFlags: Set<String> = [
-    "help", "no-vault", "no-lazy-unlock", "hide-orphaned", "no-learn", "hide-other-hosts",
+    "help", "no-vault", "no-lazy-unlock", "hide-orphaned", "no-learn", "hide-other-hosts", "no-log",
   ]
   /// Long options that take a value (`--name VALUE` or `--name=VALUE`).
   static let longValued: Set<String> = ["vault"]
@@ -108,6 +110,7 @@ struct AgentArguments: Equatable, Sendable {
           case "no-lazy-unlock": a.noLazyUnlock = true
           case "no-learn": a.noLearn = true
           case "hide-other-hosts": a.hideOtherHosts = true
+          case "no-log": a.noLog = true
           default: a.hideOrphaned = true
           }
         } else if longValued.contains(name) {
@@ -196,10 +199,10 @@ struct AgentArguments: Equatable, Sendable {
     return """
       usage: \(program) [-c | -s] [-DdTU] [-a sock] [-E hash] [-O option] [-P list] [-t life]
       \(pad)[--vault path | --no-vault] [--no-lazy-unlock] [--hide-orphaned]
-      \(pad)[--no-learn] [--hide-other-hosts]
+      \(pad)[--no-learn] [--hide-other-hosts] [--no-log]
              \(program) [-TU] [-a sock] [-E hash] [-O option] [-P list] [-t life]
       \(pad)[--vault path | --no-vault] [--no-lazy-unlock] [--hide-orphaned]
-      \(pad)[--no-learn] [--hide-other-hosts] command [arg ...]
+      \(pad)[--no-learn] [--hide-other-hosts] [--no-log] command [arg ...]
              \(program) [-c | -s] -k
              \(program) -V
 

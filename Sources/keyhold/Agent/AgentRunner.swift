@@ -3,6 +3,7 @@ import CPeerCred
 import KeyholdCrypto
 import KeyholdSystem
 import SSHKeys
+import SignatureLog
 
 #if canImport(Glibc)
   import Glibc
@@ -27,6 +28,8 @@ struct AgentRunner {
     var temporarySocketDirectory = false
     /// `-P`: the PKCS#11 providers ssh-add -s may load; nil: ssh-agent's default.
     var pkcs11Providers: String? = nil
+    /// The signature log's files; nil: no log (`--no-log`).
+    var signatureLog: SignatureLogFiles? = nil
     /// SSH_PKCS11_HELPER: the helper to spawn; nil or empty: keyhold-pkcs11-helper next to this executable.
     var pkcs11Helper: String? = nil
     /// `--no-learn` turns this off: user-authentication signatures on bound connections are not recorded.
@@ -222,6 +225,10 @@ struct AgentRunner {
     if options.lazyUnlock { configuration.promptUnavailable = promptUnavailable }
     configuration.learnHosts = options.learnHosts
     configuration.hideOtherHosts = options.hideOtherHosts
+    if let files = options.signatureLog {
+      configuration.signatureLog = AgentSignatureLog(
+        files: files, hostName: AgentSignatureLog.instanceNames(vaultPath: options.vaultPath))
+    }
     let source = options.vaultPath.flatMap {
       AgentVaultSourceFactory.make(path: $0, hideOrphaned: options.hideOrphaned)
     }

@@ -79,6 +79,8 @@ struct AgentCommand: ParsableCommand {
 
   @Flag(name: .long, help: "On a connection bound to a server, do not offer keys known only for other servers.")
   var hideOtherHosts = false
+  @Flag(name: .long, help: "Keep no signature log (keyhold-log(1)).")
+  var noLog = false
 
   @Argument(parsing: .captureForPassthrough, help: "A command to run with the agent (and its arguments).")
   var command: [String] = []
@@ -144,6 +146,7 @@ struct AgentCommand: ParsableCommand {
       vaultPath: a.noVault ? nil : try AgentVaultSourceFactory.resolve(option: a.vault), lazyUnlock: !a.noLazyUnlock,
       hideOrphaned: a.hideOrphaned, command: a.command, temporarySocketDirectory: a.temporarySocketDirectory,
       pkcs11Providers: a.providers,
+      signatureLog: a.noLog ? nil : try SignatureLogLocation.resolve(),
       // As ssh-agent: SSH_PKCS11_HELPER names the helper; the agent itself never reads the environment.
       pkcs11Helper: getenv("SSH_PKCS11_HELPER").map { String(cString: $0) }, learnHosts: !a.noLearn,
       hideOtherHosts: a.hideOtherHosts)

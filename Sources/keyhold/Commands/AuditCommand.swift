@@ -43,7 +43,27 @@ struct AuditCommand: ParsableCommand {
       "The vault file (default: $KEYHOLD_VAULT, else $XDG_DATA_HOME/keyhold/vault).", valueName: "path"))
   var vault: String?
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "List the keys no signature in the signature log used for DAYS days (90 when no number follows), with their cloud key pairs, as prune candidates; nothing is pruned.",
+      valueName: "days"))
+  var unused: Int?
+
+  /// `--unused` takes an optional number: with none after it (the end, or another option), 90 is meant.
+  static func withUnusedDefault(_ arguments: [String]) -> [String] {
+    guard arguments.first == "audit" else { return arguments }
+    var out: [String] = []
+    for (i, word) in arguments.enumerated() {
+      out.append(word)
+      if word == "--" { return out + arguments[(i + 1)...] }
+      if word == "--unused" && (i + 1 == arguments.count || arguments[i + 1].hasPrefix("-")) { out.append("90") }
+    }
+    return out
+  }
+
   func validate() throws {
+    if let unused, unused < 0 { throw ValidationError("--unused takes a number of days, 0 or more") }
     for s in states where AuditState(rawValue: s) == nil {
       throw ValidationError(
         "unknown state '\(s)'; choose from \(AuditState.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -51,6 +71,10 @@ struct AuditCommand: ParsableCommand {
   }
 
   func run() throws {
+    if let unused {
+      try runReportingErrors { try listUnused(days: unused) }
+      return
+    }
     var status: Int32 = 0
     try runReportingErrors {
       let store = VaultStore(path: try VaultLocation.resolve(option: vault))
@@ -78,9 +102,78 @@ struct AuditCommand: ParsableCommand {
       guard let report else { return }
       let shown = report.filtered(to: Set(states.compactMap(AuditState.init(rawValue:))))
       try writeStdout(json ? shown.renderJSON() : shown.renderText(now: Int64(time(nil))))
+      if !json, store.exists, let view = try? store.readPublic(), let usage = LastUsePresentation.usage() {
+        try writeStdout(Self.lastUseText(view, usage))
+      }
       try reportFailures(report)
       status = report.exitStatus
     }
     if status != 0 { throw ExitCode(status) }
+  }
+
+  /// Each vault key's last use from the signature log (keyhold-log(1)), after the report.
+  static func lastUseText(_ view: VaultPublicView, _ usage: KeyUsage) -> String {
+    guard !view.entries.isEmpty else { return "" }
+    let since = usage.since.map { " (the signature log begins \(LastUsePresentation.day($0)))" } ?? ""
+    var out = "\nLast use\(since):\n"
+    let width = view.entries.map(\.name.count).max() ?? 0
+    for e in view.entries.sorted(by: { $0.name < $1.name }) {
+      let text = usage.last(e).map { LastUsePresentation.text($0, usage: usage) } ?? "none in the log"
+      out += "  " + e.name + String(repeating: " ", count: width - e.name.count + 2) + text + "\n"
+    }
+    return out
+  }
+
+  /// `--unused DAYS`: the prune candidates. Reads only the vault's public half and the log; changes nothing.
+  func listUnused(days: Int) throws {
+    let store = VaultStore(path: try VaultLocation.resolve(option: vault))
+    guard store.exists else { throw cliError(.notFound(store.path)) }
+    let view = try withVaultErrors { try store.readPublic() }
+    let files = try SignatureLogLocation.resolve()
+    let usage = KeyUsage.read(files)
+    let now = Double(time(nil))
+    let unused = usage.unused(in: view, days: days, now: now)
+    if json {
+      try writeStdout(try VaultPresentation.json(unused.map(UnusedJSON.init)))
+      return
+    }
+    var out = ""
+    if let since = usage.since, now - since < Double(days) * 86400 {
+      out += "note: the signature log begins \(LastUsePresentation.day(since)), less than \(days) days ago\n"
+    } else if usage.since == nil {
+      out += "note: the signature log (\(files.path)) is empty\n"
+    }
+    if unused.isEmpty {
+      out += "every key signed in the last \(days) days\n"
+    } else {
+      out += "keys unused for \(days) days (prune candidates; see keyhold prune):\n"
+      let width = unused.map(\.name.count).max() ?? 0
+      for u in unused {
+        var line = "  " + u.name + String(repeating: " ", count: width - u.name.count + 2)
+        line += u.lastUse.map { "last used " + LastUsePresentation.text($0, usage: usage) } ?? "never used in the log"
+        if !u.keyPairs.isEmpty { line += "; key pairs " + u.keyPairs.joined(separator: ", ") }
+        out += line + "\n"
+      }
+    }
+    try writeStdout(out)
+  }
+
+  /// One prune candidate in `--unused --json`.
+  struct UnusedJSON: Encodable {
+    let u: KeyUsage.Unused
+
+    enum CodingKeys: String, CodingKey {
+      case name, fingerprint
+      case lastUse = "last_use"
+      case keyPairs = "key_pairs"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+      var c = encoder.container(keyedBy: CodingKeys.self)
+      try c.encode(u.name, forKey: .name)
+      try c.encode(u.fingerprint, forKey: .fingerprint)
+      try c.encode(u.lastUse.map(LastUsePresentation.UseJSON.init), forKey: .lastUse)
+      try c.encode(u.keyPairs, forKey: .keyPairs)
+    }
   }
 }

@@ -1,3 +1,4 @@
+import AgentServer
 import ArgumentParser
 import Foundation
 import HostBook
@@ -138,7 +139,9 @@ extension HostsCommand {
     return String(chars[0..<10]) + " " + String(chars[11..<16]) + " UTC"
   }
 
-  /// The table: HOST KEY, NAMES, KEY, USER, LAST USE, SOURCE; one row per host key.
+  /// The table: HOST KEY, NAMES, KEY, USER, LAST USE, SOURCE; one row per host key. Name tags and user names are
+  /// chosen by others: cells are escaped as the agent's log is (vis(3) style), so none can move the cursor or
+  /// start a line of its own.
   static func table(_ hosts: [KnownHost]) -> String {
     var rows = [["HOST KEY", "NAMES", "KEY", "USER", "LAST USE", "SOURCE"]]
     for h in hosts {
@@ -146,10 +149,11 @@ extension HostsCommand {
       let keys = h.keys.isEmpty ? "-" : h.keys.map { $0.name ?? $0.fingerprint }.joined(separator: ",")
       let users = Array(Set(h.keys.flatMap(\.users))).sorted()
       let last = h.keys.compactMap(\.lastUse).max()
-      rows.append([
-        h.hostKey, names, keys, users.isEmpty ? "-" : users.joined(separator: ","), last.map(shortTime) ?? "-",
-        h.source,
-      ])
+      rows.append(
+        [
+          h.hostKey, names, keys, users.isEmpty ? "-" : users.joined(separator: ","), last.map(shortTime) ?? "-",
+          h.source,
+        ].map(AgentLogEscape.escape))
     }
     let widths = (0..<rows[0].count - 1).map { c in rows.map { $0[c].count }.max() ?? 0 }
     return rows.map { row in

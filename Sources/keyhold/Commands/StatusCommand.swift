@@ -44,6 +44,12 @@ struct StatusCommand: ParsableCommand {
     if !s.sealedNote.isEmpty { lines.append(("not listed", "sealed vault keys: \(s.sealedNote)")) }
     lines.append(("socket", s.socketPath.isEmpty ? "unknown" : s.socketPath))
     lines.append(("pid", "\(s.pid)"))
+    if let log = s.log {
+      lines.append(("log", "\(log.path): \(log.written) written, \(log.lost) lost"))
+      if !log.error.isEmpty { lines.append(("log error", AgentLogEscape.escape(log.error))) }
+    } else {
+      lines.append(("log", "off"))
+    }
     let width = lines.map(\.0.count).max() ?? 0
     return lines.map { $0.0 + ":" + String(repeating: " ", count: width - $0.0.count + 1) + $0.1 + "\n" }.joined()
   }
@@ -71,6 +77,14 @@ struct StatusCommand: ParsableCommand {
       case addedKeys = "added_keys"
       case notListedReason = "not_listed_reason"
       case socket, pid
+      case signatureLog = "signature_log"
+    }
+
+    struct Log: Encodable {
+      let path: String
+      let written: UInt64
+      let lost: UInt64
+      let error: String?
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -86,6 +100,11 @@ struct StatusCommand: ParsableCommand {
       try c.encode(status.sealedNote.isEmpty ? nil : status.sealedNote, forKey: .notListedReason)
       try c.encode(status.socketPath.isEmpty ? nil : status.socketPath, forKey: .socket)
       try c.encode(status.pid, forKey: .pid)
+      try c.encode(
+        status.log.map {
+          Log(path: $0.path, written: $0.written, lost: $0.lost, error: $0.error.isEmpty ? nil : $0.error)
+        },
+        forKey: .signatureLog)
     }
   }
 }

@@ -13,8 +13,11 @@ final class AgentTestbed: @unchecked Sendable {
   init(flags: [String] = ["--no-vault"], environment extra: [String: String] = [:]) throws {
     directory = try CLIHarness.makeTempDirectory("agent-bed")
     socket = directory.path + "/agent.sock"
+    // The signature log goes to the testbed's folder unless the test names one, never to the user's home.
+    var agentEnvironment = ["XDG_STATE_HOME": directory.path + "/state"]
+    for (k, v) in extra { agentEnvironment[k] = v }
     pid = try Spawn.start(
-      CLIHarness.binary.path, ["agent", "-d", "-a", socket] + flags, environment: Spawn.environment(extra),
+      CLIHarness.binary.path, ["agent", "-d", "-a", socket] + flags, environment: Spawn.environment(agentEnvironment),
       scratch: directory.path, tag: "agent")
     environment = ["SSH_AUTH_SOCK": socket]
     let (pid, socket, directory) = (pid, socket, directory)
