@@ -44,6 +44,9 @@ enum AgentBench {
       print("agent: \(keyholdBinary) not built; run `swift build -c release` first")
       return
     }
+    // The agent runs as users run it, signature log included (its cost alone: `keyhold-bench siglog`), but keeps
+    // that log in the scratch folder, never the user's state folder.
+    setenv("XDG_STATE_HOME", dir + "/state", 1)
     let ours = try start("keyhold", keyholdBinary, ["agent", "-D", "--no-vault", "-a", dir + "/keyhold.sock"], dir)
     let theirs = try start("ssh-agent", "/usr/bin/ssh-agent", ["-D", "-a", dir + "/ssh-agent.sock"], dir)
     defer {

@@ -9,9 +9,16 @@ import Testing
     listedVaultKeys: 4, socketPath: "/run/user/1000/keyhold/agent.socket", pid: 4242, sealedNote: "")
 
   @Test func fieldsAddedLaterAreIgnoredByThisReader() {
-    let bytes = Self.sample.encode()
-    #expect(AgentStatus.decode(bytes) == Self.sample)
-    #expect(AgentStatus.decode(bytes + [0, 0, 0, 3, 0x61, 0x62, 0x63]) == Self.sample)
+    var status = Self.sample
+    status.log = SignatureLogState(path: "/home/u/.local/state/keyhold/signatures.log", written: 7, lost: 0, error: "")
+    let bytes = status.encode()
+    #expect(AgentStatus.decode(bytes) == status)
+    #expect(AgentStatus.decode(bytes + [0, 0, 0, 3, 0x61, 0x62, 0x63]) == status)
+  }
+
+  @Test func aReplyEndingBeforeTheLogFieldsHasNoLogState() {
+    #expect(AgentStatus.decode(Self.sample.encode()) == Self.sample)
+    #expect(AgentStatus.decode(Self.sample.encode())?.log == nil)
   }
 
   @Test func everyTruncationIsRefused() {
