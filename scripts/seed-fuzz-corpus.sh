@@ -111,4 +111,32 @@ done
 { printf '\x11'; text ecdsa-sha2-nistp256; u32 $((4 + 33 + 4 + 32)); u32 33; printf '\x00\x80'; printf '\x11%.0s' $(seq 31)
   u32 32; printf '\x22%.0s' $(seq 32); } >"$corpus/seed-signed-sig-ecdsa"
 n=$((n + 3))
+# Console output (selector 18): cloud-init's host key block around the committed .pub vectors, with the CR line ends
+# and noise a serial console adds.
+{ printf '\x12'; printf 'ec2: booting\r\n-----BEGIN SSH HOST KEY KEYS-----\r\n'
+  for f in testdata/fingerprints/*.pub; do cut -d' ' -f1,2 "$f" | sed 's/$/ root@ip-10-0-0-1\r/'; done
+  printf -- '-----END SSH HOST KEY KEYS-----\r\nec2: done\r\n'; } >"$corpus/seed-console"
+n=$((n + 1))
+
+# DescribeInstances and GetConsoleOutput answers (selector 19): the committed cloud fixtures.
+for f in testdata/cloud/*describe-instances*.xml; do
+  { printf '\x13'; cat "$f"; } >"$corpus/seed-instances-$(basename "$f")"
+  n=$((n + 1))
+done
+
+# A signature log line (selector 20) in the field order SignatureLogCodec writes (keyhold-log(1)).
+{ printf '\x14'; printf '{"v":1,"time":"2026-12-01T10:00:00Z","event":"sign","key":"web","fingerprint":"SHA256:AAAA",'
+  printf '"source":"vault","outcome":"signed","reason":null,"uid":1000,"pid":4242,"process":"ssh","exe":"/usr/bin/ssh",'
+  printf '"parents":[{"pid":4000,"process":"bash","exe":"/usr/bin/bash"}],"host_key":"SHA256:BBBB","host":"i-0abc",'
+  printf '"hops":1,"user":"root","purpose":"ssh-userauth","lost":null}'; } >"$corpus/seed-siglog"
+n=$((n + 1))
+
+# PKCS #11 helper messages (selector 21; SSHWire's PKCS11HelperMessage): LOAD, SIGN, KEYS, SIGNATURE and FAILURE
+# bodies.
+{ printf '\x15\x01'; text /usr/lib/softhsm/libsofthsm2.so; text 1234; } >"$corpus/seed-p11-load"
+{ printf '\x15\x02'; file "$scratch/blob"; text data-to-sign; u32 4; } >"$corpus/seed-p11-sign"
+{ printf '\x15\x80'; u32 1; file "$scratch/blob"; text 'token key'; } >"$corpus/seed-p11-keys"
+{ printf '\x15\x81'; text ssh-ed25519; u32 64; printf '\x5a%.0s' $(seq 64); } >"$corpus/seed-p11-signature"
+{ printf '\x15\x82'; u32 2; text 'the PIN is incorrect'; } >"$corpus/seed-p11-failure"
+n=$((n + 5))
 echo "seeded $n inputs into $corpus"
