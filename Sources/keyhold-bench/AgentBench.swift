@@ -45,9 +45,12 @@ enum AgentBench {
       return
     }
     // The agent runs as users run it, signature log included (its cost alone: `keyhold-bench siglog`), but keeps
-    // that log in the scratch folder, never the user's state folder.
+    // that log in the scratch folder, never the user's state folder. `keyhold-bench agent --no-log` leaves the log
+    // out, to compare the agent itself with builds that had none.
     setenv("XDG_STATE_HOME", dir + "/state", 1)
-    let ours = try start("keyhold", keyholdBinary, ["agent", "-D", "--no-vault", "-a", dir + "/keyhold.sock"], dir)
+    let noLog = CommandLine.arguments.contains("--no-log") ? ["--no-log"] : []
+    let ours = try start(
+      "keyhold", keyholdBinary, ["agent", "-D", "--no-vault"] + noLog + ["-a", dir + "/keyhold.sock"], dir)
     let theirs = try start("ssh-agent", "/usr/bin/ssh-agent", ["-D", "-a", dir + "/ssh-agent.sock"], dir)
     defer {
       kill(ours.pid, SIGTERM)

@@ -8,11 +8,12 @@ struct Bench {
   static let all = ["keys", "vault", "memory", "agent", "siglog", "cloud", "idle", "scale"]
 
   static let usage = """
-    usage: keyhold-bench [--quick] [--pause] [BENCHMARK ...]
+    usage: keyhold-bench [--quick] [--pause] [--no-log] [BENCHMARK ...]
 
     Runs keyhold's benchmarks (all of them when none is named): \(all.joined(separator: ", ")).
       --quick   fewer rounds (agent benchmark)
       --pause   wait before exiting, to inspect the agent (agent benchmark)
+      --no-log  run the agent without its signature log (agent benchmark)
       -h, --help
                 show this help and exit
 

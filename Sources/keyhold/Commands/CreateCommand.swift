@@ -37,6 +37,7 @@ struct CreateCommand: ParsableCommand {
         try await KeyPairs(context: context, store: store).create(
           name: name, keyName: keyName, type: type, passphrase: passphrase)
       }
+      refreshPublicKeyFiles(store)
       let pair = created.keyPair
       try writeStdout(
         "created \(name): key pair \(pair.keyName) in \(created.region), fingerprint \(pair.keyFingerprint)"

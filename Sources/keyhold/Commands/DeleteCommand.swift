@@ -52,6 +52,7 @@ struct DeleteCommand: ParsableCommand {
         try await KeyPairs(context: context, store: store).delete(
           name: name, policy: policy, confirm: { confirm($0) }, passphrase: { try vault.readPassphrase() })
       }
+      refreshPublicKeyFiles(store)
       try writeStdout(
         done.existed
           ? "deleted key pair \(done.keyName) in \(done.region)\n"

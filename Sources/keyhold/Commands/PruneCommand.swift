@@ -51,6 +51,7 @@ struct PruneCommand: ParsableCommand {
       let result = try withKDFProgress(retirement.store) {
         try withUseCaseErrors { try retirement.prune(victims, passphrase: passphrase) }
       }
+      refreshPublicKeyFiles(retirement.store)
       try printRetirement(result, now: Int64(time(nil)))
     }
   }

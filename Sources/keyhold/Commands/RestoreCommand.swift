@@ -30,6 +30,7 @@ struct RestoreCommand: ParsableCommand {
       let entry = try withKDFProgress(store) {
         try withUseCaseErrors { try Retirement(store: store).restore(name, as: newName, passphrase: passphrase) }
       }
+      refreshPublicKeyFiles(store)
       try writeStdout("restored \(entry.name)\n")
     }
   }
