@@ -56,7 +56,7 @@ final class AgentVault: Sendable {
     guard let source else { return }
     let generation = source.generation()
     let (state, epoch) = keyring.vaultEpoch
-    let keys: [AgentSourceKey]
+    var keys: [AgentSourceKey]
     do { keys = try source.publicKeys() } catch {
       log(.info, "vault public keys unavailable: \(error)")
       return
@@ -67,7 +67,9 @@ final class AgentVault: Sendable {
     if state.isOpen {
       do {
         if let reloaded = try source.reload() {
-          reread = .keys(Self.identities(reloaded, hidden: Set(keys.filter(\.hidden).map(\.blob))))
+          let shared = Self.identities(reloaded, sharing: keys)
+          keys = shared.publics
+          reread = .keys(shared.keys)
         }
       } catch {
         failure = error
@@ -145,11 +147,27 @@ final class AgentVault: Sendable {
     }
   }
 
-  /// The keyring entries for keys opened from the vault.
-  static func identities(_ keys: [PrivateKey], hidden: Set<[UInt8]>) -> [KeyIdentity] {
-    keys.map {
-      KeyIdentity(blob: $0.publicKey.blob, comment: $0.comment, key: $0, hidden: hidden.contains($0.publicKey.blob))
+  /// The keyring entries for keys opened from the vault, with `publics` made to share their storage: a key found
+  /// among the public keys takes its hiding and fingerprint from there, and the public entry takes the key's blob,
+  /// so an open vault holds each public key blob and fingerprint once, not twice (`keyhold-bench scale`).
+  static func identities(_ keys: [PrivateKey], sharing publics: [AgentSourceKey]) -> (
+    keys: [KeyIdentity], publics: [AgentSourceKey], fingerprints: [String]
+  ) {
+    var publics = publics
+    let fingerprints = Keyring.fingerprints(publics)
+    let hidden = Set(publics.lazy.filter(\.hidden).map(\.blob))
+    var slot: [[UInt8]: Int] = [:]
+    slot.reserveCapacity(publics.count)
+    for (i, k) in publics.enumerated() where slot[k.blob] == nil { slot[k.blob] = i }
+    let identities = keys.map { key -> KeyIdentity in
+      let blob = key.publicKey.blob
+      let hide = hidden.contains(blob)
+      guard let i = slot[blob] else { return KeyIdentity(blob: blob, comment: key.comment, key: key, hidden: hide) }
+      publics[i].blob = blob
+      // Both are the plain key's SHA256 fingerprint (``KeyFingerprint``), a certificate's being its key's.
+      return KeyIdentity(blob: blob, comment: key.comment, key: key, hidden: hide, fingerprint: fingerprints[i])
     }
+    return (identities, publics, fingerprints)
   }
 
   /// Opens the vault with `passphrase`; a non-zero `timeout` seals it again that many seconds later.
@@ -171,7 +189,19 @@ final class AgentVault: Sendable {
   /// footprint at what it holds.
   private static func returnFreedMemory() {
     _ = mallocTrim?(0)
+    // KEYHOLD_MALLOC_INFO=FILE appends malloc_info(3)'s per-arena figures after each opening, to see what the
+    // heap keeps (live or fragmented) when tuning the agent's malloc settings (`keyhold-bench scale`).
+    guard let path = mallocInfoPath, let info = mallocInfo, let file = fopen(path, "a") else { return }
+    _ = info(0, file)
+    fclose(file)
   }
+
+  private static let mallocInfoPath: String? = getenv("KEYHOLD_MALLOC_INFO").map { String(cString: $0) }
+
+  private static let mallocInfo: (@convention(c) (Int32, UnsafeMutablePointer<FILE>?) -> Int32)? = {
+    guard let symbol = dlsym(nil, "malloc_info") else { return nil }
+    return unsafeBitCast(symbol, to: (@convention(c) (Int32, UnsafeMutablePointer<FILE>?) -> Int32).self)
+  }()
 
   /// glibc's malloc_trim, looked up once: <malloc.h> is not part of the Glibc module Swift imports.
   private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
@@ -186,14 +216,15 @@ final class AgentVault: Sendable {
       do { return try source.unlock(passphrase: passphrase) } catch { throw .vault("\(error)") }
     }
     let generation = source.generation()
-    let publics = (try? source.publicKeys()) ?? []
-    let identities = Self.identities(keys, hidden: Set(publics.filter(\.hidden).map(\.blob)))
+    let shared = Self.identities(keys, sharing: (try? source.publicKeys()) ?? [])
+    let (identities, publics) = (shared.keys, shared.publics)
     let seconds = timeout.flatMap { $0 == 0 ? nil : $0 }
     let until = seconds.map { keyring.clock.now() + UInt64($0) }
     let committed = ordering.withLock { o -> Bool in
       defer { o = (false, false) }
       guard !o.cancelled else { return false }
-      keyring.openVault(identities, publics: publics, until: until, generation: generation)
+      keyring.openVault(
+        identities, publics: publics, fingerprints: shared.fingerprints, until: until, generation: generation)
       return true
     }
     guard committed else { throw .vault("the vault was sealed while it was being opened") }

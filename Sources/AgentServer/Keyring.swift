@@ -202,11 +202,15 @@ final class Keyring: Sendable {
   }
 
   /// Loads the opened vault's keys (and, when non-empty, its fresh public keys, read at source generation
-  /// `generation`; nil keeps the generation recorded before) until `until`.
-  func openVault(_ keys: [KeyIdentity], publics: [AgentSourceKey], until: UInt64?, generation: UInt64? = nil) {
+  /// `generation`; nil keeps the generation recorded before) until `until`. `fingerprints`, when given, are those
+  /// of `publics` already taken (``fingerprints(_:)``).
+  func openVault(
+    _ keys: [KeyIdentity], publics: [AgentSourceKey], fingerprints: [String]? = nil, until: UInt64?,
+    generation: UInt64? = nil
+  ) {
     let index = Self.index(keys)
     let blobs = Set(publics.map(\.blob))
-    let fingerprints = Self.fingerprints(publics)
+    let fingerprints = fingerprints ?? Self.fingerprints(publics)
     mutate { s in
       if !publics.isEmpty {
         s.setVaultPublic(

@@ -58,6 +58,7 @@ struct AgentRunner {
 
   func run() throws {
     Self.restoreDefaultFatalSignals()
+    Self.tuneMalloc()
     let startPID = getpid()
     var activated = false
     var createdDirectory: String? = nil
@@ -133,6 +134,24 @@ struct AgentRunner {
   /// get the default action back: the process ends at once, by the signal, and (with RLIMIT_CORE 0 and not
   /// dumpable) without a core file.
   static let fatalSignals: [Int32] = [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGQUIT, SIGSYS]
+
+  /// glibc malloc settings for a process that lives long and opens large vaults (mallopt(3)). By default glibc
+  /// raises its mmap threshold to the size of the largest block freed so far, so after the first vault read every
+  /// later multi-megabyte buffer (the file, its decrypted half, a 10,000-key listing) comes from the heap and stays
+  /// resident once freed; a fixed threshold keeps such buffers mapped, and unmapped when freed.
+  /// KEYHOLD_MALLOC_MMAP_THRESHOLD and KEYHOLD_MALLOC_ARENA_MAX (bytes, arenas) override the values for measuring
+  /// (`keyhold-bench scale`).
+  static func tuneMalloc() {
+    guard let symbol = dlsym(nil, "mallopt") else { return }
+    let mallopt = unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
+    func setting(_ name: String) -> Int32? { getenv(name).flatMap { Int32(String(cString: $0)) } }
+    let mmapThreshold: Int32 = -3  // M_MMAP_THRESHOLD in <malloc.h>
+    let arenaMax: Int32 = -8  // M_ARENA_MAX
+    // A negative override leaves glibc's own (dynamic) threshold, for comparison.
+    let threshold = setting("KEYHOLD_MALLOC_MMAP_THRESHOLD") ?? 128 * 1024
+    if threshold >= 0 { _ = mallopt(mmapThreshold, threshold) }
+    if let arenas = setting("KEYHOLD_MALLOC_ARENA_MAX"), arenas > 0 { _ = mallopt(arenaMax, arenas) }
+  }
 
   /// Gives every signal of ``fatalSignals`` its default action.
   static func restoreDefaultFatalSignals() {

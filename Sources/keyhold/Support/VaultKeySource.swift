@@ -55,6 +55,7 @@ final class VaultKeySource: AgentKeySource {
 
   /// Keys carry their vault name as the comment: that is what `ssh-add -l` shows and what `keyhold rename` changes.
   private static func named(_ keys: [VaultKey]) -> [PrivateKey] {
-    keys.map { $0.privateKey.withComment($0.entry.name) }
+    // The vault already names most keys so: a copy only where the comment differs.
+    keys.map { $0.privateKey.comment == $0.entry.name ? $0.privateKey : $0.privateKey.withComment($0.entry.name) }
   }
 }
