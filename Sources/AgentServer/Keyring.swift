@@ -220,10 +220,11 @@ final class Keyring: Sendable {
     }
   }
 
-  static func index(_ keys: [KeyIdentity]) -> [[UInt8]: KeyIdentity] {
-    var index: [[UInt8]: KeyIdentity] = [:]
+  /// Blob → position of its first key in `keys`.
+  static func index(_ keys: [KeyIdentity]) -> [[UInt8]: Int] {
+    var index: [[UInt8]: Int] = [:]
     index.reserveCapacity(keys.count)
-    for k in keys where index[k.blob] == nil { index[k.blob] = k }
+    for (i, k) in keys.enumerated() where index[k.blob] == nil { index[k.blob] = i }
     return index
   }
 
@@ -246,7 +247,7 @@ final class Keyring: Sendable {
     let blobs = Set(publics.map(\.blob))
     let hidden = Set(publics.filter(\.hidden).map(\.blob))
     let fingerprints = Self.fingerprints(publics)
-    var fresh: ([KeyIdentity], [[UInt8]: KeyIdentity])? = nil
+    var fresh: ([KeyIdentity], [[UInt8]: Int])? = nil
     if case .keys(let keys) = reread { fresh = (keys, Self.index(keys)) }
     return mutate { s -> Int? in
       s.setVaultPublic(publics, blobs: blobs, fingerprints: fingerprints, generation: generation)

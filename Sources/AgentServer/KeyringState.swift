@@ -51,8 +51,9 @@ struct KeyringState: Sendable {
   private(set) var addedSlot: [[UInt8]: Int] = [:]
   /// Keys loaded from the open vault, in vault order.
   private(set) var vaultKeys: [KeyIdentity] = []
-  /// Blob → vault key, for lookups.
-  private(set) var vaultIndex: [[UInt8]: KeyIdentity] = [:]
+  /// Blob → position of its (first) key in ``vaultKeys``, for lookups. A position rather than a copy of the key:
+  /// a dictionary holds its values inline in every bucket, so copies would cost a 10,000-key vault about 2 MB more.
+  private(set) var vaultIndex: [[UInt8]: Int] = [:]
   /// The vault's public keys, known while sealed.
   private(set) var vaultPublic: [AgentSourceKey] = []
   /// Blobs of ``vaultPublic``.
@@ -184,7 +185,7 @@ struct KeyringState: Sendable {
   // MARK: - The vault's keys
 
   /// Loads the open vault's keys; `index` is `keys` by blob, built before the lock was taken.
-  mutating func openVault(_ keys: [KeyIdentity], index: [[UInt8]: KeyIdentity], until: UInt64?) {
+  mutating func openVault(_ keys: [KeyIdentity], index: [[UInt8]: Int], until: UInt64?) {
     vaultKeys = keys
     vaultIndex = index
     vault = .open(until: until)
@@ -203,7 +204,7 @@ struct KeyringState: Sendable {
 
   /// Replaces the open vault's keys with those read again from the source; `index` is `keys` by blob, built
   /// before the lock was taken. The vault stays open, with the deadline it had.
-  mutating func replaceVaultKeys(_ keys: [KeyIdentity], index: [[UInt8]: KeyIdentity]) {
+  mutating func replaceVaultKeys(_ keys: [KeyIdentity], index: [[UInt8]: Int]) {
     vaultKeys = keys
     vaultIndex = index
     changed()
@@ -211,8 +212,10 @@ struct KeyringState: Sendable {
 
   /// Removes the vault key for `blob` (until the vault is opened again); false when there is none.
   mutating func removeVaultKey(_ blob: [UInt8]) -> Bool {
-    guard vaultIndex.removeValue(forKey: blob) != nil else { return false }
-    vaultKeys.removeAll { $0.blob == blob }  // a rare request; the vault's own size, not the keyring's
+    guard vaultIndex[blob] != nil else { return false }
+    // A rare request; the vault's own size, not the keyring's: the positions after the key move down.
+    vaultKeys.removeAll { $0.blob == blob }
+    vaultIndex = Keyring.index(vaultKeys)
     changed()
     return true
   }
@@ -235,7 +238,7 @@ struct KeyringState: Sendable {
   func target(_ blob: [UInt8]) -> SignTarget {
     if let id = addedKey(blob) { return .key(id) }
     switch vault {
-    case .open: if let id = vaultIndex[blob] { return .key(id) }
+    case .open: if let i = vaultIndex[blob] { return .key(vaultKeys[i]) }
     case .sealed: if vaultPublicBlobs.contains(blob) { return .sealedVaultKey }
     case .none: break
     }
