@@ -6,8 +6,9 @@ import SSHWire
 enum SigningKey: Sendable {
   /// A private key in the agent's memory.
   case privateKey(PrivateKey)
-  /// A token key of `provider`.
-  case pkcs11(PKCS11Provider, PKCS11Key)
+  /// A token key of `provider`. Boxed, so the enum (in every ``KeyIdentity``) is one pointer wide rather than a
+  /// public key and a comment wide: token keys are few, a vault's keys many.
+  indirect case pkcs11(PKCS11Provider, PKCS11Key)
 
   /// The plain public key (no certificate), for fingerprints in prompts and logs.
   var publicKey: PublicKey {
