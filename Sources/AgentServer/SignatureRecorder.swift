@@ -22,6 +22,20 @@ public enum SignaturePurpose: Sendable, Equatable {
   /// Anything else.
   case other
 
+  /// The most bytes of signed data an event keeps for ``of(_:)`` to read later, off the signing path; larger
+  /// data is classified at once, so the log's queue never holds large buffers.
+  static let deferredLimit = 4096
+
+  /// Whether `data` may be an SSH signature or a user-authentication request: a look at the first bytes that
+  /// allocates nothing (the `SSHSIG` preamble, or a non-empty session id followed by message 50). False means
+  /// ``of(_:)`` answers ``other``.
+  static func mayBeNamed(_ data: [UInt8]) -> Bool {
+    guard data.count >= 10 else { return false }
+    if data[0] == UInt8(ascii: "S") && data[0..<6].elementsEqual("SSHSIG".utf8) { return true }
+    let length = Int(data[0]) << 24 | Int(data[1]) << 16 | Int(data[2]) << 8 | Int(data[3])
+    return length > 0 && length < data.count - 4 && data[4 + length] == 50  // SSH_MSG_USERAUTH_REQUEST, RFC 4252 §7
+  }
+
   /// The log's name for it: `ssh-userauth`, `sshsig:NAMESPACE` or `other`.
   public var name: String {
     switch self {
@@ -76,8 +90,15 @@ public struct SignatureEvent: Sendable {
   public var hostKey: [UInt8]?
   /// How many bindings the connection holds (0 local, 1 direct, more when forwarded).
   public var hops: Int
-  /// What the data was for.
-  public var purpose: SignaturePurpose
+  /// What the data was for. Read from the signed data kept for it when asked (off the signing path).
+  public var purpose: SignaturePurpose {
+    if let signedData { return .of(signedData) }
+    return knownPurpose
+  }
+  private var knownPurpose: SignaturePurpose
+  /// The data, kept (by reference: no copy on the signing path) only while its purpose is still to be read; it is
+  /// never written to the log.
+  private var signedData: [UInt8]?
 
   /// Creates an event.
   public init(
@@ -93,7 +114,22 @@ public struct SignatureEvent: Sendable {
     self.peer = peer
     self.hostKey = hostKey
     self.hops = hops
-    self.purpose = purpose
+    knownPurpose = purpose
+    signedData = nil
+  }
+
+  /// Creates an event whose purpose is read from `data` later (``purpose``), unless it is plainly ``other`` or
+  /// too large to keep.
+  init(
+    keyBlob: [UInt8], keyComment: String?, source: Source?, refusal: String?, peerUID: UInt32, peerPID: Int32,
+    peer: PeerProcess?, hostKey: [UInt8]?, hops: Int, data: [UInt8]
+  ) {
+    self.init(
+      keyBlob: keyBlob, keyComment: keyComment, source: source, refusal: refusal, peerUID: peerUID, peerPID: peerPID,
+      peer: peer, hostKey: hostKey, hops: hops, purpose: .other)
+    if SignaturePurpose.mayBeNamed(data) {
+      if data.count <= SignaturePurpose.deferredLimit { signedData = data } else { knownPurpose = .of(data) }
+    }
   }
 }
 
@@ -130,6 +166,6 @@ extension Agent {
     return SignatureEvent(
       keyBlob: blob, keyComment: identity?.comment, source: source, refusal: refusal, peerUID: connection.peerUID,
       peerPID: connection.peerPID, peer: connection.peerProcess, hostKey: connection.bindings.last?.hostKey,
-      hops: connection.bindings.count, purpose: .of(request.data))
+      hops: connection.bindings.count, data: request.data)
   }
 }

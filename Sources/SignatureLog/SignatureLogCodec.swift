@@ -37,17 +37,7 @@ public enum SignatureLogCodec {
     if let pid = record.pid { appendInt(Int(pid), to: &out) } else { out.append(contentsOf: null) }
     field("process", record.process, &out)
     field("exe", record.exe, &out)
-    name("parents", &out)
-    out.append(UInt8(ascii: "["))
-    for (i, p) in record.parents.enumerated() {
-      if i > 0 { out.append(UInt8(ascii: ",")) }
-      out.append(contentsOf: #"{"pid":"#.utf8)
-      appendInt(Int(p.pid), to: &out)
-      field("process", p.process, &out)
-      field("exe", p.exe, &out)
-      out.append(UInt8(ascii: "}"))
-    }
-    out.append(UInt8(ascii: "]"))
+    appendParents(record.parents, to: &out)
     field("host_key", record.hostKey, &out)
     field("host", record.host, &out)
     name("hops", &out)
@@ -57,6 +47,71 @@ public enum SignatureLogCodec {
     name("lost", &out)
     if let lost = record.lost { appendInt(lost, to: &out) } else { out.append(contentsOf: null) }
     out.append(contentsOf: "}\n".utf8)
+  }
+
+  /// Appends the line of a `sign` record from pieces a writer keeps between records, with its trailing newline:
+  /// the same bytes ``encode(_:into:)`` writes for the record with these fields (`lost` null), without building
+  /// the record's strings. `time` and `fingerprint` are encoded JSON values (``SignatureLogTime/Stamp``,
+  /// ``jsonValue(_:)``), `peer` the encoded `process`, `exe` and `parents` fields (``peerFields(process:exe:parents:)``),
+  /// `hostKey` an encoded value or nil for null.
+  public static func encodeSign(
+    time: SignatureLogTime.Stamp, milliseconds: Int, key: String?, fingerprint: [UInt8], source: String?,
+    reason: String?, uid: UInt32, pid: Int32, peer: [UInt8], hostKey: [UInt8]?, host: String?, hops: Int,
+    user: String?, purpose: String, into out: inout [UInt8]
+  ) {
+    out.append(contentsOf: #"{"v":1,"time":"#.utf8)
+    time.append(milliseconds: milliseconds, to: &out)
+    out.append(contentsOf: #","event":"sign""#.utf8)
+    field("key", key, &out)
+    name("fingerprint", &out)
+    out.append(contentsOf: fingerprint)
+    field("source", source, &out)
+    out.append(contentsOf: reason == nil ? #","outcome":"signed""#.utf8 : #","outcome":"refused""#.utf8)
+    field("reason", reason, &out)
+    name("uid", &out)
+    appendInt(Int(uid), to: &out)
+    name("pid", &out)
+    appendInt(Int(pid), to: &out)
+    out.append(contentsOf: peer)
+    name("host_key", &out)
+    if let hostKey { out.append(contentsOf: hostKey) } else { out.append(contentsOf: null) }
+    field("host", host, &out)
+    name("hops", &out)
+    appendInt(hops, to: &out)
+    field("user", user, &out)
+    field("purpose", purpose, &out)
+    out.append(contentsOf: #","lost":null}"#.utf8)
+    out.append(UInt8(ascii: "\n"))
+  }
+
+  /// `value` as an encoded JSON value (a string, or `null`), for pieces a writer caches.
+  public static func jsonValue(_ value: String?) -> [UInt8] {
+    var out: [UInt8] = []
+    if let value { appendString(value, to: &out) } else { out.append(contentsOf: null) }
+    return out
+  }
+
+  /// The encoded `process`, `exe` and `parents` fields of a record, each with its leading comma.
+  public static func peerFields(process: String?, exe: String?, parents: [SignatureRecord.Process]) -> [UInt8] {
+    var out: [UInt8] = []
+    field("process", process, &out)
+    field("exe", exe, &out)
+    appendParents(parents, to: &out)
+    return out
+  }
+
+  private static func appendParents(_ parents: [SignatureRecord.Process], to out: inout [UInt8]) {
+    name("parents", &out)
+    out.append(UInt8(ascii: "["))
+    for (i, p) in parents.enumerated() {
+      if i > 0 { out.append(UInt8(ascii: ",")) }
+      out.append(contentsOf: #"{"pid":"#.utf8)
+      appendInt(Int(p.pid), to: &out)
+      field("process", p.process, &out)
+      field("exe", p.exe, &out)
+      out.append(UInt8(ascii: "}"))
+    }
+    out.append(UInt8(ascii: "]"))
   }
 
   /// Reads one line (without its newline).
@@ -119,9 +174,14 @@ public enum SignatureLogCodec {
   /// Swift strings are valid Unicode, so the UTF-8 written is valid too.
   public static func appendString(_ s: String, to out: inout [UInt8]) {
     out.append(UInt8(ascii: "\""))
-    // Most strings (names, fingerprints, paths) need no escape: one bulk copy.
-    if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-      out.append(contentsOf: s.utf8)
+    // Most strings (names, fingerprints, paths) need no escape: one scan and one bulk copy of the contiguous
+    // UTF-8 that native strings keep.
+    let plain: Bool? = s.utf8.withContiguousStorageIfAvailable { raw in
+      for b in raw where b < 0x20 || b == 0x7f || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return false }
+      out.append(contentsOf: raw)
+      return true
+    }
+    if plain == true {
       out.append(UInt8(ascii: "\""))
       return
     }

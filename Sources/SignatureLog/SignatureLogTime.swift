@@ -24,6 +24,31 @@ public enum SignatureLogTime {
       + "\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2)).\(pad(Int32(milliseconds), 3))Z"
   }
 
+  /// One second's time as a JSON string up to the milliseconds (`"2026-12-02T04:41:18.`), formatted once and
+  /// completed for each record of that second: a log writer formats the date once per second, not per record.
+  public struct Stamp: Sendable {
+    /// The second, since the Unix epoch.
+    public let seconds: Int
+    private let prefix: [UInt8]
+
+    /// Formats `seconds`.
+    public init(seconds: Int) {
+      self.seconds = seconds
+      prefix = [UInt8(ascii: "\"")] + Array(SignatureLogTime.format(seconds: seconds).utf8.dropLast(4))
+    }
+
+    /// Appends the JSON string of this second and `milliseconds` (0–999): what `format` gives, quoted.
+    public func append(milliseconds: Int, to out: inout [UInt8]) {
+      out.append(contentsOf: prefix)
+      let ms = min(max(milliseconds, 0), 999)
+      out.append(UInt8(ascii: "0") + UInt8(ms / 100))
+      out.append(UInt8(ascii: "0") + UInt8(ms / 10 % 10))
+      out.append(UInt8(ascii: "0") + UInt8(ms % 10))
+      out.append(UInt8(ascii: "Z"))
+      out.append(UInt8(ascii: "\""))
+    }
+  }
+
   /// Seconds since the Unix epoch of an RFC 3339 time (`Z` or a `±HH:MM` offset, fraction optional); nil when
   /// `text` is not one.
   public static func parse(_ text: String) -> Double? {

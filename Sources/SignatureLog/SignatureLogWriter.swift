@@ -37,7 +37,7 @@ public final class SignatureLogWriter<Item: Sendable>: @unchecked Sendable {
   /// How long the writer lets a batch gather after its first item, in nanoseconds.
   public let batchDelay: Int
 
-  private let render: @Sendable (Item) -> SignatureRecord
+  private let encode: @Sendable (Item, inout [UInt8]) -> Void
   private let now: @Sendable () -> String
   private let mutex: UnsafeMutablePointer<pthread_mutex_t>
   private let wake: UnsafeMutablePointer<pthread_cond_t>
@@ -55,18 +55,28 @@ public final class SignatureLogWriter<Item: Sendable>: @unchecked Sendable {
   private var unreportedReason: String? = nil
 
   /// Starts the writer thread. `render` turns an item into its record on that thread; `now` stamps `lost` records.
+  public convenience init(
+    files: SignatureLogFiles, capacity: Int = 16_384, batchDelay: Int = 20_000_000,
+    now: @escaping @Sendable () -> String = SignatureLogWriter.timeNow,
+    render: @escaping @Sendable (Item) -> SignatureRecord
+  ) {
+    self.init(files: files, capacity: capacity, batchDelay: batchDelay, now: now) { item, out in
+      SignatureLogCodec.encode(render(item), into: &out)
+    }
+  }
+
+  /// Starts the writer thread. `encode` appends an item's line (with its newline) to the batch on that thread,
+  /// as ``SignatureLogCodec`` writes it, so a writer that keeps pieces between records builds no record;
+  /// `now` stamps `lost` records.
   public init(
     files: SignatureLogFiles, capacity: Int = 16_384, batchDelay: Int = 20_000_000,
-    now: @escaping @Sendable () -> String = {
-      let t = SignatureLogTime.now()
-      return SignatureLogTime.format(seconds: t.seconds, milliseconds: t.milliseconds)
-    },
-    render: @escaping @Sendable (Item) -> SignatureRecord
+    now: @escaping @Sendable () -> String = SignatureLogWriter.timeNow,
+    encode: @escaping @Sendable (Item, inout [UInt8]) -> Void
   ) {
     self.files = files
     self.capacity = capacity
     self.batchDelay = batchDelay
-    self.render = render
+    self.encode = encode
     self.now = now
     mutex = .allocate(capacity: 1)
     pthread_mutex_init(mutex, nil)
@@ -82,6 +92,12 @@ public final class SignatureLogWriter<Item: Sendable>: @unchecked Sendable {
       stopping = true
       pthread_mutex_unlock(mutex)
     }
+  }
+
+  /// The wall clock as the log writes it.
+  @Sendable public static func timeNow() -> String {
+    let t = SignatureLogTime.now()
+    return SignatureLogTime.format(seconds: t.seconds, milliseconds: t.milliseconds)
   }
 
   /// Queues `item`; never blocks on the disk. False when the queue was full (the item is counted lost).
@@ -167,7 +183,7 @@ public final class SignatureLogWriter<Item: Sendable>: @unchecked Sendable {
           time: now(), event: .lost, reason: unreportedReason ?? "unknown", lost: reported)
         SignatureLogCodec.encode(note, into: &bytes)
       }
-      for item in batch { SignatureLogCodec.encode(render(item), into: &bytes) }
+      for item in batch { encode(item, &bytes) }
       let error = write(bytes)
 
       pthread_mutex_lock(mutex)

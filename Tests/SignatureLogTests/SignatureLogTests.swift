@@ -1,9 +1,10 @@
-import AgentServer
 import Foundation
 import SSHWire
 import SignatureLog
 import TestSupport
 import Testing
+
+@testable import AgentServer
 
 /// The signature log's pieces on their own: the line codec, times, rotation, the writer's queue and failures, the
 /// peer process reader and the purpose of signed data.
@@ -163,6 +164,70 @@ import Testing
     #expect(SignaturePurpose.of(sig).name == "sshsig:git")
     #expect(SignaturePurpose.of(Array("SSHSIG\u{0}\u{0}\u{1}\u{0}".utf8)) == .other)
     #expect(SignaturePurpose.of([1, 2, 3]) == .other)
+  }
+
+  @Test func aSignLineBuiltFromKeptPiecesIsTheRecordsLine() {
+    var refused = Self.sample(7, comment: "odd \"name\"\n\u{7f}")
+    refused.outcome = "refused"
+    refused.reason = "host not allowed for this key"
+    refused.parents = []
+    refused.process = nil
+    refused.exe = nil
+    refused.hostKey = nil
+    refused.host = nil
+    refused.user = nil
+    refused.purpose = "other"
+    var unheld = Self.sample(3)
+    unheld.key = nil
+    unheld.source = nil
+    unheld.time = SignatureLogTime.format(seconds: 1_764_650_400, milliseconds: 7)
+    for (record, ms) in [(Self.sample(), 123), (refused, 123), (unheld, 7)] {
+      let seconds = Int(record.epochSeconds!)
+      var line: [UInt8] = []
+      SignatureLogCodec.encodeSign(
+        time: SignatureLogTime.Stamp(seconds: seconds), milliseconds: ms, key: record.key,
+        fingerprint: SignatureLogCodec.jsonValue(record.fingerprint), source: record.source, reason: record.reason,
+        uid: record.uid!, pid: record.pid!,
+        peer: SignatureLogCodec.peerFields(process: record.process, exe: record.exe, parents: record.parents),
+        hostKey: record.hostKey.map { SignatureLogCodec.jsonValue($0) }, host: record.host, hops: record.hops,
+        user: record.user, purpose: record.purpose!, into: &line)
+      #expect(
+        String(decoding: line, as: UTF8.self) == String(decoding: SignatureLogCodec.encode(record), as: UTF8.self))
+    }
+  }
+
+  @Test func anEventKeepsOnlyDataThatMayNameAPurposeAndReadsItLater() {
+    var w = SSHWriter(capacity: 128)
+    w.writeString([1, 2, 3])
+    w.writeByte(50)
+    w.writeString("deploy")
+    w.writeString("ssh-connection")
+    w.writeString("publickey")
+    w.writeBool(true)
+    w.writeString("ssh-ed25519")
+    w.writeString([9, 9])
+    var sig = Array("SSHSIG".utf8)
+    var s = SSHWriter(capacity: 64)
+    s.writeString("git")
+    s.writeString("")
+    s.writeString("sha512")
+    s.writeString([UInt8](repeating: 7, count: 64))
+    sig += s.bytes
+    var big = w.bytes
+    big += [UInt8](repeating: 0, count: SignaturePurpose.deferredLimit)
+    let samples: [[UInt8]] = [
+      w.bytes, sig, Array("SSHSIG\u{0}\u{0}\u{1}\u{0}".utf8), [UInt8](repeating: 0x5a, count: 128), [1, 2, 3],
+      [0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0], [0, 0, 0, 1, 9, 50, 0, 0, 0, 1], big, [],
+    ]
+    for data in samples {
+      let event = SignatureEvent(
+        keyBlob: [1], keyComment: nil, source: nil, refusal: nil, peerUID: 0, peerPID: 0, peer: nil, hostKey: nil,
+        hops: 0, data: data)
+      #expect(event.purpose == SignaturePurpose.of(data))
+      if !SignaturePurpose.mayBeNamed(data) { #expect(SignaturePurpose.of(data) == .other) }
+    }
+    #expect(SignaturePurpose.mayBeNamed(w.bytes) && SignaturePurpose.mayBeNamed(sig))
+    #expect(!SignaturePurpose.mayBeNamed([UInt8](repeating: 0x5a, count: 128)))
   }
 
   @Test func theStatusReplyCarriesTheLogAndStillReadsAnOlderAgentsReply() {

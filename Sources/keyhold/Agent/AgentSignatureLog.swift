@@ -23,9 +23,9 @@ final class AgentSignatureLog: SignatureRecorder {
   /// Starts the writer for `files`. `hostName` maps a host key fingerprint to the host or instance it belongs to;
   /// it runs on the writer thread.
   init(files: SignatureLogFiles, hostName: (@Sendable (String) -> String?)? = nil) {
-    let fingerprints = FingerprintCache()
-    writer = SignatureLogWriter(files: files) { item in
-      Self.render(item, fingerprints: fingerprints, hostName: hostName)
+    let pieces = Pieces()
+    writer = SignatureLogWriter(files: files) { item, out in
+      Self.encode(item, pieces: pieces, hostName: hostName, into: &out)
     }
   }
 
@@ -39,45 +39,71 @@ final class AgentSignatureLog: SignatureRecorder {
     return SignatureLogState(path: writer.files.path, written: s.written, lost: s.lost, error: s.error ?? "")
   }
 
-  static func render(_ item: Item, fingerprints: FingerprintCache, hostName: (@Sendable (String) -> String?)?)
-    -> SignatureRecord
-  {
+  /// Appends the line for `item` (keyhold-log(1), FORMAT) straight into the writer's batch, from the pieces
+  /// kept since earlier records: the encoded fingerprints, the peer's fields and the second's time.
+  static func encode(
+    _ item: Item, pieces: Pieces, hostName: (@Sendable (String) -> String?)?, into out: inout [UInt8]
+  ) {
     let e = item.event
-    let hostKey = e.hostKey.map { fingerprints.fingerprint($0) }
+    var host: String? = nil
+    var hostKey: [UInt8]? = nil
+    if let blob = e.hostKey {
+      let f = pieces.fingerprint(blob)
+      hostKey = f.json
+      host = hostName?(f.text)
+    }
     var user: String? = nil
-    if case .userAuthentication(let u) = e.purpose { user = u }
-    let peer = e.peer
-    return SignatureRecord(
-      time: fingerprints.time(seconds: item.seconds, milliseconds: item.milliseconds),
-      key: e.keyComment, fingerprint: fingerprints.fingerprint(e.keyBlob), source: e.source?.rawValue,
-      outcome: e.refusal == nil ? "signed" : "refused", reason: e.refusal, uid: e.peerUID, pid: e.peerPID,
-      process: peer?.process.name, exe: peer?.process.executable,
-      parents: peer?.parents.map { SignatureRecord.Process(pid: $0.pid, process: $0.name, exe: $0.executable) } ?? [],
-      hostKey: hostKey, host: hostKey.flatMap { hostName?($0) }, hops: e.hops, user: user, purpose: e.purpose.name)
+    let purpose = e.purpose
+    if case .userAuthentication(let u) = purpose { user = u }
+    SignatureLogCodec.encodeSign(
+      time: pieces.stamp(item.seconds), milliseconds: item.milliseconds, key: e.keyComment,
+      fingerprint: pieces.fingerprint(e.keyBlob).json, source: e.source?.rawValue, reason: e.refusal, uid: e.peerUID,
+      pid: e.peerPID, peer: pieces.peerFields(e.peer), hostKey: hostKey, host: host, hops: e.hops, user: user,
+      purpose: purpose.name, into: &out)
   }
 
-  /// Fingerprints of the blobs seen lately: a few keys sign again and again. Used by the writer thread alone.
-  final class FingerprintCache: @unchecked Sendable {
-    private var known: [[UInt8]: String] = [:]
-    private var second = -1
-    private var secondText = ""
+  /// What the writer keeps between records: a few keys sign again and again, from a few connections. Used by the
+  /// writer thread alone.
+  final class Pieces: @unchecked Sendable {
+    private var known: [[UInt8]: (text: String, json: [UInt8])] = [:]
+    private var peers: [ObjectIdentifier: (peer: PeerProcess, json: [UInt8])] = [:]
+    private var lastPeer: (peer: PeerProcess, json: [UInt8])? = nil
+    private var second = SignatureLogTime.Stamp(seconds: 0)
+    private static let noPeer = SignatureLogCodec.peerFields(process: nil, exe: nil, parents: [])
 
-    /// The RFC 3339 time; the text up to the second is formatted once per second.
-    func time(seconds: Int, milliseconds: Int) -> String {
-      if seconds != second {
-        second = seconds
-        secondText = String(SignatureLogTime.format(seconds: seconds).dropLast(4))
-      }
-      let ms = milliseconds < 10 ? "00\(milliseconds)" : milliseconds < 100 ? "0\(milliseconds)" : "\(milliseconds)"
-      return secondText + ms + "Z"
+    /// The time up to the second, formatted once per second.
+    func stamp(_ seconds: Int) -> SignatureLogTime.Stamp {
+      if seconds != second.seconds { second = SignatureLogTime.Stamp(seconds: seconds) }
+      return second
     }
 
-    func fingerprint(_ blob: [UInt8]) -> String {
+    /// The `SHA256:` fingerprint of `blob`, as text and as an encoded JSON string.
+    func fingerprint(_ blob: [UInt8]) -> (text: String, json: [UInt8]) {
       if let f = known[blob] { return f }
-      let f = HostBook.fingerprint(ofBlob: blob)
+      let text = HostBook.fingerprint(ofBlob: blob)
+      let f = (text: text, json: SignatureLogCodec.jsonValue(text))
       if known.count >= 1024 { known.removeAll(keepingCapacity: true) }
       known[blob] = f
       return f
+    }
+
+    /// The encoded `process`, `exe` and `parents` fields of `peer`. The cache holds the peer object itself, so
+    /// an object identifier it knows is never reused for another peer.
+    func peerFields(_ peer: PeerProcess?) -> [UInt8] {
+      guard let peer else { return Self.noPeer }
+      if let last = lastPeer, last.peer === peer { return last.json }
+      let id = ObjectIdentifier(peer)
+      if let known = peers[id] {
+        lastPeer = known
+        return known.json
+      }
+      let json = SignatureLogCodec.peerFields(
+        process: peer.process.name, exe: peer.process.executable,
+        parents: peer.parents.map { SignatureRecord.Process(pid: $0.pid, process: $0.name, exe: $0.executable) })
+      if peers.count >= 256 { peers.removeAll(keepingCapacity: true) }
+      peers[id] = (peer, json)
+      lastPeer = (peer, json)
+      return json
     }
   }
 
