@@ -155,12 +155,7 @@ extension HostsCommand {
           h.source,
         ].map(AgentLogEscape.escape))
     }
-    let widths = (0..<rows[0].count - 1).map { c in rows.map { $0[c].count }.max() ?? 0 }
-    return rows.map { row in
-      row.enumerated().map { i, cell in
-        i < widths.count ? cell.padding(toLength: widths[i] + 2, withPad: " ", startingAt: 0) : cell
-      }.joined()
-    }.joined(separator: "\n") + "\n"
+    return TextTable.render(rows)
   }
 
   /// One JSON object on one line, keys sorted (keyhold(1), JSON OUTPUT).

@@ -91,12 +91,6 @@ struct ListCommand: ParsableCommand {
         r.reason,
       ])
     }
-    let widths = (0..<rows[0].count - 1).map { c in rows.map { $0[c].count }.max() ?? 0 }
-    let text = rows.map { row in
-      row.enumerated().map { i, cell in
-        i < widths.count ? cell.padding(toLength: widths[i] + 2, withPad: " ", startingAt: 0) : cell
-      }.joined()
-    }.joined(separator: "\n")
-    try writeStdout(text + "\n")
+    try writeStdout(TextTable.render(rows))
   }
 }

@@ -67,13 +67,7 @@ enum VaultPresentation {
       if isOrphaned(e, view) { bindings += " [orphaned]" }
       rows.append([e.name, type, sha256(e), bindings])
     }
-    let widths = (0..<header.count - 1).map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }
-    return ([header] + rows).map { row in
-      row.enumerated().map { i, cell in
-        i < widths.count ? cell.padding(toLength: widths[i] + 2, withPad: " ", startingAt: 0) : cell
-      }
-      .joined()
-    }.joined(separator: "\n") + "\n"
+    return TextTable.render([header] + rows)
   }
 
   /// The JSON document of `keyhold list --json` and `keyhold show --json`, in the convention of keyhold(1) JSON
