@@ -237,6 +237,11 @@ struct KeyringState: Sendable {
   /// What `blob` names for signing: an added key wins over the vault's copy.
   func target(_ blob: [UInt8]) -> SignTarget {
     if let id = addedKey(blob) { return .key(id) }
+    return vaultTarget(blob)
+  }
+
+  /// What `blob` names among the vault's keys alone.
+  func vaultTarget(_ blob: [UInt8]) -> SignTarget {
     switch vault {
     case .open: if let i = vaultIndex[blob] { return .key(vaultKeys[i]) }
     case .sealed: if vaultPublicBlobs.contains(blob) { return .sealedVaultKey }

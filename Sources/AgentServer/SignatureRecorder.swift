@@ -153,7 +153,7 @@ extension Agent {
     let blob = request.keyBlob
     let (identity, added, sealed) = keyring.withState { s -> (KeyIdentity?, Bool, Bool) in
       if let id = s.addedKey(blob) { return (id, true, false) }
-      switch s.target(blob) {
+      switch s.vaultTarget(blob) {
       case .key(let id): return (id, false, false)
       case .sealedVaultKey: return (nil, false, true)
       case .none: return (nil, false, false)
@@ -163,8 +163,11 @@ extension Agent {
     if let identity {
       if identity.key.provider != nil { source = .pkcs11 } else { source = added ? .sshAdd : .vault }
     }
+    // The held key's blob rather than the request's: the same bytes in storage that lives on anyway, so the
+    // request's buffer is freed here, on the thread that made it, and the log's fingerprint cache sees one array.
     return SignatureEvent(
-      keyBlob: blob, keyComment: identity?.comment, source: source, refusal: refusal, peerUID: connection.peerUID,
+      keyBlob: identity?.blob ?? blob, keyComment: identity?.comment, source: source, refusal: refusal,
+      peerUID: connection.peerUID,
       peerPID: connection.peerPID, peer: connection.peerProcess, hostKey: connection.bindings.last?.hostKey,
       hops: connection.bindings.count, data: request.data)
   }

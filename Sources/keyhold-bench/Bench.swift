@@ -9,11 +9,15 @@ struct Bench {
 
   static let usage = """
     usage: keyhold-bench [--quick] [--pause] [--no-log] [BENCHMARK ...]
+           keyhold-bench pair --baseline=PATH [--no-log] [--quick]
 
     Runs keyhold's benchmarks (all of them when none is named): \(all.joined(separator: ", ")).
+    `pair` measures this build's agent against another keyhold build's, side by side in alternating rounds.
       --quick   fewer rounds (agent benchmark)
       --pause   wait before exiting, to inspect the agent (agent benchmark)
-      --no-log  run the agent without its signature log (agent benchmark)
+      --no-log  run the agent without its signature log (agent and pair benchmarks)
+      --baseline=PATH
+                the other build's keyhold binary (pair benchmark)
       -h, --help
                 show this help and exit
 
@@ -27,7 +31,7 @@ struct Bench {
       return
     }
     let args = arguments.filter { !$0.hasPrefix("--") }  // --quick etc. go to each bench
-    if let unknown = args.first(where: { !all.contains($0) }) {
+    if let unknown = args.first(where: { !all.contains($0) && $0 != "pair" }) {
       let message = "keyhold-bench: error: unknown benchmark \(unknown); choose from \(all.joined(separator: ", "))\n"
       _ = message.withCString { write(2, $0, strlen($0)) }
       exit(2)
@@ -43,6 +47,7 @@ struct Bench {
       case "memory": try MemoryBench.run()
       case "idle": try IdleBench.run()
       case "scale": try ScaleBench.run()
+      case "pair": try PairBench.run()
       default: break
       }
     }

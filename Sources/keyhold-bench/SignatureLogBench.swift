@@ -5,16 +5,17 @@ import SSHWire
 import SignatureLog
 
 /// The signature log's cost (keyhold-log(1)): the same Ed25519 sign requests against two keyhold agents, one
-/// keeping the log and one started with `--no-log`, in alternating rounds; agent CPU per signature from
-/// /proc/PID/stat, so the log writer thread's work counts. Target (issue: signature log): at most 2 µs added per
+/// keeping the log and one started with `--no-log`, in paired rounds that alternate which agent goes first; agent
+/// CPU per signature is the sum of every agent thread's run time (``PairBench/measured(_:_:)``), so the log writer
+/// thread's work counts, and the figure is the median of the per-round differences. Target (issue: signature log): at most 2 µs added per
 /// signature. Also checks that the log holds one record per signature.
 ///
 /// `keyhold-bench siglog [--quick]`.
 enum SignatureLogBench {
   static func run() throws {
     let quick = CommandLine.arguments.contains("--quick")
-    let seconds = quick ? 0.5 : 2.0
-    let rounds = quick ? 3 : 7
+    let seconds = quick ? 0.3 : 0.8
+    let rounds = quick ? 5 : 21
     let dir = NSTemporaryDirectory() + "keyhold-bench-siglog-\(getpid())"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -39,35 +40,52 @@ enum SignatureLogBench {
     let key = try PrivateKey.generate(.ed25519, comment: "bench-siglog")
     for peer in [logging, silent] { try AgentBench.add(key, to: try AgentClient(path: peer.socket)) }
 
-    var with: [Double] = []
-    var without: [Double] = []
+    let request = AgentFrame.frame(
+      AgentRequest.signRequest(
+        AgentSignRequest(keyBlob: key.publicKey.blob, data: Array(repeating: 0x5a, count: 128), flags: 0)
+      ).encode())
     var signed = 0
-    for _ in 0..<rounds {
-      let a = try AgentBench.measureSign(logging, key, [], seconds: seconds)
-      let b = try AgentBench.measureSign(silent, key, [], seconds: seconds)
-      with.append(a.cpuPerOp)
-      without.append(b.cpuPerOp)
-      signed += a.ops + 20  // measure() warms up with 20 requests first
+    let sign = PairBench.Operation(name: "sign", seconds: seconds) { peer in
+      let c = try AgentClient(path: peer.socket)
+      let n = try PairBench.repeated(seconds) {
+        try c.writeRaw(request)
+        _ = try c.readFrame()
+      }
+      if peer.pid == logging.pid { signed += n }
+      return n
     }
-    // A connection costs more with the log: the peer's /proc entries (and up to four parents') are read when
-    // it is accepted. Measured, not a target.
-    var connectWith: [Double] = []
-    var connectWithout: [Double] = []
-    for _ in 0..<rounds {
-      connectWith.append(try AgentBench.measureConnect(logging, seconds: seconds / 2).cpuPerOp)
-      connectWithout.append(try AgentBench.measureConnect(silent, seconds: seconds / 2).cpuPerOp)
+    let connect = PairBench.Operation(name: "connect", seconds: seconds / 2) { peer in
+      try PairBench.repeated(seconds / 2) { _ = try AgentClient(path: peer.socket).call(.requestIdentities) }
     }
-    func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
-    let added = median(with) - median(without)
+    // Paired rounds, alternating which agent goes first; the median of the per-round differences.
+    func compare(_ operation: PairBench.Operation) throws -> (with: Double, without: Double, added: Double) {
+      var with: [Double] = []
+      var without: [Double] = []
+      var added: [Double] = []
+      for round in 0..<rounds {
+        let order = round % 2 == 0 ? [logging, silent] : [silent, logging]
+        var perOp: [pid_t: Double] = [:]
+        for peer in order { perOp[peer.pid] = try PairBench.measured(peer, operation) }
+        with.append(perOp[logging.pid]!)
+        without.append(perOp[silent.pid]!)
+        added.append(perOp[logging.pid]! - perOp[silent.pid]!)
+      }
+      return (PairBench.median(with), PairBench.median(without), PairBench.median(added))
+    }
+    let signing = try compare(sign)
+    // A connection costs more with the log: the peer's /proc entries are read when it is accepted. Measured,
+    // not a target.
+    let connecting = try compare(connect)
+    let added = signing.added
     print(AgentBench.row("operation", "with log", "--no-log", "added", "target"))
     print(
       AgentBench.row(
-        "sign Ed25519, agent CPU per op", AgentBench.micro(median(with)), AgentBench.micro(median(without)),
+        "sign Ed25519, agent CPU per op", AgentBench.micro(signing.with), AgentBench.micro(signing.without),
         AgentBench.micro(added), "≤ 2.0 µs"))
     print(
       AgentBench.row(
-        "connect + list, agent CPU per op", AgentBench.micro(median(connectWith)),
-        AgentBench.micro(median(connectWithout)), AgentBench.micro(median(connectWith) - median(connectWithout)), "–"))
+        "connect + list, agent CPU per op", AgentBench.micro(connecting.with), AgentBench.micro(connecting.without),
+        AgentBench.micro(connecting.added), "–"))
 
     // Every signature is written once the writer caught up (the files rotate, so the agent's count is asked).
     var log: SignatureLogState? = nil

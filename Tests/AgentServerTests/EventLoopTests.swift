@@ -22,6 +22,39 @@ import Testing
     for c in clients { close(c) }
   }
 
+  /// The accepting thread serves a connection's first request and only then adds it to epoll; the next event
+  /// may reach another thread at once. Many short connections from parallel clients, each asking twice, keep
+  /// that hand-over busy: every reply must come, and no connection may be closed under its client.
+  @Test func freshConnectionsFromParallelClientsAreEachAnsweredTwice() throws {
+    let server = try EchoServer()
+    let failures = Atomic<Int>(0)
+    DispatchQueue.concurrentPerform(iterations: 4) { client in
+      for i in 0..<300 {
+        guard let c = try? server.connect() else {
+          failures.add(1, ordering: .relaxed)
+          continue
+        }
+        defer { close(c) }
+        for j in 0..<2 {
+          let body = [UInt8(client), UInt8(i % 256), UInt8(j)]
+          if !sendAll(c, AgentFrame.frame(body)) || readFrame(c) != body { failures.add(1, ordering: .relaxed) }
+        }
+      }
+    }
+    #expect(failures.load(ordering: .relaxed) == 0)
+  }
+
+  /// A client that connects and waits before its first request: the accepting thread finds nothing to read and
+  /// leaves the connection to epoll.
+  @Test func connectionWhoseFirstRequestComesLaterIsServed() throws {
+    let server = try EchoServer()
+    let c = try server.connect()
+    defer { close(c) }
+    #expect(Poll.until(.seconds(60)) { server.loop.connectionCount == 1 })
+    #expect(sendAll(c, AgentFrame.frame([5])))
+    #expect(readFrame(c) == [5])
+  }
+
   @Test func twoThousandIdleConnectionsHoldAtMostSixteenThreads() throws {
     raiseDescriptorLimit()
     let server = try EchoServer()

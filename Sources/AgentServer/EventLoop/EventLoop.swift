@@ -16,7 +16,8 @@ private let eventLoopInstances = Atomic<Int>(0)
 /// the input into frames (a zero or oversized length closes the connection before the body is read), calls the
 /// handler for each complete frame in order — one request in flight per connection — and writes the replies
 /// without blocking, keeping what the socket does not take in the connection's output buffer (EPOLLOUT until it
-/// drains). An idle connection costs a descriptor, an epoll entry and a small object; no thread.
+/// drains). The thread that accepts a connection serves its first request before registering it (``acceptOne``).
+/// An idle connection costs a descriptor, an epoll entry and a small object; no thread.
 ///
 /// A handler may block (a confirmation prompt, a passphrase prompt, a KDF): it holds the thread that runs it, and
 /// the others keep serving. When the last waiting thread takes an event, a new one is started, up to
@@ -207,7 +208,9 @@ public final class EventLoop<Context: Sendable>: Sendable {
           stop()
           break
         }
-        acceptPending()
+        // The new connection's first request is served on this thread, and a handler may block.
+        if stillWaiting == 0 { grow() }
+        acceptOne(buffer: &buffer)
       case Self.wakeToken: continue
       default:
         // This thread may now block in a handler: keep one thread waiting while the cap allows.
@@ -264,55 +267,64 @@ public final class EventLoop<Context: Sendable>: Sendable {
 
   // MARK: - Connections
 
-  private func acceptPending() {
-    for _ in 0..<64 {
-      let fd = keyhold_accept_nonblocking(listeningFD)
-      if fd < 0 {
-        switch errno {
-        case EINTR, ECONNABORTED: continue
-        case EAGAIN, EWOULDBLOCK: break
-        case EMFILE, ENFILE, ENOBUFS, ENOMEM:
-          // Out of descriptors: the pending connection stays in the backlog; retry shortly instead of spinning.
-          log("accept: \(String(cString: strerror(errno)))")
-          usleep(100_000)
-        default:
-          // The listening socket was shut down (the agent is stopping) or closed.
-          stop()
-          return
-        }
-        break
+  /// Accepts one connection, re-arms the listener, and serves the connection's first request at once.
+  ///
+  /// A client connects and sends its first request in the same breath (ssh asks for the key list), so by the time
+  /// accept4 returns the request has usually arrived: reading it here spares the connection a registration, a
+  /// re-arm and a wake-up of another thread. One connection per event, and the listener re-armed before the request
+  /// is served, so a burst of clients is accepted by every waiting thread and a handler that blocks (a
+  /// confirmation prompt) never holds up the next accept.
+  private func acceptOne(buffer: inout [UInt8]) {
+    var fd: Int32 = -1
+    accepting: while true {
+      fd = keyhold_accept_nonblocking(listeningFD)
+      if fd >= 0 { break }
+      switch errno {
+      case EINTR, ECONNABORTED: continue
+      case EAGAIN, EWOULDBLOCK: break accepting
+      case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+        // Out of descriptors: the pending connection stays in the backlog; retry shortly instead of spinning.
+        log("accept: \(String(cString: strerror(errno)))")
+        usleep(100_000)
+        break accepting
+      default:
+        // The listening socket was shut down (the agent is stopping) or closed.
+        stop()
+        return
       }
-      admit(fd)
     }
     if keyhold_epoll_set(epollFD, listeningFD, 0, 1, 0, 1, Self.listenerToken) != 0 {
       log("epoll_ctl listener: \(String(cString: strerror(errno)))")
+      if fd >= 0 { Glibc.close(fd) }
       stop()
+      return
     }
+    guard fd >= 0, let token = admit(fd) else { return }
+    serve(token: token, events: UInt32(KEYHOLD_POLL_READABLE), buffer: &buffer)
   }
 
-  private func admit(_ fd: Int32) {
+  /// Registers a new connection with the loop (not yet with epoll: the first ``serveOne`` adds it); nil when it
+  /// was refused.
+  private func admit(_ fd: Int32) -> UInt64? {
     var pid: pid_t = 0
     var uid: uid_t = 0
     var gid: gid_t = 0
     guard keyhold_peer_cred(fd, &pid, &uid, &gid) == 0 else {
       log("getpeereid failed: \(String(cString: strerror(errno)))")
       Glibc.close(fd)
-      return
+      return nil
     }
     // Refused before a byte is read.
     guard let context = acceptConnection(PeerCredentials(pid: pid, uid: uid, gid: gid)) else {
       Glibc.close(fd)
-      return
+      return nil
     }
     let connection = EventLoopConnection(
       fd: fd, context: context, maximumFrameLength: configuration.maximumFrameLength)
     let token = UInt64(UInt(bitPattern: Unmanaged.passUnretained(connection).toOpaque()))
-    // Registered before it is armed: the first event may reach another thread at once.
+    // In the registry before epoll knows it: once armed, its next event may reach another thread at once.
     state.withLock { $0.connections[token] = connection }
-    if keyhold_epoll_set(epollFD, fd, 1, 1, 0, 1, token) != 0 {
-      log("epoll_ctl add: \(String(cString: strerror(errno)))")
-      drop(token)
-    }
+    return token
   }
 
   private func serve(token: UInt64, events: UInt32, buffer: inout [UInt8]) {
@@ -361,7 +373,11 @@ public final class EventLoop<Context: Sendable>: Sendable {
     if stopping.load(ordering: .acquiring) { return nil }  // left for `finish`
     switch next {
     case .wait(let read, let write):
-      if keyhold_epoll_set(epollFD, connection.fd, 0, read ? 1 : 0, write ? 1 : 0, 1, token) != 0 {
+      // Marked before the call: once armed, the connection belongs to whichever thread takes its next event,
+      // and this one must not touch it again.
+      let add: Int32 = connection.registered ? 0 : 1
+      connection.registered = true
+      if keyhold_epoll_set(epollFD, connection.fd, add, read ? 1 : 0, write ? 1 : 0, 1, token) != 0 {
         log("epoll_ctl: \(String(cString: strerror(errno)))")
         drop(token)
       }
@@ -376,7 +392,7 @@ public final class EventLoop<Context: Sendable>: Sendable {
 
   private func drop(_ token: UInt64) {
     guard let connection = state.withLock({ $0.connections.removeValue(forKey: token) }) else { return }
-    _ = keyhold_epoll_remove(epollFD, connection.fd)
+    if connection.registered { _ = keyhold_epoll_remove(epollFD, connection.fd) }
     connection.close()
   }
 }

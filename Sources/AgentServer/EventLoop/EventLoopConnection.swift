@@ -40,6 +40,8 @@ final class EventLoopConnection<Context: Sendable>: @unchecked Sendable {
   private var outputStart = 0
   /// The peer sent EOF: answer what is buffered, flush, then close.
   private var peerClosed = false
+  /// The descriptor is in the loop's epoll set (a new connection is added once its first request was served).
+  var registered = false
   /// The one-at-a-time frame this connection was parked with; when it is resumed the lane is already its own.
   private var parkedBody: [UInt8]?
 

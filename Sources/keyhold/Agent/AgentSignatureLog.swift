@@ -66,6 +66,7 @@ final class AgentSignatureLog: SignatureRecorder {
   /// writer thread alone.
   final class Pieces: @unchecked Sendable {
     private var known: [[UInt8]: (text: String, json: [UInt8])] = [:]
+    private var recent: [(blob: [UInt8], value: (text: String, json: [UInt8]))] = []
     private var peers: [ObjectIdentifier: (peer: PeerProcess, json: [UInt8])] = [:]
     private var lastPeer: (peer: PeerProcess, json: [UInt8])? = nil
     private var second = SignatureLogTime.Stamp(seconds: 0)
@@ -79,12 +80,24 @@ final class AgentSignatureLog: SignatureRecorder {
 
     /// The `SHA256:` fingerprint of `blob`, as text and as an encoded JSON string.
     func fingerprint(_ blob: [UInt8]) -> (text: String, json: [UInt8]) {
-      if let f = known[blob] { return f }
+      // A key signs many times in a row, for the same host: comparing with the last key's and the last host
+      // key's blob (the same storage, when the agent passes the held key's blob) spares hashing every byte.
+      for r in recent where r.blob == blob { return r.value }
+      if let f = known[blob] {
+        remember(blob, f)
+        return f
+      }
       let text = HostBook.fingerprint(ofBlob: blob)
       let f = (text: text, json: SignatureLogCodec.jsonValue(text))
       if known.count >= 1024 { known.removeAll(keepingCapacity: true) }
       known[blob] = f
+      remember(blob, f)
       return f
+    }
+
+    private func remember(_ blob: [UInt8], _ value: (text: String, json: [UInt8])) {
+      if recent.count >= 2 { recent.removeFirst() }
+      recent.append((blob, value))
     }
 
     /// The encoded `process`, `exe` and `parents` fields of `peer`. The cache holds the peer object itself, so
