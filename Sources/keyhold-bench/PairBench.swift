@@ -12,7 +12,8 @@ import TestSupport
 /// earlier commit's release build), side by side: both agents run at once and are measured in alternating short
 /// rounds, so a load that comes and goes on the machine falls on both alike. Agent CPU is the sum of the agent's
 /// threads' run time from /proc/PID/task/TID/schedstat (nanoseconds, where /proc/PID/stat counts 10 ms ticks); a
-/// round in which one of an agent's threads exited, taking its time with it, is measured again.
+/// round in which one of an agent's threads exited, taking its time with it, is measured again. The client runs
+/// on the first core and both agents on the second (``pin(_:to:)``).
 ///
 /// Reported: the median over the rounds of each agent's CPU per operation, and the median of the per-round ratios,
 /// for Ed25519 signing on one connection and for connect + list (a new connection per listing, as ssh makes).
@@ -55,6 +56,8 @@ enum PairBench {
         waitpid(p.pid, nil, 0)
       }
     }
+    pin(0, to: 0)
+    for peer in [ours, theirs] { pin(peer.pid, to: 1) }
     let key = try PrivateKey.generate(.ed25519, comment: "bench-pair")
     for peer in [ours, theirs] { try AgentBench.add(key, to: try AgentClient(path: peer.socket)) }
     let request = AgentFrame.frame(
@@ -142,4 +145,22 @@ enum PairBench {
   }
 
   static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
+  /// Pins every thread of `pid` (0: this process) to `cpu`, so that each round runs with the client on one core
+  /// and the agent on the other, rather than wherever the scheduler happened to put them (a wake-up on the same
+  /// core and one across cores differ by more than the margins measured). Threads the agent starts later inherit
+  /// the mask. With taskset(1) from util-linux; does nothing on a one-core machine or without it.
+  static func pin(_ pid: pid_t, to cpu: Int) {
+    guard sysconf(Int32(_SC_NPROCESSORS_ONLN)) > cpu,
+      let taskset = ["/usr/bin/taskset", "/bin/taskset"].first(where: FileManager.default.isExecutableFile)
+    else { return }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: taskset)
+    p.arguments = ["-a", "-p", "-c", String(cpu), String(pid == 0 ? getpid() : pid)]
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    try? p.run()
+    p.waitUntilExit()
+  }
+
 }

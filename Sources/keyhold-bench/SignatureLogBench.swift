@@ -37,6 +37,8 @@ enum SignatureLogBench {
         waitpid(p.pid, nil, 0)
       }
     }
+    PairBench.pin(0, to: 0)
+    for peer in [logging, silent] { PairBench.pin(peer.pid, to: 1) }
     let key = try PrivateKey.generate(.ed25519, comment: "bench-siglog")
     for peer in [logging, silent] { try AgentBench.add(key, to: try AgentClient(path: peer.socket)) }
 

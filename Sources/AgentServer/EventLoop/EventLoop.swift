@@ -392,7 +392,9 @@ public final class EventLoop<Context: Sendable>: Sendable {
 
   private func drop(_ token: UInt64) {
     guard let connection = state.withLock({ $0.connections.removeValue(forKey: token) }) else { return }
-    if connection.registered { _ = keyhold_epoll_remove(epollFD, connection.fd) }
+    // No EPOLL_CTL_DEL: closing the descriptor takes it out of the set (epoll(7)). Every drop happens on the
+    // owning thread, while the descriptor is disarmed (EPOLLONESHOT fired, or it was never armed), so even a
+    // copy of it held for a moment by a child between fork and exec can report no event.
     connection.close()
   }
 }
