@@ -63,6 +63,28 @@ import Testing
     #expect(doc["name"] as? String == "alpha")
   }
 
+  /// After the report, `keyhold audit` gives every vault key's last use: the one that signed with its time,
+  /// purpose, host and process; the one only refused as having none.
+  @Test func auditGivesEachKeysLastUseAfterTheReport() throws {
+    let t = try Setup()
+    defer { t.s.cleanup() }
+    // A last report with no entries, as a sync that found nothing in the cloud leaves it (the records format of
+    // Sources/Audit/AuditReport+Records.swift, version 2), so the audit needs no cloud.
+    try "keyhold-audit\t2\t\(Int(Date().timeIntervalSince1970))\n".write(
+      toFile: t.s.vault + ".audit", atomically: true, encoding: .utf8)
+    let r = try t.keyhold(["audit"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+    let start = try #require(lines.firstIndex { $0.hasPrefix("Last use (the signature log begins ") }, "\(r.stdout)")
+    #expect(lines.count > start + 2)
+    #expect(lines[start + 1].hasPrefix("  alpha  "))
+    #expect(lines[start + 1].hasSuffix(" UTC ssh-userauth i-0abc (ssh)"), "\(lines[start + 1])")
+    #expect(lines[start + 2] == "  beta   none in the log")
+    // The JSON report stays the report alone.
+    let json = try t.keyhold(["audit", "--json"])
+    #expect(!json.stdout.contains("Last use"))
+  }
+
   @Test func auditUnusedListsPruneCandidatesAndPrunesNothing() throws {
     let t = try Setup()
     defer { t.s.cleanup() }
