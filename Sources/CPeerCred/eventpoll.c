@@ -16,11 +16,6 @@ int keyhold_epoll_set(int epfd, int fd, int add, int readable, int writable, int
   return epoll_ctl(epfd, add ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &ev);
 }
 
-int keyhold_epoll_remove(int epfd, int fd) {
-  struct epoll_event ev = {0};
-  return epoll_ctl(epfd, EPOLL_CTL_DEL, fd, &ev);
-}
-
 int keyhold_epoll_wait(int epfd, uint64_t *tokens, uint32_t *events, int capacity, int timeout_ms) {
   struct epoll_event ready[256];
   if (capacity > 256) capacity = 256;

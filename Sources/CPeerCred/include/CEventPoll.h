@@ -15,8 +15,6 @@ int keyhold_epoll_create(void);
 /// EPOLL_CTL_ADD (`add` != 0) or EPOLL_CTL_MOD of `fd`, level-triggered, EPOLLIN when `readable`, EPOLLOUT when
 /// `writable`, EPOLLONESHOT when `oneshot`; `token` comes back from keyhold_epoll_wait. 0 or -1 with errno set.
 int keyhold_epoll_set(int epfd, int fd, int add, int readable, int writable, int oneshot, uint64_t token);
-/// EPOLL_CTL_DEL of `fd`. 0 or -1 with errno set.
-int keyhold_epoll_remove(int epfd, int fd);
 /// epoll_wait for up to `capacity` events: their tokens and KEYHOLD_POLL_* bits. The count or -1 with errno set.
 int keyhold_epoll_wait(int epfd, uint64_t *tokens, uint32_t *events, int capacity, int timeout_ms);
 /// accept4(2) with SOCK_CLOEXEC | SOCK_NONBLOCK; the new descriptor or -1 with errno set.
