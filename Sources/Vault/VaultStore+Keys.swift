@@ -22,12 +22,14 @@ extension VaultStore {
         VaultKey(entry: entry, privateKey: try Self.decodeKey(wire, comment: entry.comment))
       }
     }
-    let decoded = PrivateKey.decodeStoredWires(storage, ranges: sealed.map(\.1.range))
+    // Each key is built with its comment: a renamed copy of every key would leave a hole where each first one was.
+    let decoded = PrivateKey.decodeStoredWires(
+      storage, ranges: sealed.map(\.1.range), comments: sealed.map(\.0.comment))
     var keys: [VaultKey] = []
     keys.reserveCapacity(sealed.count)
     for ((entry, _), result) in zip(sealed, decoded) {
       switch result {
-      case .success(let key): keys.append(VaultKey(entry: entry, privateKey: key.withComment(entry.comment)))
+      case .success(let key): keys.append(VaultKey(entry: entry, privateKey: key))
       case .failure(let error): throw Self.vaultError(error)
       }
     }
@@ -73,10 +75,10 @@ extension VaultStore {
   /// Parses a key's private wire form from the unlocked (hence authenticated) private half.
   static func decodeKey(_ secret: VaultSecret, comment: String) throws(VaultError) -> PrivateKey {
     let result = secret.withKeyWire { wire in
-      Result { () throws(KeyError) in try PrivateKey.decodeStoredWire(wire) }
+      Result { () throws(KeyError) in try PrivateKey.decodeStoredWire(wire, comment: comment) }
     }
     switch result {
-    case .success(let key): return key.withComment(comment)
+    case .success(let key): return key
     case .failure(let error): throw vaultError(error)
     }
   }

@@ -97,6 +97,33 @@ import Testing
     #expect(throws: KeyError.malformed("stored key outside its buffer")) { try results[wires.count + 1].get() }
   }
 
+  @Test func batchDecodeBuildsEachKeyWithItsComment() throws {
+    var joined: [UInt8] = []
+    var ranges: [Range<Int>] = []
+    for algorithm in [KeyAlgorithm.ed25519, .ecdsaP256, .ed25519] {
+      let w = try PrivateKey.generate(algorithm).encodeWire().unsafeCopy()
+      ranges.append(joined.count..<(joined.count + w.count))
+      joined += w
+    }
+    let comments = ["alpha", "beta@host", ""]
+    let results = PrivateKey.decodeStoredWires(SecureBytes(copying: joined), ranges: ranges, comments: comments)
+    #expect(try results.map { try $0.get().comment } == comments)
+    #expect(try Self.storedDecode(Array(joined[ranges[0]])).comment == "")
+  }
+
+  /// An Ed25519 key holds its secret once (libsodium's seed ‖ A); its wire form is rebuilt from it when asked for,
+  /// byte for byte what was read. RSA and ECDSA keys, whose material is an OpenSSL object, keep theirs.
+  @Test("Ed25519 keys keep no second copy of the secret", arguments: KeyAlgorithm.allCases)
+  func ed25519KeysKeepNoWireCopy(algorithm: KeyAlgorithm) throws {
+    let generated = try PrivateKey.generate(algorithm, bits: algorithm == .rsa ? 2048 : nil)
+    let wire = generated.encodeWire().unsafeCopy()
+    for key in [generated, try PrivateKeyWireTests.decode(wire), try Self.storedDecode(wire)] {
+      #expect((key.storedWire == nil) == (algorithm == .ed25519))
+      #expect(key.encodeWire().unsafeCopy() == wire)
+      #expect(key.withComment("renamed").encodeWire().unsafeCopy() == wire)
+    }
+  }
+
   /// Every allocation on the agent's add path may fail: each failure point gives `outOfSecureMemory`, none traps.
   @Test("out of secure memory is an error on the add path", arguments: KeyAlgorithm.allCases)
   func outOfSecureMemoryWhileDecodingIsAnError(algorithm: KeyAlgorithm) throws {

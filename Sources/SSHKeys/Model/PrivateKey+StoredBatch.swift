@@ -9,15 +9,22 @@ import Synchronization
 extension PrivateKey {
   /// Decodes many stored keys (see ``decodeStoredWire(_:)``) held in one guarded buffer, on every core, and returns
   /// one result per range, in order. Unlocking a vault is CPU-bound key building, so it scales with the cores.
-  public static func decodeStoredWires(_ storage: SecureBytes, ranges: [Range<Int>]) -> [Result<PrivateKey, KeyError>] {
+  /// `comments`, when given, has one comment per range, each key built with its own.
+  public static func decodeStoredWires(_ storage: SecureBytes, ranges: [Range<Int>], comments: [String] = [])
+    -> [Result<PrivateKey, KeyError>]
+  {
     let count = ranges.count
     if count == 0 { return [] }
+    precondition(comments.isEmpty || comments.count == count, "one comment per stored key")
     let decodeOne: @Sendable (Int) -> Result<PrivateKey, KeyError> = { i in
       storage.withUnsafeBytes { all in
         guard ranges[i].lowerBound >= 0, ranges[i].upperBound <= all.count else {
           return .failure(.malformed("stored key outside its buffer"))
         }
-        return Result { () throws(KeyError) in try decodeStoredWire(UnsafeRawBufferPointer(rebasing: all[ranges[i]])) }
+        let comment = comments.isEmpty ? "" : comments[i]
+        return Result { () throws(KeyError) in
+          try decodeStoredWire(UnsafeRawBufferPointer(rebasing: all[ranges[i]]), comment: comment)
+        }
       }
     }
     // Threads only pay off for more than a handful of keys.

@@ -20,9 +20,9 @@ extension PrivateKey {
     try decodeWire(&reader, trust: .untrusted, minimumRSABits: minimumRSABits)
   }
 
-  private static func decodeWire(_ reader: inout SSHReader, trust: Trust, minimumRSABits: Int = 2048)
-    throws(KeyError) -> PrivateKey
-  {
+  private static func decodeWire(
+    _ reader: inout SSHReader, trust: Trust, minimumRSABits: Int = 2048, comment: String = ""
+  ) throws(KeyError) -> PrivateKey {
     var read: (fields: Fields, certificate: PublicKeyBlob?, certificateBlob: [UInt8]?)
     do {
       read = try readWire(&reader)
@@ -33,8 +33,8 @@ extension PrivateKey {
     }
     defer { read.fields.wipe() }
     return try build(
-      read.fields, certificate: read.certificate, certificateBlob: read.certificateBlob, comment: "", trust: trust,
-      minimumRSABits: minimumRSABits)
+      read.fields, certificate: read.certificate, certificateBlob: read.certificateBlob, comment: comment,
+      trust: trust, minimumRSABits: minimumRSABits)
   }
 
   /// Decodes a complete private-key wire form (see ``decodeWire(_:)-swift.type.method``); trailing bytes are an
@@ -50,16 +50,21 @@ extension PrivateKey {
   /// public half). Every structural and size check of ``decodeWire(_:)-swift.type.method`` applies; the costly
   /// proofs that the parts belong together (Ed25519 A from the seed, EC Q = d·G, RSA n = p·q and the exponents) are
   /// not repeated: the key passed them when it was imported, and the seal proves the bytes are unchanged since.
-  /// Do not use it for bytes from anywhere else.
-  public static func decodeStoredWire(_ bytes: UnsafeRawBufferPointer) throws(KeyError) -> PrivateKey {
+  /// Do not use it for bytes from anywhere else. The key is built with `comment` (the wire form has none), so a
+  /// vault's key needs no renamed copy.
+  public static func decodeStoredWire(_ bytes: UnsafeRawBufferPointer, comment: String = "") throws(KeyError)
+    -> PrivateKey
+  {
     var copy = Array(bytes)
     defer { SecureBytes.wipe(&copy) }
-    return try decodeComplete(copy, trust: .authenticatedStore)
+    return try decodeComplete(copy, trust: .authenticatedStore, comment: comment)
   }
 
-  private static func decodeComplete(_ bytes: [UInt8], trust: Trust = .untrusted) throws(KeyError) -> PrivateKey {
+  private static func decodeComplete(_ bytes: [UInt8], trust: Trust = .untrusted, comment: String = "")
+    throws(KeyError) -> PrivateKey
+  {
     var reader = SSHReader(bytes)
-    let key = try decodeWire(&reader, trust: trust)
+    let key = try decodeWire(&reader, trust: trust, comment: comment)
     guard reader.isAtEnd else { throw .malformed("\(reader.remaining) bytes after the private key") }
     return key
   }
@@ -202,8 +207,10 @@ extension PrivateKey {
       guard certificate.plainKey == plain.structure else { throw .malformed("the certificate is for a different key") }
       identity = PublicKey(checked: certificate, blob: certificateBlob)
     }
+    // An Ed25519 key's wire form is rebuilt from its material when asked for (``plainWire``): kept, it would cost
+    // each held key another 128-byte guarded slot and its object (`keyhold-bench scale`).
     return PrivateKey(
       publicKey: identity, plainPublicKey: plain, comment: comment, material: material,
-      plainWire: try f.encodeOrThrow())
+      storedWire: f.algorithm == .ed25519 ? nil : try f.encodeOrThrow())
   }
 }
