@@ -17,7 +17,10 @@ import Vault
 /// from /proc/PID/task/TID/schedstat (nanoseconds): /proc/PID/stat counts clock ticks of 10 ms, coarser than
 /// 1,000 adds take; the tick count is printed beside it.
 /// (b) Resident memory per key after unlocking a 10,000-key vault and letting the agent settle, over an agent that
-/// unlocked an empty vault (target: at most 1 KiB per key).
+/// unlocked a one-key vault (target: at most 1 KiB per key). The one-key agent has already paid what an unlock
+/// costs once whatever the vault's size: the code pages the unlock and key-building paths touch (about 2 MiB of
+/// the binary and its libraries, file-backed) and the first guarded chunk. The figure over an empty vault, which
+/// includes them, is printed beside it.
 enum ScaleBench {
   static let keyCount = 10_000
   static let window = 1_000
@@ -61,25 +64,36 @@ enum ScaleBench {
         "stat " + AgentBench.micro(lateTicks / Double(window)), String(format: "%.2fx", ratio), "≤ 2.00x"))
     if ratio > 2 { failures.append("add linearity") }
 
-    // (b) Memory after unlocking a 10,000-key vault, over an agent that unlocked an empty one.
+    // (b) Memory after unlocking a 10,000-key vault, over agents that unlocked a one-key and an empty vault.
     let passphrase = SecureBytes(copying: Array("bench passphrase".utf8))
-    let empty = VaultStore(path: dir + "/empty-vault")
-    try empty.create(passphrase: passphrase, kdf: .minimum)
-    let full = VaultStore(path: dir + "/full-vault")
-    try full.create(passphrase: passphrase, kdf: .minimum)
-    try full.add(keys.map { VaultNewKey(name: $0.comment, privateKey: $0) }, passphrase: passphrase)
+    func vault(_ name: String, _ keys: ArraySlice<PrivateKey>) throws -> VaultStore {
+      let store = VaultStore(path: dir + "/" + name)
+      try store.create(passphrase: passphrase, kdf: .minimum)
+      if !keys.isEmpty {
+        try store.add(keys.map { VaultNewKey(name: $0.comment, privateKey: $0) }, passphrase: passphrase)
+      }
+      return store
+    }
+    let (empty, one, full) = (
+      try vault("empty-vault", []), try vault("one-vault", keys[0..<1]), try vault("full-vault", keys[...])
+    )
     let emptyRSS = try unlockedRSS(keyholdBinary, vault: empty.path, socket: dir + "/empty.sock", dir)
+    let oneRSS = try unlockedRSS(keyholdBinary, vault: one.path, socket: dir + "/one.sock", dir)
     let fullRSS = try unlockedRSS(keyholdBinary, vault: full.path, socket: dir + "/full.sock", dir)
-    let perKey = Double(fullRSS.rss - emptyRSS.rss) * 1024 / Double(keyCount)
-    print(AgentBench.row("RSS, empty vault unlocked", "\(emptyRSS.rss) KiB", "", "", "-"))
+    let perKey = Double(fullRSS.rss - oneRSS.rss) * 1024 / Double(keyCount - 1)
+    let perKeyOverEmpty = Double(fullRSS.rss - emptyRSS.rss) * 1024 / Double(keyCount)
+    for (label, r) in [("empty", emptyRSS), ("one-key", oneRSS)] {
+      print(
+        AgentBench.row(
+          "RSS, \(label) vault unlocked", "\(r.rss) KiB", "", "", "anon \(r.anonymous) / locked \(r.locked) KiB"))
+    }
     print(
       AgentBench.row(
-        "RSS, 10,000-key vault unlocked", "\(fullRSS.rss) KiB", "\(fullRSS.listed) keys", "", "-"))
-    print(
-      AgentBench.row(
-        "  of which anonymous / locked", "\(fullRSS.anonymous) KiB", "\(fullRSS.locked) KiB",
-        "", "empty: \(emptyRSS.anonymous) / \(emptyRSS.locked) KiB"))
-    print(AgentBench.row("RSS per key over the empty vault", String(format: "%.0f B", perKey), "", "", "≤ 1024 B"))
+        "RSS, 10,000-key vault unlocked", "\(fullRSS.rss) KiB", "\(fullRSS.listed) keys", "",
+        "anon \(fullRSS.anonymous) / locked \(fullRSS.locked) KiB"))
+    print(AgentBench.row("RSS per key over one-key vault", String(format: "%.0f B", perKey), "", "", "≤ 1024 B"))
+    print(AgentBench.row("  over empty vault", String(format: "%.0f B", perKeyOverEmpty), "", "", "-"))
+    if oneRSS.listed != 1 { failures.append("one-key vault holds \(oneRSS.listed) keys") }
     if fullRSS.listed != keyCount { failures.append("unlocked vault holds \(fullRSS.listed) keys") }
     if perKey > 1024 { failures.append("RSS per key") }
     print(failures.isEmpty ? "scale: every target met" : "scale: targets missed: \(failures.joined(separator: ", "))")
