@@ -9,6 +9,11 @@ enum KeyFingerprint {
   static func sha256(ofBlob blob: [UInt8]) -> String {
     var plain = blob
     if let parsed = try? PublicKeyBlob(decoding: blob), case .certificate = parsed { plain = parsed.plainKey.encoded() }
-    return "SHA256:" + Base64.encode(Digest.sha256(plain), padded: false)
+    // Sized once: each held key keeps its fingerprint, and an appended string would keep a grown buffer.
+    let digest = Base64.encode(Digest.sha256(plain), padded: false)
+    var fingerprint = "SHA256:"
+    fingerprint.reserveCapacity(7 + digest.utf8.count)
+    fingerprint += digest
+    return fingerprint
   }
 }
