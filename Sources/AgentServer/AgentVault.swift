@@ -190,8 +190,8 @@ final class AgentVault: Sendable {
   /// times the size of what stays (about 5 KiB per key for a large vault), which glibc keeps for reuse once freed.
   /// Handing them back (malloc_trim(3), every arena) once the opening's temporaries are gone keeps the agent's
   /// footprint at what it holds. A second trim a second later, when the request has been answered, hands back
-  /// about 1 MiB more for a 10,000-key vault, which the first leaves resident (`keyhold-bench scale`: 0.1 KiB per
-  /// key); a second one at once hands back nothing.
+  /// about 1 MiB more for a 10,000-key vault (`keyhold-bench scale`: 0.1 KiB per key). Why the first leaves those
+  /// pages resident is not known: malloc_info shows the same free chunks at both times.
   private static func returnFreedMemory() {
     _ = mallocTrim?(0)
     DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(1)) { _ = mallocTrim?(0) }
