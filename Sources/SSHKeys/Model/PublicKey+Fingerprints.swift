@@ -7,8 +7,17 @@ extension PublicKey {
   var fingerprintBlob: [UInt8] { isCertificate ? structure.plainKey.encoded() : blob }
 
   /// OpenSSH's `SHA256:` fingerprint (base64 without padding), as `ssh-keygen -l` prints it.
-  public var sha256Fingerprint: String {
-    "SHA256:" + Base64.encode(Digest.sha256(fingerprintBlob), padded: false)
+  public var sha256Fingerprint: String { Self.sha256Fingerprint(ofPlainBlob: fingerprintBlob) }
+
+  /// The `SHA256:` fingerprint of a plain (non-certificate) key blob, for callers that hold only the blob.
+  public static func sha256Fingerprint(ofPlainBlob blob: [UInt8]) -> String {
+    // Sized once: a held key keeps its fingerprint, and an appended string would keep a grown buffer (16 bytes of
+    // heap per key; `keyhold-bench scale`).
+    let digest = Base64.encode(Digest.sha256(blob), padded: false)
+    var fingerprint = "SHA256:"
+    fingerprint.reserveCapacity(7 + digest.utf8.count)
+    fingerprint += digest
+    return fingerprint
   }
 
   /// OpenSSH's `MD5:` fingerprint (colon hex), as `ssh-keygen -l -E md5` prints it.
