@@ -1,11 +1,13 @@
 #define _GNU_SOURCE
 #include "CEventPoll.h"
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 int keyhold_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
 
@@ -31,14 +33,25 @@ int keyhold_epoll_wait(int epfd, uint64_t *tokens, uint32_t *events, int capacit
   return n;
 }
 
-int keyhold_accept_nonblocking(int fd) { return accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK); }
-
 int keyhold_eventfd(void) { return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); }
 
-int keyhold_set_nonblocking(int fd) {
+int keyhold_set_blocking(int fd) {
   int flags = fcntl(fd, F_GETFL);
   if (flags < 0) return -1;
-  return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+  return (flags & O_NONBLOCK) ? fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) : 0;
+}
+
+int keyhold_set_receive_timeout(int fd, int milliseconds) {
+  struct timeval tv = {.tv_sec = milliseconds / 1000, .tv_usec = (milliseconds % 1000) * 1000};
+  return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
+
+int keyhold_linger(int fd, int listener, int timeout_ms) {
+  struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = listener, .events = POLLIN}};
+  int n = poll(p, listener >= 0 ? 2 : 1, timeout_ms);
+  if (n <= 0) return n;
+  if (p[0].revents) return 1;
+  return 2;
 }
 
 void keyhold_set_thread_name(const char *name) {

@@ -22,9 +22,10 @@ import Testing
     for c in clients { close(c) }
   }
 
-  /// The accepting thread serves a connection's first request and only then adds it to epoll; the next event
-  /// may reach another thread at once. Many short connections from parallel clients, each asking three times, keep
-  /// that hand-over busy: every reply must come, and no connection may be closed under its client.
+  /// The accepting thread serves a connection's requests while they come in quick succession and only then adds
+  /// it to epoll, where the next event may reach another thread at once; the follower takes over accepting while
+  /// the leader is away too long. Many short connections from parallel clients, each asking three times, keep
+  /// those hand-overs busy: every reply must come, and no connection may be closed under its client.
   @Test func freshConnectionsFromParallelClientsAreAnsweredEveryTime() throws {
     let server = try EchoServer()
     let failures = Atomic<Int>(0)
@@ -134,10 +135,11 @@ import Testing
     #expect(readFrame(blocked) == [0xbb])
   }
 
+  /// With one accepting thread there is no follower to take over, so every connection goes to the epoll threads.
   @Test func burstOfBlockingRequestsGrowsThePoolToItsCapThenShrinksBack() throws {
     let gate = Gate()
     let configuration = EventLoopConfiguration(
-      coreThreads: 2, maximumThreads: 5, idleThreadTimeout: .milliseconds(100))
+      maximumAcceptingThreads: 1, coreThreads: 2, maximumThreads: 5, idleThreadTimeout: .milliseconds(100))
     let server = try EchoServer(configuration: configuration) { body in
       if body == [0xbb] { gate.wait() }
       return body
@@ -145,13 +147,69 @@ import Testing
     let prompts = try (0..<7).map { _ in try server.connect() }
     defer { for fd in prompts { close(fd) } }
     for c in prompts { #expect(sendAll(c, AgentFrame.frame([0xbb]))) }
-    // Each blocking request holds a thread up to the cap; the rest wait in the kernel.
+    // Each blocking request holds an epoll thread up to the cap; the rest wait in the kernel.
     #expect(Poll.until(.seconds(60)) { gate.waiters == 5 })
-    #expect(server.loop.threadCount == 5)
-    #expect(threadsNamed(server.loop.threadNamePrefix) <= 5)
+    #expect(server.loop.threadCount == 5 + 1)
+    #expect(threadsNamed(server.loop.threadNamePrefix) <= 5 + 1)
     gate.open()
     for c in prompts { #expect(readFrame(c) == [0xbb]) }
-    #expect(Poll.until(.seconds(60)) { server.loop.threadCount == 2 })
+    #expect(Poll.until(.seconds(60)) { server.loop.threadCount == 2 + 1 })
+  }
+
+  /// The leader blocks in the first request it serves; the follower takes accepting over and a new follower
+  /// starts, up to three accepting threads. Then the leader has no follower and hands every connection to the
+  /// epoll threads, which grow to their cap. Once the handlers return, the former leaders follow and the epoll
+  /// threads shrink back.
+  @Test func blockingHandlersOnTheAcceptingThreadsAreTakenOverUpToTheirCap() throws {
+    let gate = Gate()
+    let configuration = EventLoopConfiguration(
+      maximumAcceptingThreads: 3, coreThreads: 2, maximumThreads: 5, idleThreadTimeout: .milliseconds(100))
+    let server = try EchoServer(configuration: configuration) { body in
+      if body == [0xbb] { gate.wait() }
+      return body
+    }
+    var prompts: [Int32] = []
+    defer { for fd in prompts { close(fd) } }
+    // One at a time, so that each of the first two is the leader's before the next arrives.
+    for expected in 1...2 {
+      let c = try server.connect()
+      prompts.append(c)
+      #expect(sendAll(c, AgentFrame.frame([0xbb])))
+      #expect(Poll.until(.seconds(60)) { gate.waiters == expected })
+    }
+    for _ in 0..<6 {
+      let c = try server.connect()
+      prompts.append(c)
+      #expect(sendAll(c, AgentFrame.frame([0xbb])))
+    }
+    #expect(Poll.until(.seconds(60)) { gate.waiters == 2 + 5 })
+    #expect(server.loop.threadCount == 3 + 5)
+    // Accepting still works: a connection that asks nothing is taken and kept.
+    let idle = try server.connect()
+    defer { close(idle) }
+    #expect(Poll.until(.seconds(60)) { server.loop.connectionCount == 9 })
+    gate.open()
+    for c in prompts { #expect(readFrame(c) == [0xbb]) }
+    #expect(Poll.until(.seconds(60)) { server.loop.threadCount == 3 + 2 })
+  }
+
+  /// After the last client the follower stops looking at the leader: an idle loop's threads do not run.
+  @Test func idleLoopThreadsStopWaking() throws {
+    let server = try EchoServer()
+    for i in 0..<50 {
+      let c = try server.connect()
+      #expect(sendAll(c, AgentFrame.frame([UInt8(i)])))
+      #expect(readFrame(c) == [UInt8(i)])
+      close(c)
+    }
+    let prefix = server.loop.threadNamePrefix
+    // Timeslices of the loop's threads (schedstat's third field) stay the same over half a second.
+    #expect(
+      Poll.until(.seconds(60)) {
+        let before = timeslices(prefix)
+        usleep(500_000)
+        return timeslices(prefix) == before
+      })
   }
 
   @Test(arguments: [[0, 4, 0, 1] as [UInt8], [0, 0, 0, 0]])
@@ -394,6 +452,21 @@ func threadsNamed(_ prefix: String) -> Int {
     let comm = (try? String(contentsOfFile: "/proc/self/task/\(tid)/comm", encoding: .utf8)) ?? ""
     return comm.hasPrefix(prefix)
   }.count
+}
+
+/// The timeslices run so far by each thread of this process whose name starts with `prefix`, by thread.
+func timeslices(_ prefix: String) -> [String: Int] {
+  let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+  var out: [String: Int] = [:]
+  for tid in tasks {
+    let comm = (try? String(contentsOfFile: "/proc/self/task/\(tid)/comm", encoding: .utf8)) ?? ""
+    guard comm.hasPrefix(prefix),
+      let stat = try? String(contentsOfFile: "/proc/self/task/\(tid)/schedstat", encoding: .utf8),
+      let slices = stat.split(separator: " ").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+    else { continue }
+    out[tid] = slices
+  }
+  return out
 }
 
 /// 2,000 connections need 4,000 descriptors in this process: raise the soft limit to the hard one.

@@ -9,20 +9,30 @@ import Synchronization
 /// Numbers the loops of a process, so each loop's threads have a name of their own.
 private let eventLoopInstances = Atomic<Int>(0)
 
-/// Serves many agent connections with a few threads: an epoll(7) set shared by a small, growing pool of threads.
+/// Serves many agent connections with a few threads: one leader blocked in accept(2) that serves the connections it
+/// accepts, and an epoll(7) set shared by a small, growing pool of threads for the connections that stay open.
 ///
-/// Each thread waits in epoll_wait for one event at a time. Connection descriptors are registered with
-/// EPOLLONESHOT, so the thread that receives an event owns that connection until it re-arms it: it reads, splits
-/// the input into frames (a zero or oversized length closes the connection before the body is read), calls the
-/// handler for each complete frame in order — one request in flight per connection — and writes the replies
-/// without blocking, keeping what the socket does not take in the connection's output buffer (EPOLLOUT until it
-/// drains). The thread that accepts a connection serves its first request before registering it (``acceptOne``).
-/// An idle connection costs a descriptor, an epoll entry and a small object; no thread.
+/// The leader serves the connection it accepted: it reads, splits the input into frames (a zero or oversized
+/// length closes the connection before the body is read), calls the handler for each complete frame in order —
+/// one request in flight per connection — and writes the replies without blocking. Then it waits on that
+/// connection, up to ``EventLoopConfiguration/lingerTimeout``, for the next request or the end, and on the
+/// listening socket for a new client; a new client or the timeout hands the connection to the epoll set. A client
+/// that lists the keys and closes (ssh-add, ssh's first connection) costs one wake-up: the leader wakes for its end,
+/// closes it, and finds the next client already queued. A second thread waiting in accept(2) would be woken for
+/// it instead, and each wake-up of a sleeping thread costs more on a virtual machine than all the system calls of
+/// the connection. So the other accepting threads are followers that watch the leader and take over when it stays
+/// away with one connection (a handler that blocks; ``EventLoopAcceptors``). A leader with no follower left hands
+/// every connection to the epoll set at once.
+///
+/// A connection in the epoll set is registered with EPOLLONESHOT: the thread that receives its event owns it until
+/// it re-arms it, and serves it as above, keeping what the socket does not take in the connection's output buffer
+/// (EPOLLOUT until it drains). An idle connection costs a descriptor, an epoll entry and a small object; no
+/// thread.
 ///
 /// A handler may block (a confirmation prompt, a passphrase prompt, a KDF): it holds the thread that runs it, and
-/// the others keep serving. When the last waiting thread takes an event, a new one is started, up to
+/// the others keep serving. When the last waiting epoll thread takes an event, a new one is started, up to
 /// ``EventLoopConfiguration/maximumThreads``; above that cap, further requests wait in the kernel until a handler
-/// returns. Threads above ``EventLoopConfiguration/coreThreads`` exit after
+/// returns. Epoll threads above ``EventLoopConfiguration/coreThreads`` exit after
 /// ``EventLoopConfiguration/idleThreadTimeout`` without work.
 ///
 /// Frames the `serialized` predicate picks (passphrase attempts: their back-off sleeps and key derivations) are
@@ -30,8 +40,7 @@ private let eventLoopInstances = Atomic<Int>(0)
 /// parked — not armed, holding no thread — and the thread that finishes the current one resumes it. So 200
 /// parallel guesses hold one thread between them, and every other client keeps the rest of the pool.
 ///
-/// Signing is the handler's work, done on the thread that read the request: a request costs one wake-up of one
-/// thread, as with a thread per connection, plus an epoll_wait and an epoll_ctl.
+/// Signing is the handler's work, done on the thread that read the request.
 public final class EventLoop<Context: Sendable>: Sendable {
   /// Called with the peer's credentials before a byte is read; returns the connection's context, or nil to refuse
   /// it (the connection is closed at once).
@@ -43,7 +52,8 @@ public final class EventLoop<Context: Sendable>: Sendable {
   /// Receives one line about a connection that was closed for a reason worth logging.
   public typealias Log = @Sendable (String) -> Void
 
-  /// The listening descriptor; the loop sets it non-blocking and accepts on it, its owner closes it.
+  /// The listening descriptor; the loop sets it blocking and accepts on it, ``stop()`` shuts it down, its owner
+  /// closes it.
   public let listeningFD: Int32
   /// The loop's limits.
   public let configuration: EventLoopConfiguration
@@ -57,14 +67,18 @@ public final class EventLoop<Context: Sendable>: Sendable {
   private let serialized: Serialized
   private let log: Log
   private let state = Mutex(State())
+  /// Epoll threads in epoll_wait.
   private let waiting = Atomic<Int>(0)
+  private let acceptors: EventLoopAcceptors
   private let stopping = Atomic<Bool>(false)
 
-  private static var listenerToken: UInt64 { 0 }
   private static var wakeToken: UInt64 { 1 }
 
   private struct State: ~Copyable {
+    /// Every running thread of the loop, accepting and epoll threads.
     var threads = 0
+    /// The epoll threads among them.
+    var pool = 0
     var started = false
     var finishing = false
     var finished = false
@@ -81,7 +95,8 @@ public final class EventLoop<Context: Sendable>: Sendable {
     log: @escaping Log = { _ in }, serialized: @escaping Serialized = { _ in false }, accept: @escaping Accept,
     handler: @escaping Handler
   ) throws(EventLoopError) {
-    guard keyhold_set_nonblocking(fd) == 0 else { throw .system(call: "fcntl", errno: errno) }
+    // Accepting threads block in accept(2); accept4 makes each new descriptor non-blocking.
+    guard keyhold_set_blocking(fd) == 0 else { throw .system(call: "fcntl", errno: errno) }
     let ep = keyhold_epoll_create()
     guard ep >= 0 else { throw .system(call: "epoll_create1", errno: errno) }
     let wake = keyhold_eventfd()
@@ -91,9 +106,7 @@ public final class EventLoop<Context: Sendable>: Sendable {
       throw .system(call: "eventfd", errno: e)
     }
     // The wake descriptor is level-triggered and never read: once signalled, every thread sees it and exits.
-    guard keyhold_epoll_set(ep, wake, 1, 1, 0, 0, Self.wakeToken) == 0,
-      keyhold_epoll_set(ep, fd, 1, 1, 0, 1, Self.listenerToken) == 0
-    else {
+    guard keyhold_epoll_set(ep, wake, 1, 1, 0, 0, Self.wakeToken) == 0 else {
       let e = errno
       Glibc.close(ep)
       Glibc.close(wake)
@@ -108,26 +121,32 @@ public final class EventLoop<Context: Sendable>: Sendable {
     self.handler = handler
     self.serialized = serialized
     self.log = log
+    self.acceptors = EventLoopAcceptors(
+      maximumThreads: configuration.maximumAcceptingThreads,
+      watchMilliseconds: Int(Self.milliseconds(configuration.takeOverAfter)))
   }
 
-  /// Starts the core threads and returns.
+  /// Starts the accepting and core threads and returns.
   public func start() throws(EventLoopError) {
     try begin(spawning: configuration.coreThreads, callerWorks: false)
   }
 
-  /// Serves on the calling thread (one of the core threads) until ``stop()`` or until the listening socket is shut
-  /// down; then the loop closes every connection.
+  /// Serves on the calling thread (one of the core epoll threads) until ``stop()`` or until the listening socket is
+  /// shut down; then the loop closes every connection.
   public func run() throws(EventLoopError) {
     try begin(spawning: configuration.coreThreads - 1, callerWorks: true)
     work()
   }
 
-  /// Stops serving: wakes every thread; the last to leave closes all connections. A thread inside a blocking
-  /// handler leaves when the handler returns.
+  /// Stops serving: shuts the listening socket down (which wakes the threads in accept(2), as
+  /// `AgentListener.stop()` does) and wakes every other thread; the last to leave closes all connections. A thread
+  /// inside a blocking handler leaves when the handler returns.
   public func stop() {
     guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
     var one: UInt64 = 1
     _ = write(wakeFD, &one, 8)
+    acceptors.stop()
+    _ = shutdown(listeningFD, Int32(SHUT_RDWR))
     // No thread left to notice (every start failed): close up here.
     if state.withLock({ $0.started && $0.threads == 0 }) { finish() }
   }
@@ -135,7 +154,7 @@ public final class EventLoop<Context: Sendable>: Sendable {
   /// Open connections.
   public var connectionCount: Int { state.withLock { $0.connections.count } }
 
-  /// Threads currently running for the loop (0 once it has stopped).
+  /// Threads currently running for the loop, accepting and epoll threads (0 once it has stopped).
   public var threadCount: Int { state.withLock { $0.threads } }
 
   /// True once the loop has stopped and closed its connections.
@@ -155,38 +174,114 @@ public final class EventLoop<Context: Sendable>: Sendable {
     let fresh = state.withLock { s -> Bool in
       guard !s.started else { return false }
       s.started = true
-      s.threads = count + (callerWorks ? 1 : 0)
+      s.pool = max(0, count) + (callerWorks ? 1 : 0)
+      s.threads = s.pool
       return true
     }
     guard fresh else { throw .alreadyStarted }
     var failed = false
-    for _ in 0..<max(0, count) where !spawn() { failed = true }
+    // The leader, and a follower when the cap allows one.
+    for _ in 0..<min(2, configuration.maximumAcceptingThreads) where !spawnAcceptor() { failed = true }
+    for _ in 0..<max(0, count) where !spawnEpollThread() { failed = true }
     if failed {
       stop()
       throw .thread
     }
   }
 
-  /// Starts one thread already counted in `threads`; uncounts it when it cannot start.
-  private func spawn() -> Bool {
+  /// Starts one epoll thread already counted in `threads` and `pool`; uncounts it when it cannot start.
+  private func spawnEpollThread() -> Bool {
     let ok = PosixThread.spawn { [self] in work() }
     if !ok {
       log("cannot start an event loop thread")
-      exitThread()
+      exitThread(pool: true)
     }
     return ok
   }
 
+  /// Starts one accepting thread (the leader when there is none, else a follower) if the cap allows.
+  @discardableResult
+  private func spawnAcceptor() -> Bool {
+    guard let (number, leader) = acceptors.register() else { return true }
+    state.withLock { $0.threads += 1 }
+    let ok = PosixThread.spawn { [self] in acceptorThread(number: number, leader: leader) }
+    if !ok {
+      log("cannot start an event loop thread")
+      acceptors.unregister(number, asFollower: !leader)
+      exitThread(pool: false)
+    }
+    return ok
+  }
+
+  /// An accepting thread: as the leader, accepts a connection, serves it while a follower watches (else hands it
+  /// to the epoll threads), and goes back; as the follower, waits to take over (``EventLoopAcceptors``).
+  private func acceptorThread(number: UInt64, leader: Bool) {
+    keyhold_set_thread_name(threadNamePrefix + "a")
+    var buffer = [UInt8](repeating: 0, count: configuration.readChunk)
+    var leads = leader
+    accepting: while !stopping.load(ordering: .acquiring) {
+      if !leads {
+        switch acceptors.follow(number) {
+        case .stopping: break accepting
+        case .promoted(let spawnFollower):
+          if spawnFollower { spawnAcceptor() }
+          leads = true
+        }
+      }
+      // A blocking descriptor, for the linger's recv(2) (EventLoopConnection.serve).
+      let fd = keyhold_accept_cloexec(listeningFD)
+      let error = errno
+      if stopping.load(ordering: .acquiring) {
+        if fd >= 0 { Glibc.close(fd) }
+        break
+      }
+      guard fd >= 0 else {
+        switch error {
+        case EINTR, ECONNABORTED: continue
+        case EAGAIN, EWOULDBLOCK:
+          // O_NONBLOCK was set on the socket again (its open file may be shared, as with systemd's): put it back,
+          // pausing so that a failure to cannot spin.
+          _ = keyhold_set_blocking(listeningFD)
+          usleep(10_000)
+        case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+          // Out of descriptors: the pending connection stays in the backlog; retry shortly instead of spinning.
+          log("accept: \(String(cString: strerror(error)))")
+          usleep(100_000)
+        default:
+          // The listening socket was shut down (the agent is stopping) or closed.
+          stop()
+          break accepting
+        }
+        continue
+      }
+      let followed = acceptors.leave(number)
+      if let token = admit(fd) {
+        if followed {
+          serve(token: token, events: UInt32(KEYHOLD_POLL_READABLE), buffer: &buffer, accepting: number)
+        } else {
+          // No follower to take over should a handler block: the epoll threads serve this one.
+          arm(token, read: true, write: false)
+        }
+      }
+      if !acceptors.returnToAccept(number) {
+        // A follower took over while this thread served: it follows now.
+        acceptors.rejoin(number)
+        leads = false
+      }
+    }
+    acceptors.unregister(number, asFollower: !leads)
+    exitThread(pool: false)
+  }
+
+  /// An epoll thread.
   private func work() {
     keyhold_set_thread_name(threadNamePrefix + "w")
     var buffer = [UInt8](repeating: 0, count: configuration.readChunk)
     var token: UInt64 = 0
     var events: UInt32 = 0
-    let idleMilliseconds = Int32(
-      clamping: configuration.idleThreadTimeout.components.seconds * 1000
-        + configuration.idleThreadTimeout.components.attoseconds / 1_000_000_000_000_000)
+    let idleMilliseconds = Self.milliseconds(configuration.idleThreadTimeout)
     while !stopping.load(ordering: .acquiring) {
-      let extra = state.withLock { $0.threads > configuration.coreThreads }
+      let extra = state.withLock { $0.pool > configuration.coreThreads }
       waiting.add(1, ordering: .relaxed)
       let n = keyhold_epoll_wait(epollFD, &token, &events, 1, extra ? max(1, idleMilliseconds) : Int32(-1))
       let stillWaiting = waiting.subtract(1, ordering: .relaxed).newValue
@@ -201,47 +296,42 @@ public final class EventLoop<Context: Sendable>: Sendable {
         if retire() { return }
         continue
       }
-      switch token {
-      case Self.listenerToken:
-        // shutdown(2) of the listening socket (AgentListener.stop) shows as a hang-up, while accept4 says EAGAIN.
-        if events & UInt32(KEYHOLD_POLL_HANGUP) != 0 {
-          stop()
-          break
-        }
-        // The new connection's first request is served on this thread, and a handler may block.
-        if stillWaiting == 0 { grow() }
-        acceptOne(buffer: &buffer)
-      case Self.wakeToken: continue
-      default:
-        // This thread may now block in a handler: keep one thread waiting while the cap allows.
-        if stillWaiting == 0 { grow() }
-        serve(token: token, events: events, buffer: &buffer)
-      }
+      if token == Self.wakeToken { continue }
+      // This thread may now block in a handler: keep one thread waiting while the cap allows.
+      if stillWaiting == 0 { grow() }
+      serve(token: token, events: events, buffer: &buffer, accepting: nil)
     }
-    exitThread()
+    exitThread(pool: true)
+  }
+
+  private static func milliseconds(_ duration: Duration) -> Int32 {
+    Int32(clamping: duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
   }
 
   private func grow() {
     let counted = state.withLock { s -> Bool in
-      guard s.threads < configuration.maximumThreads, !stopping.load(ordering: .relaxed) else { return false }
+      guard s.pool < configuration.maximumThreads, !stopping.load(ordering: .relaxed) else { return false }
+      s.pool += 1
       s.threads += 1
       return true
     }
-    if counted { _ = spawn() }
+    if counted { _ = spawnEpollThread() }
   }
 
-  /// An extra thread that found no work in time leaves; true when this one did.
+  /// An extra epoll thread that found no work in time leaves; true when this one did.
   private func retire() -> Bool {
     state.withLock { s -> Bool in
-      guard s.threads > configuration.coreThreads else { return false }
+      guard s.pool > configuration.coreThreads else { return false }
+      s.pool -= 1
       s.threads -= 1
       return true
     }
   }
 
-  private func exitThread() {
+  private func exitThread(pool: Bool) {
     let last = state.withLock { s -> Bool in
       s.threads -= 1
+      if pool { s.pool -= 1 }
       return s.threads == 0 && stopping.load(ordering: .acquiring)
     }
     if last { finish() }
@@ -267,43 +357,7 @@ public final class EventLoop<Context: Sendable>: Sendable {
 
   // MARK: - Connections
 
-  /// Accepts one connection, re-arms the listener, and serves the connection's first request at once.
-  ///
-  /// A client connects and sends its first request in the same breath (ssh asks for the key list), so by the time
-  /// accept4 returns the request has usually arrived: reading it here spares the connection a registration, a
-  /// re-arm and a wake-up of another thread. One connection per event, and the listener re-armed before the request
-  /// is served, so a burst of clients is accepted by every waiting thread and a handler that blocks (a
-  /// confirmation prompt) never holds up the next accept.
-  private func acceptOne(buffer: inout [UInt8]) {
-    var fd: Int32 = -1
-    accepting: while true {
-      fd = keyhold_accept_nonblocking(listeningFD)
-      if fd >= 0 { break }
-      switch errno {
-      case EINTR, ECONNABORTED: continue
-      case EAGAIN, EWOULDBLOCK: break accepting
-      case EMFILE, ENFILE, ENOBUFS, ENOMEM:
-        // Out of descriptors: the pending connection stays in the backlog; retry shortly instead of spinning.
-        log("accept: \(String(cString: strerror(errno)))")
-        usleep(100_000)
-        break accepting
-      default:
-        // The listening socket was shut down (the agent is stopping) or closed.
-        stop()
-        return
-      }
-    }
-    if keyhold_epoll_set(epollFD, listeningFD, 0, 1, 0, 1, Self.listenerToken) != 0 {
-      log("epoll_ctl listener: \(String(cString: strerror(errno)))")
-      if fd >= 0 { Glibc.close(fd) }
-      stop()
-      return
-    }
-    guard fd >= 0, let token = admit(fd) else { return }
-    serve(token: token, events: UInt32(KEYHOLD_POLL_READABLE), buffer: &buffer)
-  }
-
-  /// Registers a new connection with the loop (not yet with epoll: the first ``serveOne`` adds it); nil when it
+  /// Registers a new connection with the loop (not yet with epoll: ``arm(_:read:write:)`` adds it); nil when it
   /// was refused.
   private func admit(_ fd: Int32) -> UInt64? {
     var pid: pid_t = 0
@@ -327,22 +381,41 @@ public final class EventLoop<Context: Sendable>: Sendable {
     return token
   }
 
-  private func serve(token: UInt64, events: UInt32, buffer: inout [UInt8]) {
+  /// The connection behind a token: the registry keeps it alive until its owner drops it, and the owner is the
+  /// only thread that touches it (EPOLLONESHOT fired, or it is not armed), so no lookup and no lock is needed.
+  private func connection(_ token: UInt64) -> EventLoopConnection<Context>? {
+    guard let address = UnsafeRawPointer(bitPattern: UInt(token)) else { return nil }
+    return Unmanaged<EventLoopConnection<Context>>.fromOpaque(address).takeUnretainedValue()
+  }
+
+  /// Adds the connection to the epoll set, or re-arms it there; after this call it belongs to whichever thread
+  /// takes its next event, and this one must not touch it again.
+  private func arm(_ token: UInt64, read: Bool, write: Bool) {
+    guard let connection = connection(token) else { return }
+    // Marked before the call, for the same reason.
+    let add: Int32 = connection.registered ? 0 : 1
+    connection.registered = true
+    if keyhold_epoll_set(epollFD, connection.fd, add, read ? 1 : 0, write ? 1 : 0, 1, token) != 0 {
+      log("epoll_ctl: \(String(cString: strerror(errno)))")
+      drop(token)
+    }
+  }
+
+  /// `accepting`: the number of the accepting thread serving, which lingers (nil on an epoll thread).
+  private func serve(token: UInt64, events: UInt32, buffer: inout [UInt8], accepting: UInt64?) {
     // A connection handed the lane while this thread served another one is served next, on this thread.
     var work: [(token: UInt64, events: UInt32)] = [(token, events)]
     while let item = work.popLast() {
-      if let handoff = serveOne(token: item.token, events: item.events, buffer: &buffer) {
+      if let handoff = serveOne(token: item.token, events: item.events, buffer: &buffer, accepting: accepting) {
         work.append((handoff, 0))
       }
     }
   }
 
-  /// Serves one event of one connection; returns a parked connection that was handed the lane meanwhile.
-  private func serveOne(token: UInt64, events: UInt32, buffer: inout [UInt8]) -> UInt64? {
-    // The token is the connection's address: the registry keeps it alive until its owner drops it, and EPOLLONESHOT
-    // makes this thread its owner, so no lookup (and no lock) is needed per request.
-    guard let address = UnsafeRawPointer(bitPattern: UInt(token)) else { return nil }
-    let connection = Unmanaged<EventLoopConnection<Context>>.fromOpaque(address).takeUnretainedValue()
+  /// Serves one event of one connection — and, on an accepting thread, its next requests while they come within
+  /// the linger; returns a parked connection that was handed the lane meanwhile.
+  private func serveOne(token: UInt64, events first: UInt32, buffer: inout [UInt8], accepting: UInt64?) -> UInt64? {
+    guard let connection = connection(token) else { return nil }
     var handoff: UInt64?
     let lane = EventLoopConnection<Context>.Lane(
       isSerialized: serialized,
@@ -365,29 +438,49 @@ public final class EventLoop<Context: Sendable>: Sendable {
           return s.parked.removeFirst()
         }
       })
-    let next = connection.serve(
-      readable: events & UInt32(KEYHOLD_POLL_READABLE) != 0,
-      writable: events & UInt32(KEYHOLD_POLL_WRITABLE) != 0,
-      hangup: events & UInt32(KEYHOLD_POLL_HANGUP) != 0, buffer: &buffer, configuration: configuration,
-      lane: lane, handler: handler)
-    if stopping.load(ordering: .acquiring) { return nil }  // left for `finish`
-    switch next {
-    case .wait(let read, let write):
-      // Marked before the call: once armed, the connection belongs to whichever thread takes its next event,
-      // and this one must not touch it again.
-      let add: Int32 = connection.registered ? 0 : 1
-      connection.registered = true
-      if keyhold_epoll_set(epollFD, connection.fd, add, read ? 1 : 0, write ? 1 : 0, 1, token) != 0 {
-        log("epoll_ctl: \(String(cString: strerror(errno)))")
+    let lingerMilliseconds = accepting == nil ? 0 : Self.milliseconds(configuration.lingerTimeout)
+    var events = first
+    var waitForInput = false
+    while true {
+      let next = connection.serve(
+        readable: events & UInt32(KEYHOLD_POLL_READABLE) != 0,
+        writable: events & UInt32(KEYHOLD_POLL_WRITABLE) != 0,
+        hangup: events & UInt32(KEYHOLD_POLL_HANGUP) != 0, waitForInput: waitForInput, buffer: &buffer,
+        configuration: configuration, lane: lane, handler: handler)
+      if stopping.load(ordering: .acquiring) { return nil }  // left for `finish`
+      switch next {
+      case .wait(let read, let write):
+        // Wait here for the next request, or the end, once a request was answered, while nothing is unsent, no
+        // parked connection waits for this thread, and the last wait brought something. A client that has not
+        // asked anything yet goes to epoll at once.
+        if let number = accepting, lingerMilliseconds > 0, read, !write, handoff == nil, connection.answered > 0,
+          !connection.waitEndedEmpty
+        {
+          if acceptors.isLeader(number) {
+            // The leader also wakes for a new client, and then hands this connection to epoll: accepting comes
+            // first, and its wait is exact.
+            waitForInput = false
+            if keyhold_linger(connection.fd, listeningFD, lingerMilliseconds) == 1 {
+              events = UInt32(KEYHOLD_POLL_READABLE)
+              continue
+            }
+            if stopping.load(ordering: .acquiring) { return nil }
+          } else if connection.setReceiveTimeout(milliseconds: lingerMilliseconds) {
+            // A former leader, whose connection is busy: the cheaper wait, to the kernel's tick.
+            waitForInput = true
+            events = UInt32(KEYHOLD_POLL_READABLE)
+            continue
+          }
+        }
+        arm(token, read: read, write: write)
+      case .close(let reason):
+        if let reason { log(reason) }
         drop(token)
+      case .parked:
+        break
       }
-    case .close(let reason):
-      if let reason { log(reason) }
-      drop(token)
-    case .parked:
-      break
+      return handoff
     }
-    return handoff
   }
 
   private func drop(_ token: UInt64) {

@@ -1,3 +1,4 @@
+import CPeerCred
 import KeyholdCrypto
 import SSHKeys
 import SSHWire
@@ -9,8 +10,9 @@ import SSHWire
 /// One accepted client of an ``EventLoop``: its descriptor, frame decoder, unsent reply bytes and the handler's
 /// per-connection context.
 ///
-/// Not locked: the descriptor is registered with EPOLLONESHOT, so after an event only the thread that received it
-/// touches the connection until it re-arms the descriptor (or closes it).
+/// Not locked: the thread that accepted it owns it until it adds it to epoll; there it is registered with
+/// EPOLLONESHOT, so after an event only the thread that received it touches the connection until it re-arms the
+/// descriptor (or closes it).
 final class EventLoopConnection<Context: Sendable>: @unchecked Sendable {
   /// What the owning thread should do once it has served an event.
   enum Next {
@@ -44,6 +46,12 @@ final class EventLoopConnection<Context: Sendable>: @unchecked Sendable {
   var registered = false
   /// The one-at-a-time frame this connection was parked with; when it is resumed the lane is already its own.
   private var parkedBody: [UInt8]?
+  /// A receive timeout is set on the descriptor.
+  private(set) var receiveTimeoutSet = false
+  /// The last `waitForInput` read ended with nothing read: its timeout passed, or a signal came.
+  private(set) var waitEndedEmpty = false
+  /// Requests answered so far.
+  private(set) var answered = 0
 
   init(fd: Int32, context: Context, maximumFrameLength: Int) {
     self.fd = fd
@@ -55,15 +63,25 @@ final class EventLoopConnection<Context: Sendable>: @unchecked Sendable {
 
   /// Serves one readiness event: flushes, reads once, answers every complete frame (one at a time, in order)
   /// while the unsent output stays under the pause threshold.
+  ///
+  /// The descriptor is blocking and every read and write here says MSG_DONTWAIT, except a `waitForInput` read,
+  /// which waits up to the receive timeout (``setReceiveTimeout(milliseconds:)``): a thread blocked in recv(2)
+  /// wakes once, with the bytes, where poll(2) and a read cost a second call and a wait-queue entry per
+  /// descriptor.
   func serve(
-    readable: Bool, writable: Bool, hangup: Bool, buffer: inout [UInt8], configuration: EventLoopConfiguration,
-    lane: Lane, handler: (inout Context, [UInt8]) -> [UInt8]
+    readable: Bool, writable: Bool, hangup: Bool, waitForInput: Bool = false, buffer: inout [UInt8],
+    configuration: EventLoopConfiguration, lane: Lane, handler: (inout Context, [UInt8]) -> [UInt8]
   ) -> Next {
     if writable || pendingOutput > 0 {
       guard flush() else { return .close(reason: nil) }
     }
+    waitEndedEmpty = false
     if readable && !peerClosed && pendingOutput <= configuration.outputPauseThreshold {
-      let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, min($0.count, configuration.readChunk)) }
+      let n = buffer.withUnsafeMutableBytes { raw in
+        let count = min(raw.count, configuration.readChunk)
+        return recv(fd, raw.baseAddress!, count, waitForInput ? 0 : Int32(MSG_DONTWAIT))
+      }
+      if n < 0 && waitForInput { waitEndedEmpty = true }
       if n > 0 {
         buffer.withUnsafeMutableBytes { raw in
           decoder.append(UnsafeRawBufferPointer(rebasing: raw[0..<n]))
@@ -104,6 +122,7 @@ final class EventLoopConnection<Context: Sendable>: @unchecked Sendable {
         }
       }
       var reply = handler(&context, body)
+      answered &+= 1
       if holdsLane { lane.release() }
       // Requests may carry private keys or passphrases (add identity, lock, unlock); wiping every body costs a
       // memset of bytes just read and spares the loop from knowing message types.
@@ -117,6 +136,13 @@ final class EventLoopConnection<Context: Sendable>: @unchecked Sendable {
     let paused = pendingOutput > configuration.outputPauseThreshold
     if peerClosed && !paused && pendingOutput == 0 { return .close(reason: nil) }
     return .wait(read: !peerClosed && !paused, write: pendingOutput > 0)
+  }
+
+  /// Sets the timeout of `waitForInput` reads, once per connection. False when it could not be set.
+  func setReceiveTimeout(milliseconds: Int32) -> Bool {
+    if receiveTimeoutSet { return true }
+    receiveTimeoutSet = keyhold_set_receive_timeout(fd, milliseconds) == 0
+    return receiveTimeoutSet
   }
 
   /// Sends `reply` at once when nothing is queued before it; queues what the socket does not take. False when
