@@ -239,8 +239,8 @@ public final class EventLoop<Context: Sendable>: Sendable {
         switch error {
         case EINTR, ECONNABORTED: continue
         case EAGAIN, EWOULDBLOCK:
-          // O_NONBLOCK was set on the socket again (its open file may be shared, as with systemd's): put it back,
-          // pausing so that a failure to cannot spin.
+          // O_NONBLOCK was set on the socket again (its open file may be shared, as with systemd's): clear it,
+          // and pause, so that a failure to clear it cannot spin.
           _ = keyhold_set_blocking(listeningFD)
           usleep(10_000)
         case EMFILE, ENFILE, ENOBUFS, ENOMEM:
