@@ -207,7 +207,7 @@ public final class EventLoop<Context: Sendable>: Sendable {
     let ok = PosixThread.spawn { [self] in acceptorThread(number: number, leader: leader) }
     if !ok {
       log("cannot start an event loop thread")
-      acceptors.unregister(number, asFollower: !leader)
+      acceptors.unregister(asFollower: !leader)
       exitThread(pool: false)
     }
     return ok
@@ -265,11 +265,11 @@ public final class EventLoop<Context: Sendable>: Sendable {
       }
       if !acceptors.returnToAccept(number) {
         // A follower took over while this thread served: it follows now.
-        acceptors.rejoin(number)
+        acceptors.rejoin()
         leads = false
       }
     }
-    acceptors.unregister(number, asFollower: !leads)
+    acceptors.unregister(asFollower: !leads)
     exitThread(pool: false)
   }
 

@@ -95,7 +95,7 @@ final class EventLoopAcceptors: @unchecked Sendable {
   }
 
   /// Uncounts a thread that leaves (or that could not start); a leader that leaves gives the role up.
-  func unregister(_ number: UInt64, asFollower: Bool) {
+  func unregister(asFollower: Bool) {
     pthread_mutex_lock(mutex)
     threads -= 1
     if asFollower { followerCount.subtract(1, ordering: .relaxed) }
@@ -155,7 +155,7 @@ final class EventLoopAcceptors: @unchecked Sendable {
 
   /// A former leader is done with its connection and follows. Threads stay (up to the cap) rather than exit and
   /// start again: a long connection served by the leader makes a take-over each time.
-  func rejoin(_ number: UInt64) {
+  func rejoin() {
     followerCount.add(1, ordering: .relaxed)
   }
 
