@@ -52,8 +52,12 @@ public final class AgentListener: Sendable {
     self.configuration = configuration
   }
 
-  /// Creates, binds and listens on a Unix socket at `path`. The socket is created under umask 0177 so it is
-  /// never, even briefly, accessible to others (no chmod-after-bind window).
+  /// Creates, binds and listens on a Unix socket at `path`. The socket file is created mode 0600, so it is never,
+  /// even briefly, accessible to others (no chmod-after-bind window).
+  ///
+  /// Linux gives the file bind(2) creates the socket's own inode mode less the umask (`unix_bind_bsd` in the
+  /// kernel's net/unix/af_unix.c), so fchmod(2) on the unbound socket sets it. The umask is left alone: it belongs
+  /// to the whole process, and a thread creating a file (a script, a log) while another binds would get 0600 too.
   public static func bind(
     path: String, configuration: EventLoopConfiguration = EventLoopConfiguration()
   ) throws(AgentListenerError) -> AgentListener {
@@ -61,10 +65,13 @@ public final class AgentListener: Sendable {
     do { address = try UnixSocketAddress(path: path) } catch { throw .pathTooLong(path) }
     let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     guard fd >= 0 else { throw .system(call: "socket", path: path, errno: errno) }
-    let old = umask(0o177)
+    guard fchmod(fd, 0o600) == 0 else {
+      let e = errno
+      close(fd)
+      throw .system(call: "fchmod", path: path, errno: e)
+    }
     let rc = address.withSockaddr { Glibc.bind(fd, $0, $1) }
     let bindErrno = errno
-    umask(old)
     guard rc == 0 else {
       close(fd)
       throw .system(call: "bind", path: path, errno: bindErrno)

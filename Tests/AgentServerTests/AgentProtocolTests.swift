@@ -1,6 +1,8 @@
 import AgentServer
 import Foundation
 import SSHWire
+import Synchronization
+import TestSupport
 import Testing
 
 @Suite struct AgentProtocolTests {
@@ -122,6 +124,38 @@ import Testing
     var st = stat()
     #expect(stat(t.path, &st) == 0)
     #expect(st.st_mode & 0o777 == 0o600)
+  }
+
+  /// The umask belongs to the whole process: a bind that set it for a moment gave files other threads created
+  /// then (a test's askpass script) mode 0600. /proc/self/status shows it without changing it.
+  @Test func bindingASocketNeverChangesTheUmask() throws {
+    func umaskNow() -> String? {
+      let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+      return status?.split(separator: "\n").first { $0.hasPrefix("Umask:") }.map(String.init)
+    }
+    let before = try #require(umaskNow())
+    let directory = TemporaryTree.make("keyhold-umask")
+    defer { TemporaryTree.remove(directory) }
+    let binding = Atomic<Bool>(true)
+    let binder = Thread {
+      for n in 0..<300 {
+        let path = directory + "/s\(n)"
+        if let listener = try? AgentListener.bind(path: path) {
+          listener.stop()
+          close(listener.fd)
+        }
+      }
+      binding.store(false, ordering: .sequentiallyConsistent)
+    }
+    binder.start()
+    var seen: Set<String> = []
+    var samples = 0
+    while binding.load(ordering: .sequentiallyConsistent) {
+      if let u = umaskNow() { seen.insert(u) }
+      samples += 1
+    }
+    #expect(samples > 0)
+    #expect(seen.isSubset(of: [before]), "umask seen while binding: \(seen.sorted())")
   }
 }
 
