@@ -92,11 +92,14 @@ public final class Agent: Sendable {
     }
     switch request {
     case .requestIdentities:
-      vault.refreshIfChanged(throttled: true)
+      // Every listing looks at the vault file: `keyhold import … && ssh-add -l` must list the new key however
+      // soon the second command runs. One stat(2) next to a connection's accept, reads and writes.
+      vault.refreshIfChanged()
       return .identitiesAnswer(list(connection))
     case .signRequest(let r):
-      // The vault file is looked at before listings and signatures (at most once per check interval): a key
-      // removed, retired or renamed by another process stops signing, or signs under its new name, within it.
+      // Signatures look at most once per check interval: a key removed, retired or renamed by another process
+      // stops signing, or signs under its new name, within it. A client lists before it signs (ssh(1) and
+      // ssh-add(1) do on every connection), so a key imported meanwhile is known by then.
       vault.refreshIfChanged(throttled: true)
       return .signResponse(signature: try signRecorded(r, connection))
     case .addIdentity(let a), .addIDConstrained(let a):
@@ -155,7 +158,7 @@ public final class Agent: Sendable {
   func listingReply(_ connection: AgentConnectionState) -> [UInt8] {
     log(.debug, "connection \(connection.number): \(AgentRequest.requestIdentities)")
     if beginRequest() { return AgentFraming.frame(.identitiesAnswer([])) }
-    vault.refreshIfChanged(throttled: true)
+    vault.refreshIfChanged()
     let local = connection.bindings.isEmpty && !connection.bindAttempted
     let (version, restricted) = keyring.listingVersion()
     if !local && restricted { return AgentFraming.frame(.identitiesAnswer(list(connection))) }

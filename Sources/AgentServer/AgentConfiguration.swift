@@ -79,10 +79,10 @@ public struct AgentConfiguration: Sendable {
   public var pkcs11Helper: String?
   /// How long a PKCS #11 helper may take to answer before it is killed (``PKCS11Deadlines``).
   public var pkcs11Deadlines = PKCS11Deadlines.standard
-  /// How often, at most, listings and signatures check whether the vault file changed, in nanoseconds (0: before
-  /// every request). A check is one stat(2), several microseconds on a loaded machine, next to tens for an Ed25519
+  /// How often, at most, signatures check whether the vault file changed, in nanoseconds (0: before every
+  /// signature). A check is one stat(2), a microsecond or several on a loaded machine, next to tens for an Ed25519
   /// signature; reading a coarse clock instead costs tens of nanoseconds, and 0.1 s keeps removed keys from
-  /// signing well within a second.
+  /// signing well within a second. Listings and status requests check every time.
   public var vaultCheckInterval: UInt64 = 100_000_000
   /// The socket path `status@keyhold` reports; nil when unknown.
   public var socketPath: String? = nil

@@ -88,7 +88,7 @@ final class AgentVault: Sendable {
     }
   }
 
-  /// Re-reads the vault when the source changed since it was read. `throttled` (listings and signatures) looks
+  /// Re-reads the vault when the source changed since it was read. `throttled` (signatures) looks
   /// at the source at most once per check interval: a stat(2) costs microseconds on a loaded machine, a coarse
   /// clock read tens of nanoseconds.
   func refreshIfChanged(throttled: Bool = false) {

@@ -16,6 +16,7 @@ final class ChangingKeySource: AgentKeySource, @unchecked Sendable {
     var reloadFails = false
     var unlocks = 0
     var closes = 0
+    var reads = 0
   }
   let state: Mutex<State>
 
@@ -29,7 +30,10 @@ final class ChangingKeySource: AgentKeySource, @unchecked Sendable {
   }
 
   func publicKeys() throws -> [AgentSourceKey] {
-    state.withLock { $0.keys.map { AgentSourceKey(blob: $0.publicKey.blob, comment: $0.comment) } }
+    state.withLock { s in
+      s.reads += 1
+      return s.keys.map { AgentSourceKey(blob: $0.publicKey.blob, comment: $0.comment) }
+    }
   }
 
   func unlock(passphrase: SecureBytes) throws -> [PrivateKey] {
@@ -205,16 +209,27 @@ final class ChangingKeySource: AgentKeySource, @unchecked Sendable {
   }
 }
 
-@Test func listingsCheckTheVaultAtMostOncePerIntervalAndStatusAlways() throws {
+@Test func listingsAndStatusCheckTheVaultEveryTimeAndSignaturesAtMostOncePerInterval() throws {
   let a = try AgentKeyringTests.key("a")
+  let b = try AgentKeyringTests.key("b")
   let source = ChangingKeySource(keys: [a])
-  var configuration = AgentConfiguration(lazyUnlock: true)
-  configuration.vaultCheckInterval = 3_600_000_000_000  // an hour: the second listing must not look again
+  var configuration = AgentConfiguration(lazyUnlock: false)
+  configuration.vaultCheckInterval = 3_600_000_000_000  // an hour: only the first signature may look
   let t = try TestAgent(configuration: configuration, source: source)
   let c = try t.client()
-  #expect(try AgentKeyringTests.listed(c) == ["a"])
-  source.set([a, try AgentKeyringTests.key("b")])
-  #expect(try AgentKeyringTests.listed(c) == ["a"])
-  #expect(try AgentFollowsSourceTests.status(c)?.vaultKeys == 2)
+  #expect(try c.call(AgentFollowsSourceTests.unlock) == .success)
+  #expect(try AgentFollowsSourceTests.signs(c, a))  // the signatures' look for the hour
+  source.set([a, b])
+  #expect(try !AgentFollowsSourceTests.signs(c, b))  // within the interval: b is not known yet
+  #expect(try AgentKeyringTests.listed(c) == ["a", "b"])  // a listing looks at once
+  #expect(try AgentFollowsSourceTests.signs(c, b))
+  source.set([b])
+  #expect(try AgentFollowsSourceTests.status(c)?.vaultKeys == 1)  // so does a status request
+  #expect(try !AgentFollowsSourceTests.signs(c, a))
+  source.set([a, b])
   #expect(try AgentKeyringTests.listed(c) == ["a", "b"])
+  let reads = source.state.withLock { $0.reads }
+  #expect(try AgentKeyringTests.listed(c) == ["a", "b"])  // with nothing changed, a listing reads nothing
+  #expect(source.state.withLock { $0.reads } == reads)
+  #expect(source.state.withLock { $0.unlocks } == 1)
 }
