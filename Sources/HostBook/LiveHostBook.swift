@@ -9,10 +9,12 @@ import Synchronization
 /// The host books as a long-running process (the agent) uses them: the index of both files kept in memory and
 /// followed as other processes change them, and learned records written in the background.
 ///
-/// Following: ``snapshot()`` looks at the files at most once per check interval (a coarse clock read in between,
-/// as the agent follows the vault: ARCHITECTURE.md, Agent), re-reads a file whose stat(2) stamp changed and bumps
-/// the generation only when the host key → keys mapping changed. A file that cannot be read keeps its last good
-/// records and is reported once, until it reads again. Missing files are empty books, picked up when they appear.
+/// Following: ``snapshot()`` looks at the files at most once per check interval (a coarse clock read in between),
+/// or, with no interval, at every call and after any look already under way, so a change another process made
+/// before the call is always seen (the agent's way: ARCHITECTURE.md, Agent). A look re-reads a file whose stat(2)
+/// stamp changed and bumps the generation only when the host key → keys mapping changed. A file that cannot be
+/// read keeps its last good records and is reported once, until it reads again. Missing files are empty books,
+/// picked up when they appear.
 ///
 /// Recording: ``enqueue(_:)`` never blocks. Records wait in a bounded queue (beyond ``queueLimit`` they are dropped
 /// and counted) for one writer thread, which merges whatever has gathered into the learned file in one locked
@@ -88,11 +90,18 @@ public final class LiveHostBook: Sendable {
 
   // MARK: - Following
 
-  /// The current index; looks at the files when the check interval has passed since the last look.
+  /// The current index; looks at the files when the check interval has passed since the last look, or every
+  /// time when there is no interval.
   public func snapshot() -> Snapshot {
+    if checkInterval == 0 {
+      // Exact: a look under way (the writer's) may have stamped a file before the change this call must see, so
+      // wait for it and look again. A look that finds no stamp changed costs two stat(2) calls.
+      refresh()
+      return state.withLock { $0.snapshot }
+    }
     let t = now()
     let last = lastCheck.load(ordering: .relaxed)
-    if checkInterval == 0 || last == 0 || t &- last >= checkInterval {
+    if last == 0 || t &- last >= checkInterval {
       lastCheck.store(t == 0 ? 1 : t, ordering: .relaxed)
       // A look already under way (the writer's, another listing's) will install what it finds; don't wait for it.
       _ = rereadGate.withLockIfAvailable { _ in look() }

@@ -116,6 +116,29 @@ import Testing
     #expect(live.losses == .init(dropped: 0, failed: 0))
   }
 
+  /// With no interval (the agent's setting) a snapshot sees every change made before it, even while the writer's
+  /// own look is under way: it waits for that look and looks again, never returning what the writer stamped first.
+  @Test func withNoIntervalASnapshotSeesEveryChangeMadeBeforeItWhileTheWriterLooks() throws {
+    let f = BookFolder()
+    defer { f.remove() }
+    let live = LiveHostBook(book: f.book, checkInterval: 0)
+    defer { live.stopWriter() }
+    var stale: [Int] = []
+    for round in 0..<60 {
+      // Keep the writer writing and looking while the instances file changes under it.
+      for k in 0..<4 { live.enqueue(TestKeys.use(host: UInt8(100 + k), key: UInt8(round % 50))) }
+      let host = UInt8(round % 90)
+      try f.book.saveInstances([
+        CloudInstance(
+          endpoint: "aws", account: nil, region: "us-east-1", id: "i-\(round)", state: "running",
+          keyFingerprint: TestKeys.fingerprint(200), hostKeys: [TestKeys.line(host)])
+      ])
+      if live.snapshot().keysByHost[TestKeys.fingerprint(host)] != [TestKeys.fingerprint(200)] { stale.append(round) }
+    }
+    #expect(live.flush(seconds: 60))
+    #expect(stale.isEmpty, "rounds whose snapshot missed the instances written just before: \(stale)")
+  }
+
   @Test func aFailedWriteIsCountedAndReportedOnceAndNeverStopsTheQueue() throws {
     let f = BookFolder()
     defer { f.remove() }

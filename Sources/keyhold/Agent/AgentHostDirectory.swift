@@ -13,10 +13,14 @@ final class AgentHostDirectory: HostDirectory {
   private let cached = Mutex(HostKeyIndex.empty)
 
   /// Follows the books beside `vaultPath`; problems go to `log` once each (escaped there, as the agent's log).
-  init(vaultPath: String, checkInterval: UInt64, log: (@Sendable (String) -> Void)?) {
+  ///
+  /// Every bound listing looks at the books (no check interval): `keyhold sync && ssh host` must offer the keys
+  /// in the order the sync just wrote, or a host with a low MaxAuthTries refuses the login. Only ssh(1) logins
+  /// bind, and their handshakes cost milliseconds next to a look's two stat(2) calls.
+  init(vaultPath: String, log: (@Sendable (String) -> Void)?) {
     let sink = log
     book = LiveHostBook(
-      book: HostBook(vaultPath: vaultPath), checkInterval: checkInterval,
+      book: HostBook(vaultPath: vaultPath), checkInterval: 0,
       report: { line in sink?(AgentLogEscape.escape(line)) })
   }
 

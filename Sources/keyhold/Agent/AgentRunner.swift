@@ -254,7 +254,7 @@ struct AgentRunner {
     // The host books beside the vault (keyhold-hosts(5)) order bound listings and learn from logins.
     let hostsLog: (@Sendable (String) -> Void)? = logging ? { @Sendable line in Self.logLine(.info, line) } : nil
     let hosts = options.vaultPath.map {
-      AgentHostDirectory(vaultPath: $0, checkInterval: configuration.vaultCheckInterval, log: hostsLog)
+      AgentHostDirectory(vaultPath: $0, log: hostsLog)
     }
     configuration.hosts = hosts
     let agent = Agent(configuration: configuration, source: source)
