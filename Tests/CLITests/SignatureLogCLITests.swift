@@ -54,6 +54,37 @@ import Testing
     #expect((signed["time"] as? String)?.hasSuffix("Z") == true)
   }
 
+  /// The record names the instance whose console printed the host key, from the instances file as it is when the
+  /// record is written: a sync between two logins names the second at once.
+  @Test func aLoginRightAfterTheInstancesFileChangesIsRecordedUnderTheInstanceName() throws {
+    let sandbox = try VaultSandbox()
+    defer { sandbox.cleanup() }
+    let key = try sandbox.keygen("web", type: "ed25519")
+    #expect(try sandbox.run(["import", key]).status == 0)
+    let bed = try AgentTestbed(flags: ["--vault", sandbox.vault])
+    let unlocked = try bed.run(
+      CLIHarness.binary.path, ["unlock", "--passphrase-fd", "0"], environment: ["KEYHOLD_VAULT": sandbox.vault],
+      stdin: VaultSandbox.passphrase + "\n")
+    #expect(unlocked.status == 0, "unlock: \(unlocked.stderr)")
+    let sshd = try TestSSHD(authorizedKeys: [key + ".pub"])
+    #expect(try sshd.ssh(bed, "true").status == 0)
+    let first = try #require(try Self.records(bed, atLeast: 1).last)
+    #expect(first["host"] is NSNull)
+    // What a sync writes (keyhold-hosts(5), Cloud instances), naming the sshd's host key.
+    let hostLine = try String(contentsOfFile: sshd.hostKey + ".pub", encoding: .utf8).split(separator: " ")
+    let instance: [String: Any] = [
+      "endpoint": "aws", "region": "us-east-1", "id": "i-0123456789abcdef0", "name": "web-1", "state": "running",
+      "hostKeys": ["\(hostLine[0]) \(hostLine[1])"],
+    ]
+    let line = try JSONSerialization.data(withJSONObject: instance, options: [.sortedKeys])
+    try ("{\"format\":\"keyhold-instances\",\"version\":1}\n" + String(decoding: line, as: UTF8.self) + "\n")
+      .write(toFile: sandbox.vault + ".instances", atomically: true, encoding: .utf8)
+    #expect(try sshd.ssh(bed, "true").status == 0)
+    let records = try Self.records(bed, atLeast: 2)
+    #expect(records.count == 2)
+    #expect(records.last?["host"] as? String == "web-1")
+  }
+
   @Test func gitStyleSSHSignaturesAreRecordedWithTheirNamespace() throws {
     let bed = try AgentTestbed()
     let key = try bed.makeKey("ed25519", name: "signer")

@@ -121,7 +121,9 @@ final class AgentSignatureLog: SignatureRecorder {
   }
 
   /// Host names from the instances file beside the vault (keyhold-sync(1)): host key fingerprint → the instance's
-  /// Name tag, else its id. Read again when the file changes, looked at no more than once a minute.
+  /// Name tag, else its id. Runs on the log's writer thread, off the signing path, so it looks at the file (one
+  /// stat(2)) for every bound signature and reads it again when it was replaced or changed: a signature right after
+  /// `keyhold sync` is logged under the name the sync found.
   static func instanceNames(vaultPath: String?) -> (@Sendable (String) -> String?)? {
     guard let vaultPath else { return nil }
     let names = InstanceNames(book: HostBook(vaultPath: vaultPath))
@@ -131,27 +133,24 @@ final class AgentSignatureLog: SignatureRecorder {
   final class InstanceNames: @unchecked Sendable {
     let book: HostBook
     private var byHostKey: [String: String] = [:]
-    private var checked: Int = -1_000_000
-    private var modified: (Int, Int) = (-1, -1)
+    private var stamp: [Int] = []
 
     init(book: HostBook) { self.book = book }
 
     func name(for hostKey: String) -> String? {
-      let now = Int(time(nil))
-      if now - checked >= 60 {
-        checked = now
-        var st = stat()
-        let m = stat(book.instancesPath, &st) == 0 ? (Int(st.st_mtim.tv_sec), Int(st.st_mtim.tv_nsec)) : (0, 0)
-        if m != modified {
-          modified = m
-          var map: [String: String] = [:]
-          for instance in (try? book.instances()) ?? [] {
-            for line in instance.hostKeys {
-              if let f = HostBook.fingerprint(ofKeyLine: line) { map[f] = instance.name ?? instance.id }
-            }
+      var st = stat()
+      let now =
+        stat(book.instancesPath, &st) == 0
+        ? [Int(st.st_dev), Int(st.st_ino), Int(st.st_size), Int(st.st_mtim.tv_sec), Int(st.st_mtim.tv_nsec)] : []
+      if now != stamp {
+        stamp = now
+        var map: [String: String] = [:]
+        for instance in (try? book.instances()) ?? [] {
+          for line in instance.hostKeys {
+            if let f = HostBook.fingerprint(ofKeyLine: line) { map[f] = instance.name ?? instance.id }
           }
-          byHostKey = map
         }
+        byHostKey = map
       }
       return byHostKey[hostKey]
     }
