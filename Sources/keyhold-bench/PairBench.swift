@@ -81,19 +81,10 @@ enum PairBench {
     print(AgentBench.row("operation", "this build", "baseline", "ratio", "target"))
     var missed: [String] = []
     for operation in operations {
-      var mine: [Double] = []
-      var other: [Double] = []
-      var ratios: [Double] = []
-      for round in 0..<rounds {
-        // Alternate which agent goes first, so neither always follows the other's cache and frequency effects.
-        let order = round % 2 == 0 ? [ours, theirs] : [theirs, ours]
-        var perOp: [pid_t: Double] = [:]
-        for peer in order { perOp[peer.pid] = try measured(peer, operation) }
-        mine.append(perOp[ours.pid]!)
-        other.append(perOp[theirs.pid]!)
-        ratios.append(perOp[ours.pid]! / perOp[theirs.pid]!)
-      }
-      let ratio = median(ratios)
+      let paired = try alternating(ours, theirs, rounds: rounds, operation)
+      let mine = paired.map(\.first)
+      let other = paired.map(\.second)
+      let ratio = median(paired.map { $0.first / $0.second })
       print(
         AgentBench.row(
           operation.name, AgentBench.micro(median(mine)), AgentBench.micro(median(other)),
@@ -101,6 +92,19 @@ enum PairBench {
       if ratio > 1.05 { missed.append(operation.name) }
     }
     print(missed.isEmpty ? "pair: targets met" : "pair: targets missed: \(missed.joined(separator: "; "))")
+  }
+
+  /// Agent CPU per operation of `first` and `second` in each of `rounds` rounds of `operation`. Which agent goes
+  /// first alternates, so neither always follows the other's cache and frequency effects.
+  static func alternating(
+    _ first: AgentBench.Peer, _ second: AgentBench.Peer, rounds: Int, _ operation: Operation
+  ) throws -> [(first: Double, second: Double)] {
+    try (0..<rounds).map { round in
+      let order = round % 2 == 0 ? [first, second] : [second, first]
+      var perOp: [pid_t: Double] = [:]
+      for peer in order { perOp[peer.pid] = try measured(peer, operation) }
+      return (perOp[first.pid]!, perOp[second.pid]!)
+    }
   }
 
   /// Agent CPU per operation over one round of `operation`; measured again (up to five times) while a thread of

@@ -61,18 +61,11 @@ enum SignatureLogBench {
     }
     // Paired rounds, alternating which agent goes first; the median of the per-round differences.
     func compare(_ operation: PairBench.Operation) throws -> (with: Double, without: Double, added: Double) {
-      var with: [Double] = []
-      var without: [Double] = []
-      var added: [Double] = []
-      for round in 0..<rounds {
-        let order = round % 2 == 0 ? [logging, silent] : [silent, logging]
-        var perOp: [pid_t: Double] = [:]
-        for peer in order { perOp[peer.pid] = try PairBench.measured(peer, operation) }
-        with.append(perOp[logging.pid]!)
-        without.append(perOp[silent.pid]!)
-        added.append(perOp[logging.pid]! - perOp[silent.pid]!)
-      }
-      return (PairBench.median(with), PairBench.median(without), PairBench.median(added))
+      let paired = try PairBench.alternating(logging, silent, rounds: rounds, operation)
+      return (
+        PairBench.median(paired.map(\.first)), PairBench.median(paired.map(\.second)),
+        PairBench.median(paired.map { $0.first - $0.second })
+      )
     }
     let signing = try compare(sign)
     // The writer's share, read apart from the two-agent difference (whose spread from run to run is as wide as
