@@ -98,8 +98,8 @@ public final class Agent: Sendable {
       return .identitiesAnswer(list(connection))
     case .signRequest(let r):
       // Signatures look at most once per check interval: a key removed, retired or renamed by another process
-      // stops signing, or signs under its new name, within it. A client lists before it signs (ssh(1) and
-      // ssh-add(1) do on every connection), so a key imported meanwhile is known by then.
+      // stops signing, or signs under its new name, within it. A key imported meanwhile is looked for at once
+      // (``sign(_:_:)``).
       vault.refreshIfChanged(throttled: true)
       return .signResponse(signature: try signRecorded(r, connection))
     case .addIdentity(let a), .addIDConstrained(let a):
@@ -172,6 +172,12 @@ public final class Agent: Sendable {
 
   func sign(_ request: AgentSignRequest, _ connection: AgentConnectionState) throws(AgentFailure) -> [UInt8] {
     var target = keyring.target(request.keyBlob)
+    if case .none = target {
+      // A key the agent does not hold may have been imported since the last look (`ssh-add -T` right after
+      // `keyhold import`): look at the vault now, whatever the interval. Only a miss pays the stat(2).
+      vault.refreshIfChanged()
+      target = keyring.target(request.keyBlob)
+    }
     if case .sealedVaultKey = target {
       try vault.lazyUnlock(enabled: configuration.lazyUnlock, ask: configuration.askVaultPassphrase)
       target = keyring.target(request.keyBlob)

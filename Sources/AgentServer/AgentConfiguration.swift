@@ -82,7 +82,8 @@ public struct AgentConfiguration: Sendable {
   /// How often, at most, signatures check whether the vault file changed, in nanoseconds (0: before every
   /// signature). A check is one stat(2), a microsecond or several on a loaded machine, next to tens for an Ed25519
   /// signature; reading a coarse clock instead costs tens of nanoseconds, and 0.1 s keeps removed keys from
-  /// signing well within a second. Listings and status requests check every time.
+  /// signing well within a second. Listings, status requests and signatures by a key the agent does not hold
+  /// check every time.
   public var vaultCheckInterval: UInt64 = 100_000_000
   /// The socket path `status@keyhold` reports; nil when unknown.
   public var socketPath: String? = nil

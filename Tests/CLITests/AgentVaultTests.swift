@@ -116,6 +116,17 @@ import Testing
     #expect(try s.bed.sshAdd(["-l"]).stdout.contains("second"))
   }
 
+  @Test func keyImportedIntoTheOpenVaultSignsAtOnce() throws {
+    let s = try Setup()
+    #expect(try s.keyhold("unlock --passphrase-fd 3").status == 0)
+    #expect(try s.bed.sshAdd(["-T", s.key + ".pub"]).status == 0)  // a signature: the interval's look
+    let second = try s.bed.makeKey("ed25519", name: "second")
+    let imported = try s.keyhold("import --vault \(s.vault) --name second --passphrase-fd 3 \(second)")
+    #expect(imported.status == 0, "\(imported.stderr)")
+    let tested = try s.bed.sshAdd(["-T", second + ".pub"])
+    #expect(tested.status == 0, "\(tested.stderr)\n\(s.bed.log)")
+  }
+
   @Test func unlockWithATimeoutSealsTheVaultAgain() throws {
     let s = try Setup()
     // Generous bounds: a loaded machine must not turn this into a race. Exact expiry is pinned by the keyring
