@@ -82,7 +82,7 @@ let package = Package(
     // libFuzzer entry point; a no-op in a plain build (see Makefile `fuzz`).
     .executableTarget(
       name: "FuzzDecoders",
-      dependencies: ["SSHWire", "KeyholdCrypto", "SSHKeys", "Vault", "Audit", "Cloud", "SignatureLog"],
+      dependencies: ["SSHWire", "KeyholdCrypto", "SSHKeys", "Vault", "Audit", "Cloud", "HostBook", "SignatureLog"],
       swiftSettings: ownSettings),
 
     // Helpers shared by the tests and the benchmarks: child processes, moto_server, a loopback EC2 stub.

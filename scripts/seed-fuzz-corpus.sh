@@ -10,7 +10,9 @@
 #   0x0c AuditReport(records:),
 #   0x0d VaultFile.decode of version 1 bodies in a valid version 1 envelope,
 #   0x10 AgentStatus.decode (the status@keyhold reply's contents),
-#   0x11 UserAuthRequest.parse, PublicKeyBlob and SignatureBlob (what a sign request carries).
+#   0x11 UserAuthRequest.parse, PublicKeyBlob and SignatureBlob (what a sign request carries),
+#   0x12 console output, 0x13 DescribeInstances and GetConsoleOutput answers, 0x14 signature log lines,
+#   0x15 PKCS #11 helper messages, 0x16 the host files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus=${1:-.fuzz-corpus}
@@ -139,4 +141,27 @@ n=$((n + 1))
 { printf '\x15\x81'; text ssh-ed25519; u32 64; printf '\x5a%.0s' $(seq 64); } >"$corpus/seed-p11-signature"
 { printf '\x15\x82'; u32 2; text 'the PIN is incorrect'; } >"$corpus/seed-p11-failure"
 n=$((n + 5))
+
+# Host files (selector 22; keyhold-hosts(5)): a learned file and an instances file whose console host keys and user
+# key are the committed .pub vectors, as `keyhold sync` and the agent write them.
+set -- testdata/fingerprints/*.pub
+hostfp=$(ssh-keygen -lf "$1" | cut -d' ' -f2)
+userfp=$(ssh-keygen -lf "$2" | cut -d' ' -f2)
+hostline=$(cut -d' ' -f1,2 "$1")
+{ printf '\x16{"format":"keyhold-hosts","version":1}\n'
+  printf '{"firstUse":"2026-12-02T04:40:00Z","hostKey":"%s","hostKeyLine":"%s","key":"%s",' "$hostfp" "$hostline" "$userfp"
+  printf '"keyName":"deploy","lastUse":"2026-12-02T05:10:00Z","user":"root","uses":3}\n'
+  printf '{"firstUse":"2026-12-01T00:00:00Z","hostKey":"%s","key":"%s","lastUse":"2026-12-01T00:00:00Z",' "$userfp" "$hostfp"
+  printf '"user":"ec2-user","uses":1}\n'; } >"$corpus/seed-hosts-learned"
+{ printf '\x16{"format":"keyhold-instances","version":1}\n'
+  printf '{"account":"123456789012","endpoint":"https://ec2.us-east-1.amazonaws.com/","hostKeys":['
+  sep=''
+  for f in testdata/fingerprints/*.pub; do printf '%s"%s"' "$sep" "$(cut -d' ' -f1,2 "$f")"; sep=','; done
+  printf '],"hostKeysAt":"2026-12-02T04:00:00Z","id":"i-0abc","keyFingerprint":"%s","keyName":"deploy",' "$userfp"
+  printf '"launchTime":"2026-12-01T23:00:00Z","name":"web","privateDNS":"ip-10-0-0-1.ec2.internal",'
+  printf '"privateIP":"10.0.0.1","publicDNS":"ec2-203-0-113-7.compute-1.amazonaws.com","publicIP":"203.0.113.7",'
+  printf '"region":"us-east-1","state":"running","vaultKey":"deploy"}\n'
+  printf '{"endpoint":"http://euca.example:8773/services/compute","hostKeys":[],"id":"i-0def","region":"eucalyptus",'
+  printf '"state":"stopped"}\n'; } >"$corpus/seed-hosts-instances"
+n=$((n + 2))
 echo "seeded $n inputs into $corpus"

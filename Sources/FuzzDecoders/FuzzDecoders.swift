@@ -2,6 +2,7 @@
 // links to a no-op. The first input byte picks the decoder, the rest is its input, so one corpus covers them all.
 import Audit
 import Cloud
+import HostBook
 import KeyholdCrypto
 import SSHKeys
 import SSHWire
@@ -74,10 +75,27 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     // that is not UTF-8 decodes with replacement characters).
     if let request = try? PKCS11HelperRequest.decode(input) { precondition(request.encode() == input) }
     _ = try? PKCS11HelperReply.decode(input)
+  case 22:
+    hostFiles(input)
   default:
     vaultFile(input, envelopeVersion: VaultFile.currentVersion)
   }
   return 0
+}
+
+/// The two host files (keyhold-hosts(5)), read as each, then through what the agent and `keyhold hosts` build from
+/// them. Records that decode encode to a file that decodes to the same records.
+private func hostFiles(_ input: [UInt8]) {
+  let learned = try? HostBook.decodeLearned(input, path: "fuzz.hosts")
+  if let learned, (try? HostBook.decodeLearned(HostBook.encodeLearned(learned), path: "")) != learned {
+    fatalError("learned hosts do not survive encoding")
+  }
+  let instances = try? HostBook.decodeInstances(input, path: "fuzz.instances")
+  if let instances, (try? HostBook.decodeInstances(HostBook.encodeInstances(instances), path: "")) != instances {
+    fatalError("instances do not survive encoding")
+  }
+  _ = HostBook.index(learned: learned ?? [], instances: instances ?? [])
+  _ = HostBook.known(learned: learned ?? [], instances: instances ?? [])
 }
 
 /// Vault files: as given, and wrapped in a valid envelope (length and checksum) of `envelopeVersion` so mutations

@@ -73,7 +73,7 @@ public struct HostBook: Sendable {
     try locked { () throws(HostBookError) in
       var records = try learned()
       change(&records)
-      try write(learnedPath, HostBookFile.encode(records, format: Self.learnedFormat))
+      try write(learnedPath, Self.encodeLearned(records))
     }
   }
 
@@ -104,7 +104,7 @@ public struct HostBook: Sendable {
 
   /// Replaces the instances file; the caller holds the hosts lock.
   func writeInstances(_ instances: [CloudInstance]) throws(HostBookError) {
-    try write(instancesPath, HostBookFile.encode(instances, format: Self.instancesFormat))
+    try write(instancesPath, Self.encodeInstances(instances))
   }
 
   /// Changes the stored instances under the hosts lock (so two `keyhold hosts forget` never lose each other's
@@ -115,6 +115,28 @@ public struct HostBook: Sendable {
       guard change(&records) else { return }
       try writeInstances(records)
     }
+  }
+
+  // MARK: - The file format
+
+  /// The records of a learned hosts file's bytes (keyhold-hosts(5)); `path` names the file in errors.
+  public static func decodeLearned(_ bytes: [UInt8], path: String) throws(HostBookError) -> [LearnedHost] {
+    try HostBookFile.decode(bytes, format: learnedFormat, path: path)
+  }
+
+  /// A learned hosts file holding `records`.
+  public static func encodeLearned(_ records: [LearnedHost]) -> [UInt8] {
+    HostBookFile.encode(records, format: learnedFormat)
+  }
+
+  /// The records of an instances file's bytes (keyhold-hosts(5)); `path` names the file in errors.
+  public static func decodeInstances(_ bytes: [UInt8], path: String) throws(HostBookError) -> [CloudInstance] {
+    try HostBookFile.decode(bytes, format: instancesFormat, path: path)
+  }
+
+  /// An instances file holding `records`.
+  public static func encodeInstances(_ records: [CloudInstance]) -> [UInt8] {
+    HostBookFile.encode(records, format: instancesFormat)
   }
 
   // MARK: - The index

@@ -221,7 +221,7 @@ extension HostBook {
       var l = try learned()
       var i = try instances()
       let outcome = Self.apply(selection, learned: &l, instances: &i)
-      if outcome.learnedRemoved > 0 { try write(learnedPath, HostBookFile.encode(l, format: Self.learnedFormat)) }
+      if outcome.learnedRemoved > 0 { try write(learnedPath, Self.encodeLearned(l)) }
       if !outcome.droppedHostKeys.isEmpty { try writeInstances(i) }
       return outcome
     }

@@ -122,4 +122,20 @@ import Testing
     #expect(HostBook.keyLine(ofBlob: [0, 0, 0, 200, 1]) == nil)
     #expect(HostBook.keyLine(ofBlob: [0, 0, 0, 2, 0x0a, 0x41]) == nil)
   }
+
+  @Test func eachFileDecodesWhatItEncodesAndRefusesTheOtherFilesHeader() throws {
+    let learned = [TestKeys.use(host: 1, key: 20, user: "root\nforged", at: "2026-12-02T09:00:00Z")]
+    let learnedFile = HostBook.encodeLearned(learned)
+    // JSON escapes the newline, so a user name cannot start a record of its own.
+    #expect(learnedFile.filter { $0 == 0x0a }.count == 2)
+    #expect(try HostBook.decodeLearned(learnedFile, path: "h") == learned)
+    let instancesFile = HostBook.encodeInstances([Self.web, Self.db])
+    #expect(try HostBook.decodeInstances(instancesFile, path: "i") == [Self.web, Self.db])
+    #expect(throws: HostBookError.malformed(path: "i", line: 1, why: "not a keyhold-instances file")) {
+      try HostBook.decodeInstances(learnedFile, path: "i")
+    }
+    #expect(throws: HostBookError.malformed(path: "h", line: 1, why: "not a keyhold-hosts file")) {
+      try HostBook.decodeLearned(instancesFile, path: "h")
+    }
+  }
 }
