@@ -12,7 +12,7 @@
 #   0x10 AgentStatus.decode (the status@keyhold reply's contents),
 #   0x11 UserAuthRequest.parse, PublicKeyBlob and SignatureBlob (what a sign request carries),
 #   0x12 console output, 0x13 DescribeInstances and GetConsoleOutput answers, 0x14 signature log lines,
-#   0x15 PKCS #11 helper messages, 0x16 the host files.
+#   0x15 PKCS #11 helper messages, 0x16 the host files, 0x17 `keyhold import -` input (several keys in a row).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus=${1:-.fuzz-corpus}
@@ -164,4 +164,8 @@ hostline=$(cut -d' ' -f1,2 "$1")
   printf '{"endpoint":"http://euca.example:8773/services/compute","hostKeys":[],"id":"i-0def","region":"eucalyptus",'
   printf '"state":"stopped"}\n'; } >"$corpus/seed-hosts-instances"
 n=$((n + 2))
+
+# Several cloud tool outputs in a row, as `keyhold import -` reads them (selector 23).
+{ printf '\x17'; for f in testdata/wrappers/*.txt; do cat "$f"; echo; done; } >"$corpus/seed-key-stream"
+n=$((n + 1))
 echo "seeded $n inputs into $corpus"

@@ -77,10 +77,24 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     _ = try? PKCS11HelperReply.decode(input)
   case 22:
     hostFiles(input)
+  case 23:
+    keyStream(input)
   default:
     vaultFile(input, envelopeVersion: VaultFile.currentVersion)
   }
   return 0
+}
+
+/// Standard input of `keyhold import -`: cut into keys, each of which then goes to the key file parser. The pieces
+/// are never empty (unless the input is) and never hold more than the input.
+private func keyStream(_ input: [UInt8]) {
+  let pieces = KeyStream.split(input)
+  if pieces.isEmpty || (!input.isEmpty && pieces.contains(where: \.isEmpty))
+    || pieces.reduce(0, { $0 + $1.count }) > input.count
+  {
+    fatalError("key stream split lost its input's shape")
+  }
+  for piece in pieces { _ = try? KeyFile.parse(piece, passphrase: nil as SecureBytes?, limits: fuzzLimits) }
 }
 
 /// The two host files (keyhold-hosts(5)), read as each, then through what the agent and `keyhold hosts` build from
