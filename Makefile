@@ -79,8 +79,8 @@ lint-man:
 	@pages=$$(ls man/*.[1-8] 2>/dev/null); if [ -n "$$pages" ]; then \
 	  mandoc -T lint -W warning $$pages && for f in $$pages; do groff -mandoc -ww -z $$f || exit 1; done; fi
 
-# Coverage-guided fuzzing of the decoders (SSH wire, agent frames, key files, vault). FUZZ_TIME seconds. The corpus
-# is seeded with the committed vectors first (reseeding is idempotent; libFuzzer keeps what it found).
+# Coverage-guided fuzzing of every decoder of untrusted bytes (README, "Development", lists them). FUZZ_TIME seconds.
+# The corpus is seeded with the committed vectors first (reseeding is idempotent; libFuzzer keeps what it found).
 FUZZ_TIME ?= 60
 fuzz: deps
 	$(SWIFT) build --scratch-path .build-fuzz --product FuzzDecoders --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address
